@@ -1,0 +1,60 @@
+// swift-tools-version:6.0
+// WalletBridge: hardware-wallet bridge and transfer-approval service for Linux.
+// No Swift package dependencies: the toolchain plus Debian C libraries through module maps
+// (see ../shared/reference/build-notes.md and the Makefile's `deps` target for the apt packages).
+import PackageDescription
+
+/// A C library from Debian, reached through `Sources/<name>/module.modulemap` + `shim.h`.
+func debianLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
+    .systemLibrary(name: name, pkgConfig: pkgConfig, providers: [.apt([apt])])
+}
+
+let package = Package(
+    name: "WalletBridge",
+    products: [
+        .executable(name: "walletbridge", targets: ["walletbridge"]),
+        .executable(name: "walletbridge-bench", targets: ["walletbridge-bench"]),
+        .library(name: "BridgeCore", targets: ["BridgeCore"]),
+        .library(name: "BridgeCrypto", targets: ["BridgeCrypto"]),
+    ],
+    targets: [
+        // C system libraries (Debian -dev packages).
+        debianLibrary("CHIDAPI", pkgConfig: "hidapi-hidraw", apt: "libhidapi-dev"),
+        debianLibrary("CLibUSB", pkgConfig: "libusb-1.0", apt: "libusb-1.0-0-dev"),
+        debianLibrary("CSecp256k1", pkgConfig: "libsecp256k1", apt: "libsecp256k1-dev"),
+        debianLibrary("CCrypto", pkgConfig: "libcrypto", apt: "libssl-dev"),
+        debianLibrary("CNettle", pkgConfig: "nettle", apt: "nettle-dev"),
+        debianLibrary("CSQLite", pkgConfig: "sqlite3", apt: "libsqlite3-dev"),
+        debianLibrary("CMicroHTTPD", pkgConfig: "libmicrohttpd", apt: "libmicrohttpd-dev"),
+
+        // Error vocabulary (CONTRACT codes), exact JSON, hex: what every layer shares.
+        .target(name: "BridgeCore"),
+        // Hashes, secp256k1, BIP-32/39, Base58/Bech32, EIP-55/191/712, BIP-137.
+        .target(
+            name: "BridgeCrypto",
+            dependencies: ["BridgeCore", "CSecp256k1", "CCrypto", "CNettle"],
+            resources: [.copy("Resources/bip39-english.txt")]
+        ),
+        // The command-line tool as a library, so tests run commands in-process.
+        .target(name: "WalletBridgeCLI", dependencies: ["BridgeCore", "BridgeCrypto"]),
+        .executableTarget(name: "walletbridge", dependencies: ["WalletBridgeCLI"]),
+        .executableTarget(
+            name: "walletbridge-bench",
+            dependencies: ["BridgeCore", "BridgeCrypto", "CSecp256k1", "CCrypto", "CNettle"],
+            path: "Benchmarks/walletbridge-bench"
+        ),
+
+        .testTarget(name: "BridgeCoreTests", dependencies: ["BridgeCore"]),
+        .testTarget(
+            name: "BridgeCryptoTests",
+            dependencies: ["BridgeCore", "BridgeCrypto", "TestVectors"]
+        ),
+        .testTarget(
+            name: "WalletBridgeCLITests",
+            dependencies: ["WalletBridgeCLI", "BridgeCore", "TestVectors"]
+        ),
+        // Locates ../shared/vectors for the test targets (a test-only helper module).
+        .target(name: "TestVectors", dependencies: ["BridgeCore"], path: "Tests/TestVectors"),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,55 @@
+/// Hexadecimal text <-> bytes, as the contract prints hashes, keys and signatures.
+public enum Hex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    /// Lowercase hex of `bytes`, without a prefix.
+    public static func encode<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.underestimatedCount * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Lowercase hex of `bytes` with the `0x` prefix Ethereum tools print.
+    public static func encodePrefixed<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        "0x" + encode(bytes)
+    }
+
+    /// The bytes of `text`: an even number of hex digits (either case), with an optional `0x`/`0X` prefix.
+    /// Returns nil for anything else.
+    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
+        var utf8 = Substring(text).utf8[...]
+        if utf8.count >= 2, utf8.first == UInt8(ascii: "0"),
+           let x = utf8.dropFirst().first, x == UInt8(ascii: "x") || x == UInt8(ascii: "X") {
+            utf8 = utf8.dropFirst(2)
+        }
+        guard utf8.count % 2 == 0 else { return nil }
+        var out = [UInt8]()
+        out.reserveCapacity(utf8.count / 2)
+        var high: UInt8?
+        for char in utf8 {
+            guard let nibble = nibble(char) else { return nil }
+            if let h = high {
+                out.append(h << 4 | nibble)
+                high = nil
+            } else {
+                high = nibble
+            }
+        }
+        return out
+    }
+
+    /// The value of one ASCII hex digit, or nil.
+    @inlinable
+    public static func nibble(_ char: UInt8) -> UInt8? {
+        switch char {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): char - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): char - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): char - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}

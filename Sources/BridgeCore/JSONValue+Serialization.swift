@@ -1,0 +1,89 @@
+extension JSONValue {
+    /// How to lay out serialized JSON.
+    public struct Format: Sendable {
+        /// Keys sorted by UTF-16 code units (JavaScript's `sort()` order, RFC 8785's key order).
+        public var sortedKeys: Bool
+        /// Two-space indentation and one member per line.
+        public var pretty: Bool
+
+        public init(sortedKeys: Bool = false, pretty: Bool = false) {
+            self.sortedKeys = sortedKeys
+            self.pretty = pretty
+        }
+
+        /// Compact, keys in document order: what the CLI prints.
+        public static let compact = Format()
+        /// Compact with sorted keys: a stable byte form for hashing (audit chain, fixtures).
+        public static let canonical = Format(sortedKeys: true)
+    }
+
+    /// The JSON text of this value. Numbers are written exactly as their literal.
+    public func serialized(_ format: Format = .compact) -> String {
+        var out = [UInt8]()
+        write(into: &out, format: format, indent: 0)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private func write(into out: inout [UInt8], format: Format, indent: Int) {
+        switch self {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .number(let n): out.append(contentsOf: n.text.utf8)
+        case .string(let s): JSONValue.writeString(s, into: &out)
+        case .array(let elements):
+            guard !elements.isEmpty else { return out.append(contentsOf: "[]".utf8) }
+            out.append(UInt8(ascii: "["))
+            for (i, element) in elements.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JSONValue.newline(into: &out, format: format, indent: indent + 1)
+                element.write(into: &out, format: format, indent: indent + 1)
+            }
+            JSONValue.newline(into: &out, format: format, indent: indent)
+            out.append(UInt8(ascii: "]"))
+        case .object(let object):
+            guard object.count > 0 else { return out.append(contentsOf: "{}".utf8) }
+            let keys = format.sortedKeys ? object.keys.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) } : object.keys
+            out.append(UInt8(ascii: "{"))
+            for (i, key) in keys.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JSONValue.newline(into: &out, format: format, indent: indent + 1)
+                JSONValue.writeString(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                if format.pretty { out.append(UInt8(ascii: " ")) }
+                object[key]!.write(into: &out, format: format, indent: indent + 1)
+            }
+            JSONValue.newline(into: &out, format: format, indent: indent)
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    private static func newline(into out: inout [UInt8], format: Format, indent: Int) {
+        guard format.pretty else { return }
+        out.append(UInt8(ascii: "\n"))
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * 2))
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// Writes `string` quoted, escaping what RFC 8259 requires; other characters stay as UTF-8.
+    static func writeString(_ string: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
+            case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
+            case 0x0A: out.append(contentsOf: "\\n".utf8)
+            case 0x0D: out.append(contentsOf: "\\r".utf8)
+            case 0x09: out.append(contentsOf: "\\t".utf8)
+            case 0x08: out.append(contentsOf: "\\b".utf8)
+            case 0x0C: out.append(contentsOf: "\\f".utf8)
+            case 0..<0x20:
+                out.append(contentsOf: "\\u00".utf8)
+                out.append(hexDigits[Int(byte >> 4)])
+                out.append(hexDigits[Int(byte & 0x0F)])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,1 @@
+#include <hidapi/hidapi.h>

@@ -1,0 +1,1 @@
+print("walletbridge: CLI arrives in this issue")
