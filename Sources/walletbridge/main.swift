@@ -1,1 +1,4 @@
-print("walletbridge: CLI arrives in this issue")
+import Foundation
+import WalletBridgeCLI
+
+exit(await WalletBridgeCLI.run(Array(CommandLine.arguments.dropFirst()), io: .standard))

@@ -1,0 +1,58 @@
+# WalletBridge: `make run` (the demo) and `make test` (what CI runs). See README.md.
+
+# bash for pipefail: a failing `swift test` must fail `make test` even though its output is piped.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -ec
+
+# The Debian 12 packages the C system-library targets need (Package.swift names them as providers).
+DEBIAN_PACKAGES := pkg-config libhidapi-dev libusb-1.0-0-dev libsecp256k1-dev libssl-dev nettle-dev \
+	libsqlite3-dev libmicrohttpd-dev
+
+TEST_LOG := .build/test-output.log
+
+.PHONY: deps build test bench run clean
+
+## deps: install the missing Debian packages (quiet when nothing is missing)
+deps:
+	@missing=""; \
+	for package in $(DEBIAN_PACKAGES); do \
+		status=$$(dpkg-query -W -f='$${Status}' "$$package" 2>/dev/null || true); \
+		[ "$$status" = "install ok installed" ] || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
+		echo "Installing missing Debian packages:$$missing"; \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update; \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	fi
+
+## build: compile everything (debug)
+build: deps
+	swift build
+
+## test: build, run all tests, end with the summary lines; non-zero exit on any failure
+test: deps
+	swift build --build-tests
+	@mkdir -p .build
+	@status=0; swift test 2>&1 | tee $(TEST_LOG) || status=$$?; \
+	echo; echo "== Test summary =="; \
+	grep -E '✘ Test .* failed after' $(TEST_LOG) || true; \
+	grep -E 'Executed [0-9]+ tests?' $(TEST_LOG) | tail -n 1 || true; \
+	grep -E 'Test run with' $(TEST_LOG) || true; \
+	exit $$status
+
+## bench: the crypto benchmarks, optimized build
+bench: deps
+	swift run -c release walletbridge-bench crypto
+
+## run: the demo service arrives with the HTTP service issue; until then, build and show the CLI
+run: build
+	@echo
+	@echo "The HTTP service and 'make run's demo arrive with the HTTP service issue."
+	@echo "Until then 'make run' builds the command-line tool; this is its help:"
+	@echo
+	@"$$(swift build --show-bin-path)/walletbridge" --help
+
+## clean: remove build products
+clean:
+	rm -rf .build

@@ -1,0 +1,56 @@
+import BridgeCore
+
+/// The `walletbridge` command-line tool as a library: parse, run, print one JSON document, return the exit code.
+public enum WalletBridgeCLI {
+    /// The tool's version, printed by `walletbridge --version`.
+    public static let version = "0.1.0"
+
+    /// Exit codes (CONTRACT.md section 1).
+    public enum ExitCode {
+        public static let success: Int32 = 0
+        /// The command ran and failed: a device, file or input problem.
+        public static let failure: Int32 = 1
+        /// The command line was wrong; nothing ran.
+        public static let usage: Int32 = 2
+    }
+
+    /// Runs `walletbridge` with `arguments` (without the program name) and returns the process exit code.
+    /// Everything it prints goes through `io`, so tests call this in-process.
+    public static func run(_ arguments: [String], io: CommandIO) async -> Int32 {
+        await run(arguments, io: io, root: .walletbridge)
+    }
+
+    /// Runs any command tree; the public entry point uses the real one, tests also use small ones of their own.
+    static func run(_ arguments: [String], io: CommandIO, root: Command) async -> Int32 {
+        do {
+            switch try CommandLineParser.parse(arguments, root: root) {
+            case .help(let path):
+                io.writeOutput(Command.helpText(for: path))
+                return ExitCode.success
+            case .version(let name, let version):
+                print(["name": .string(name), "version": .string(version)], to: io)
+                return ExitCode.success
+            case .missingSubcommand(let path):
+                // Bare `walletbridge` (or `walletbridge operator`): show the way on stderr, keep stdout JSON.
+                io.writeError(Command.helpText(for: path))
+                let commandLine = Command.commandLine(path)
+                print(UsageError("No command given to \(commandLine)", about: commandLine).jsonObject, to: io)
+                return ExitCode.usage
+            case .run(let run, let parsedArguments):
+                print(try await run(parsedArguments, io), to: io)
+                return ExitCode.success
+            }
+        } catch let error as UsageError {
+            print(error.jsonObject, to: io)
+            return ExitCode.usage
+        } catch {
+            print(error.asBridgeError.jsonObject, to: io)
+            return ExitCode.failure
+        }
+    }
+
+    /// The one JSON document of a run: compact, on one line.
+    private static func print(_ document: JSONValue, to io: CommandIO) {
+        io.writeOutput(document.serialized() + "\n")
+    }
+}
