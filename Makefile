@@ -39,6 +39,9 @@ test: deps
 	grep -E '✘ Test .* failed after' $(TEST_LOG) || true; \
 	grep -E 'Executed [0-9]+ tests?' $(TEST_LOG) | tail -n 1 || true; \
 	grep -E 'Test run with' $(TEST_LOG) || true; \
+	total=$$(grep -oE 'Test run with [0-9]+ tests?' $(TEST_LOG) | grep -oE '[0-9]+' | tail -n 1); \
+	failed=$$(grep -E '✘ Test .* failed after' $(TEST_LOG) | grep -vc 'Test run with' || true); \
+	if [ -n "$$total" ]; then echo "$$((total - failed)) passed, $$failed failed"; fi; \
 	exit $$status
 
 ## bench: the crypto benchmarks, optimized build

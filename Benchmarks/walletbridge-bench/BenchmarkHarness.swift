@@ -9,29 +9,49 @@ struct BenchmarkHarness {
     /// Rounds per figure; the best round is reported, which filters out scheduler noise on a shared machine.
     var rounds: Int
 
-    /// Operations per second of `body`, which performs one operation per call.
+    /// Operations per second of `body` (one operation per call): the best of `rounds` rounds.
     func operationsPerSecond(_ body: () throws -> Void) rethrows -> Double {
-        let clock = ContinuousClock()
-        // Warm up caches, lazily initialised state and the branch predictor.
-        let warmUpEnd = clock.now.advanced(by: roundDuration / 10)
-        while clock.now < warmUpEnd { try body() }
-
+        try warmUp(body)
         var best = 0.0
+        for _ in 0..<rounds { best = max(best, try round(body)) }
+        return best
+    }
+
+    /// Operations per second of `swift` and of `baseline`, measured in alternating rounds so that a noisy neighbour
+    /// on a shared machine slows both sides alike; each figure is its best round.
+    func compare(_ swift: () throws -> Void, against baseline: () throws -> Void) rethrows -> (swift: Double, baseline: Double) {
+        try warmUp(swift)
+        try warmUp(baseline)
+        var best = (swift: 0.0, baseline: 0.0)
         for _ in 0..<rounds {
-            var operations = 0
-            let start = clock.now
-            let end = start.advanced(by: roundDuration)
-            var now = start
-            while now < end {
-                // Check the clock every 16 calls so reading it does not dominate fast operations.
-                for _ in 0..<16 { try body() }
-                operations += 16
-                now = clock.now
-            }
-            let seconds = Double((now - start).components.seconds) + Double((now - start).components.attoseconds) / 1e18
-            best = max(best, Double(operations) / seconds)
+            best.swift = max(best.swift, try round(swift))
+            best.baseline = max(best.baseline, try round(baseline))
         }
         return best
+    }
+
+    /// Warms caches, lazily initialised state and the branch predictor.
+    private func warmUp(_ body: () throws -> Void) rethrows {
+        let clock = ContinuousClock()
+        let end = clock.now.advanced(by: roundDuration / 10)
+        while clock.now < end { try body() }
+    }
+
+    private func round(_ body: () throws -> Void) rethrows -> Double {
+        let clock = ContinuousClock()
+        var operations = 0
+        let start = clock.now
+        let end = start.advanced(by: roundDuration)
+        var now = start
+        while now < end {
+            // Check the clock every 16 calls so reading it does not dominate fast operations.
+            for _ in 0..<16 { try body() }
+            operations += 16
+            now = clock.now
+        }
+        let elapsed = now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return Double(operations) / seconds
     }
 }
 

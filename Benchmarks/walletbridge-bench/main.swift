@@ -9,7 +9,7 @@ let usage = """
                BIP-39 seed: our Swift API beside the raw C call doing the same work, in the same run.
 
     Options:
-      --seconds S   length of one measurement round (default 0.5); each figure is the best of 3 rounds.
+      --seconds S   length of one measurement round (default 0.5); each figure is the best of 5 rounds, Swift and C alternating.
     Build in release mode for meaningful figures: swift run -c release walletbridge-bench crypto
     """
 
@@ -23,7 +23,7 @@ if let index = arguments.firstIndex(of: "--seconds") {
     roundSeconds = value
     arguments.removeSubrange(index...index + 1)
 }
-let harness = BenchmarkHarness(roundDuration: .milliseconds(Int(roundSeconds * 1000)), rounds: 3)
+let harness = BenchmarkHarness(roundDuration: .milliseconds(Int(roundSeconds * 1000)), rounds: 5)
 
 switch arguments.first {
 case "crypto":

@@ -102,15 +102,13 @@ struct BitcoinMessageTests {
     /// trezor/bitcoin/signmessage.json: the key comes from the fixture mnemonic, the signature must match byte for byte.
     @Test func trezorFixtures() throws {
         let fixture = try TestVectors.json("trezor/bitcoin/signmessage.json")
-        let master = try TrezorBitcoinFixtures.master(fixture)
+        let master = try TrezorFixtures.master(fixture)
         var checked = 0
         for test in try fixture.array("tests") {
             let parameters = try #require(test["parameters"])
             let result = try #require(test["result"])
-            // Altcoins (Bcash, Groestlcoin, Decred) hash or encode differently; see TrezorBitcoinFixtures.
-            guard let network = TrezorBitcoinFixtures.network(coin: try parameters.string("coin_name")),
-                  let script = TrezorBitcoinFixtures.scriptType(parameters["script_type"]?.stringValue)
-            else { continue }
+            // Altcoins (Bcash, Groestlcoin, Decred) hash or encode differently; see TrezorFixtures.
+            guard let (network, script) = try TrezorFixtures.bitcoinCase(parameters) else { continue }
             let name = try test.string("name")
             let message: [UInt8]
             if parameters["message_hex"] != nil {

@@ -4,8 +4,8 @@ import TestVectors
 
 @testable import BridgeCrypto
 
-/// The Trezor fixtures' wallet, shared by the Trezor-based Bitcoin tests.
-enum TrezorBitcoinFixtures {
+/// The Trezor fixtures' wallet, shared by the Trezor-based Bitcoin and Ethereum tests.
+enum TrezorFixtures {
     /// Master keys by mnemonic, so each file's "setup" is honoured rather than assumed.
     static func master(_ fixture: JSONValue) throws -> ExtendedKey {
         let setup = try #require(fixture["setup"])
@@ -21,6 +21,14 @@ enum TrezorBitcoinFixtures {
         case "Testnet": .test
         default: nil
         }
+    }
+
+    /// The network and script type of a Bitcoin fixture case, or nil for the cases BridgeCrypto does not cover.
+    static func bitcoinCase(_ parameters: JSONValue) throws -> (network: BitcoinNetwork, script: BitcoinScriptType)? {
+        guard let network = network(coin: try parameters.string("coin_name")),
+              let script = scriptType(parameters["script_type"]?.stringValue)
+        else { return nil }
+        return (network, script)
     }
 
     /// Trezor's InputScriptType names for the types BridgeCrypto builds. SPENDTAPROOT is skipped because taproot
@@ -39,13 +47,11 @@ enum TrezorBitcoinFixtures {
 struct TrezorBitcoinDerivationTests {
     @Test func getAddress() throws {
         let fixture = try TestVectors.json("trezor/bitcoin/getaddress.json")
-        let master = try TrezorBitcoinFixtures.master(fixture)
+        let master = try TrezorFixtures.master(fixture)
         var checked = 0
         for test in try fixture.array("tests") {
             let parameters = try #require(test["parameters"])
-            guard let network = TrezorBitcoinFixtures.network(coin: try parameters.string("coin_name")),
-                  let script = TrezorBitcoinFixtures.scriptType(parameters["script_type"]?.stringValue)
-            else { continue }
+            guard let (network, script) = try TrezorFixtures.bitcoinCase(parameters) else { continue }
             let path = try parameters.string("path")
             let key = try master.derived(DerivationPath(parsing: path))
             let expected = try #require(test["result"]).string("address")
@@ -58,14 +64,12 @@ struct TrezorBitcoinDerivationTests {
 
     @Test func getPublicKey() throws {
         let fixture = try TestVectors.json("trezor/bitcoin/getpublickey.json")
-        let master = try TrezorBitcoinFixtures.master(fixture)
+        let master = try TrezorFixtures.master(fixture)
         var checked = 0
         for test in try fixture.array("tests") {
             let parameters = try #require(test["parameters"])
             let result = try #require(test["result"])
-            guard let network = TrezorBitcoinFixtures.network(coin: try parameters.string("coin_name")),
-                  let script = TrezorBitcoinFixtures.scriptType(parameters["script_type"]?.stringValue)
-            else { continue }
+            guard let (network, script) = try TrezorFixtures.bitcoinCase(parameters) else { continue }
             let path = try parameters.string("path")
             let key = try master.derived(DerivationPath(parsing: path)).neutered
             let expected = try result.string("xpub")

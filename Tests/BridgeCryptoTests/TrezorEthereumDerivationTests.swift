@@ -7,15 +7,9 @@ import Testing
 /// BIP-39 + BIP-32 + EIP-55 + EIP-191 alone: no device involved.
 @Suite("Trezor Ethereum fixtures by derivation")
 struct TrezorEthereumDerivationTests {
-    func root(of fixture: JSONValue) throws -> ExtendedKey {
-        let setup = try #require(fixture["setup"])
-        let seed = try Mnemonic(phrase: try setup.string("mnemonic")).seed(passphrase: try setup.string("passphrase"))
-        return try ExtendedKey.master(seed: seed)
-    }
-
     @Test func addresses() throws {
         let fixture = try TestVectors.json("trezor/ethereum/getaddress.json")
-        let root = try root(of: fixture)
+        let root = try TrezorFixtures.master(fixture)
         let tests = try fixture.array("tests")
         #expect(tests.count == 6)
         for test in tests {
@@ -28,7 +22,7 @@ struct TrezorEthereumDerivationTests {
 
     @Test func publicKeys() throws {
         let fixture = try TestVectors.json("trezor/ethereum/getpublickey.json")
-        let root = try root(of: fixture)
+        let root = try TrezorFixtures.master(fixture)
         for test in try fixture.array("tests") {
             let path = try #require(test["parameters"]).string("path")
             let result = try #require(test["result"])
@@ -43,7 +37,7 @@ struct TrezorEthereumDerivationTests {
 
     @Test func personalMessageSignatures() throws {
         let fixture = try TestVectors.json("trezor/ethereum/signmessage.json")
-        let root = try root(of: fixture)
+        let root = try TrezorFixtures.master(fixture)
         let tests = try fixture.array("tests")
         #expect(tests.count >= 8)
         for test in tests {
