@@ -16,6 +16,8 @@ let package = Package(
         .executable(name: "walletbridge-bench", targets: ["walletbridge-bench"]),
         .library(name: "BridgeCore", targets: ["BridgeCore"]),
         .library(name: "BridgeCrypto", targets: ["BridgeCrypto"]),
+        .library(name: "BridgeDevices", targets: ["BridgeDevices"]),
+        .library(name: "BridgeSimulator", targets: ["BridgeSimulator"]),
     ],
     targets: [
         // C system libraries (Debian -dev packages).
@@ -35,12 +37,23 @@ let package = Package(
             dependencies: ["BridgeCore", "CSecp256k1", "CCrypto", "CNettle"],
             resources: [.copy("Resources/bip39-english.txt")]
         ),
+        // Sans-I/O device protocols (Ledger HID framing + APDUs, later Trezor) and the device interface.
+        .target(name: "BridgeDevices", dependencies: ["BridgeCore", "BridgeCrypto"]),
+        // Real links: hidapi (hidraw), TCP (Speculos), later libusb and UDP.
+        .target(name: "BridgeUSB", dependencies: ["BridgeCore", "BridgeDevices", "CHIDAPI"]),
+        // Simulated devices and transcript replay: ships like a testing module.
+        .target(name: "BridgeSimulator", dependencies: ["BridgeCore", "BridgeCrypto", "BridgeDevices"]),
         // The command-line tool as a library, so tests run commands in-process.
-        .target(name: "WalletBridgeCLI", dependencies: ["BridgeCore", "BridgeCrypto"]),
+        .target(
+            name: "WalletBridgeCLI",
+            dependencies: ["BridgeCore", "BridgeCrypto", "BridgeDevices", "BridgeUSB", "BridgeSimulator"]
+        ),
         .executableTarget(name: "walletbridge", dependencies: ["WalletBridgeCLI"]),
         .executableTarget(
             name: "walletbridge-bench",
-            dependencies: ["BridgeCore", "BridgeCrypto", "CSecp256k1", "CCrypto", "CNettle"],
+            dependencies: [
+                "BridgeCore", "BridgeCrypto", "BridgeDevices", "BridgeSimulator", "CSecp256k1", "CCrypto", "CNettle",
+            ],
             path: "Benchmarks/walletbridge-bench"
         ),
 
@@ -49,6 +62,15 @@ let package = Package(
             name: "BridgeCryptoTests",
             dependencies: ["BridgeCore", "BridgeCrypto", "TestVectors"]
         ),
+        .testTarget(
+            name: "BridgeDevicesTests",
+            dependencies: ["BridgeCore", "BridgeCrypto", "BridgeDevices", "BridgeSimulator", "TestVectors"]
+        ),
+        .testTarget(
+            name: "BridgeSimulatorTests",
+            dependencies: ["BridgeCore", "BridgeCrypto", "BridgeDevices", "BridgeSimulator", "TestVectors"]
+        ),
+        .testTarget(name: "BridgeUSBTests", dependencies: ["BridgeCore", "BridgeDevices", "BridgeUSB"]),
         .testTarget(
             name: "WalletBridgeCLITests",
             dependencies: ["WalletBridgeCLI", "BridgeCore", "TestVectors"]

@@ -1,0 +1,53 @@
+import Dispatch
+import Synchronization
+
+/// Runs one operation at a time on a device, each with a deadline and cancellable.
+///
+/// A second caller while an operation runs gets ``DeviceError/busy(_:)`` at once: frames of two operations must
+/// never interleave on the wire. The blocking link calls run on a dispatch queue, off the caller's task, and check
+/// the deadline and the cancellation flag between short receives.
+public final class DeviceSession: Sendable {
+    private let isBusy = Mutex(false)
+    private let queue: DispatchQueue
+
+    public init(label: String) {
+        queue = DispatchQueue(label: "walletbridge.device.\(label)")
+    }
+
+    /// Runs `body` with a deadline `timeout` from now and a cancellation check; throws `.busy` if another
+    /// operation holds the device.
+    public func perform<Output: Sendable>(
+        timeout: Duration,
+        _ body: @escaping @Sendable (_ deadline: ContinuousClock.Instant, _ isCancelled: @escaping @Sendable () -> Bool)
+            throws(DeviceError) -> Output
+    ) async throws(DeviceError) -> Output {
+        let acquired = isBusy.withLock { busy in
+            if busy { return false }
+            busy = true
+            return true
+        }
+        guard acquired else { throw .busy("another operation is in progress on this device") }
+        defer { isBusy.withLock { $0 = false } }
+
+        let cancelled = CancellationFlag()
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        let result: Result<Output, DeviceError> = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                queue.async {
+                    let outcome = Result { () throws(DeviceError) in try body(deadline, { cancelled.isSet }) }
+                    continuation.resume(returning: outcome)
+                }
+            }
+        } onCancel: {
+            cancelled.set()
+        }
+        return try result.get()
+    }
+}
+
+/// A flag a task's cancellation handler sets and the blocking I/O loop polls.
+final class CancellationFlag: Sendable {
+    private let value = Atomic(false)
+    var isSet: Bool { value.load(ordering: .acquiring) }
+    func set() { value.store(true, ordering: .releasing) }
+}
