@@ -59,11 +59,11 @@ public final class LedgerDevice: HardwareWallet {
                 return AddressResult(address: result.address.checksummed, path: request.path, publicKey: result.publicKey,
                                      chainCode: result.chainCode)
             case .btc:
-                try context.ensureApp(.bitcoin)
+                let bitcoinProtocol = try Self.bitcoinProtocol(of: try context.ensureApp(.bitcoin))
                 if request.display { options.progress("Compare the address, then confirm on your Ledger...") }
                 let result = try context.run(LedgerBitcoinGetDefaultWalletAddress(
                     path: request.path, script: request.effectiveScript, display: request.display,
-                    protocolVersion: context.bitcoinProtocol))
+                    protocolVersion: bitcoinProtocol))
                 // The device computed the address from its own keys; the host derives it again from the account key the
                 // device gave, so a device that shows one address and signs for another is caught here.
                 let expected = BitcoinAddress.address(for: result.publicKey, script: request.effectiveScript, network: request.network)
@@ -81,8 +81,9 @@ public final class LedgerDevice: HardwareWallet {
         // Like HWI, extended keys come from the Bitcoin app: the Ethereum app cannot give the master fingerprint.
         try await perform(options) { context throws(DeviceError) in
             let app = try context.ensureApp(.bitcoin)
-            let fingerprint = try context.run(try LedgerBitcoinGetMasterFingerprint(protocolVersion: context.bitcoinProtocol))
-            let text = try context.run(try LedgerBitcoinGetExtendedPublicKey(path: path, protocolVersion: context.bitcoinProtocol))
+            let bitcoinProtocol = try Self.bitcoinProtocol(of: app)
+            let fingerprint = try context.run(try LedgerBitcoinGetMasterFingerprint(protocolVersion: bitcoinProtocol))
+            let text = try context.run(try LedgerBitcoinGetExtendedPublicKey(path: path, protocolVersion: bitcoinProtocol))
             let key: ExtendedKey
             do {
                 key = try ExtendedKey(parsing: text)
@@ -106,10 +107,10 @@ public final class LedgerDevice: HardwareWallet {
                 let signer = try Self.recoverSigner(signature, digest: PersonalMessage.hash(request.message))
                 return .ethereum(signature: signature, address: signer)
             case .btc:
-                try context.ensureApp(.bitcoin)
+                let bitcoinProtocol = try Self.bitcoinProtocol(of: try context.ensureApp(.bitcoin))
                 options.progress("Confirm on your Ledger...")
                 let signature = try context.run(try LedgerBitcoinSignMessage(path: request.path, message: request.message,
-                                                                            protocolVersion: context.bitcoinProtocol)).bytes
+                                                                            protocolVersion: bitcoinProtocol)).bytes
                 let recovered: PublicKey
                 do {
                     recovered = try BitcoinMessage.recoverPublicKey(signature: signature, message: request.message).publicKey
@@ -172,8 +173,6 @@ public final class LedgerDevice: HardwareWallet {
         let deadline: ContinuousClock.Instant
         let isCancelled: @Sendable () -> Bool
         let options: OperationOptions
-        /// app-bitcoin-new protocol version sent as P2 (1: the official Python client and current apps).
-        let bitcoinProtocol: UInt8 = 1
 
         func run<Operation: APDUOperation>(_ operation: Operation) throws(DeviceError) -> Operation.Output {
             let channel = device.channel.withLock { $0 }
@@ -227,8 +226,22 @@ public final class LedgerDevice: HardwareWallet {
     // MARK: Helpers
 
     static func supportsFullTypedData(_ version: String) -> Bool {
-        let numbers = version.split(separator: "-").first?.split(separator: ".").compactMap { Int($0) } ?? []
-        return numbers.lexicographicallyPrecedes(fullTypedDataSince) == false
+        !versionNumbers(version).lexicographicallyPrecedes(fullTypedDataSince)
+    }
+
+    /// The app-bitcoin-new protocol version to send as P2: 1 from app 2.1.0 on (what the official Python client
+    /// sends), 0 before (ledger-bitcoin `client.py`); the legacy 1.x app speaks another protocol entirely.
+    static func bitcoinProtocol(of app: AppInfo) throws(DeviceError) -> UInt8 {
+        let version = versionNumbers(app.version)
+        guard !version.lexicographicallyPrecedes([2]) else {
+            throw .notSupported("the Bitcoin app \(app.version) speaks the legacy protocol; update it to 2.1 or later")
+        }
+        return version.lexicographicallyPrecedes([2, 1]) ? LedgerBitcoin.legacyProtocolVersion : LedgerBitcoin.currentProtocolVersion
+    }
+
+    /// "2.4.6" -> [2, 4, 6]; "2.1.5-alpha" -> [2, 1, 5].
+    static func versionNumbers(_ version: String) -> [Int] {
+        version.split(separator: "-").first?.split(separator: ".").compactMap { Int($0) } ?? []
     }
 
     static func recoverSigner(_ signature: EthereumSignature, digest: [UInt8]) throws(DeviceError) -> EthereumAddress {
