@@ -68,7 +68,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BridgeSimulatorTests",
-            dependencies: ["BridgeCore", "BridgeCrypto", "BridgeDevices", "BridgeSimulator", "TestVectors"]
+            dependencies: ["BridgeCore", "BridgeCrypto", "BridgeDevices", "BridgeSimulator", "BridgeUSB", "TestVectors"]
         ),
         .testTarget(name: "BridgeUSBTests", dependencies: ["BridgeCore", "BridgeDevices", "BridgeUSB"]),
         .testTarget(

@@ -1,0 +1,103 @@
+import BridgeCrypto
+import BridgeDevices
+
+/// One step of a Bitcoin-app command that may need data from the host: either the final reply, or a client
+/// command sent with SW E000 whose answer (the host's `F8 01` APDU) resumes the command
+/// (LedgerHQ/app-bitcoin-new doc/bitcoin.md, "Client commands"; ../shared/reference/ledger.md section 5).
+enum BitcoinStep: Sendable {
+    typealias Resume = @Sendable (_ answer: [UInt8]) throws(APDUFailure) -> BitcoinStep
+
+    case ask(_ request: [UInt8], _ resume: Resume)
+    case reply(APDUResponse)
+}
+
+/// The client commands the simulated Bitcoin app asks, each checking what the host answers: preimages must hash to
+/// what was asked and Merkle proofs must lead to the root, or the command fails with the caller's status word.
+/// Codes from app-bitcoin-new src/handler/client_commands.h.
+enum BitcoinClientCommand {
+    static let getPreimage: UInt8 = 0x40
+    static let getMerkleLeafProof: UInt8 = 0x41
+    static let getMoreElements: UInt8 = 0xA0
+
+    /// GET_PREIMAGE `40 00 hash` -> `varint(len) | b | first b bytes`, the rest through GET_MORE_ELEMENTS; the
+    /// preimage must SHA-256 to `hash` and hold at most `maximumLength` bytes.
+    static func preimage(
+        of hash: [UInt8], maximumLength: Int, failure: UInt16, then next: @escaping BitcoinStep.Resume
+    ) -> BitcoinStep {
+        .ask([getPreimage, 0x00] + hash) { answer throws(APDUFailure) in
+            var reader = ByteReader(answer)
+            let length = try reader.varint(or: failure)
+            let partCount = Int(try reader.u8(or: failure))
+            let part = try reader.bytes(partCount, or: failure)
+            guard reader.isAtEnd, length <= UInt64(maximumLength), partCount <= Int(length) else { throw APDUFailure(failure) }
+            return try moreElements(part, needed: Int(length), elementSize: 1, failure: failure) { preimage throws(APDUFailure) in
+                guard Hash.sha256(preimage) == hash else { throw APDUFailure(failure) }
+                return try next(preimage)
+            }
+        }
+    }
+
+    /// The data of leaf `index` of the Merkle tree of `count` leaves under `root`: GET_MERKLE_LEAF_PROOF
+    /// `41 root varint(count) varint(index)` -> `leafHash | proofLength | p | p hashes` (the rest through
+    /// GET_MORE_ELEMENTS), checked against the root, then GET_PREIMAGE of the leaf hash, which must be `00 || data`.
+    static func merkleLeaf(
+        root: [UInt8], count: Int, index: Int, maximumLength: Int, failure: UInt16, then next: @escaping BitcoinStep.Resume
+    ) -> BitcoinStep {
+        .ask([getMerkleLeafProof] + root + compactSize(count) + compactSize(index)) { answer throws(APDUFailure) in
+            var reader = ByteReader(answer)
+            let leafHash = try reader.bytes(32, or: failure)
+            let proofLength = Int(try reader.u8(or: failure))
+            let partCount = Int(try reader.u8(or: failure))
+            let part = try reader.bytes(partCount * 32, or: failure)
+            guard reader.isAtEnd, partCount <= proofLength else { throw APDUFailure(failure) }
+            return try moreElements(part, needed: proofLength, elementSize: 32, failure: failure) { proofBytes throws(APDUFailure) in
+                let proof = stride(from: 0, to: proofBytes.count, by: 32).map { Array(proofBytes[$0..<$0 + 32]) }
+                guard MerkleProof.root(leafHash: leafHash, index: index, count: count, proof: proof[...]) == root else {
+                    throw APDUFailure(failure)
+                }
+                return preimage(of: leafHash, maximumLength: maximumLength + 1, failure: failure) { leaf throws(APDUFailure) in
+                    // doc/merkle.md: a leaf hash is SHA-256(0x00 || data).
+                    guard leaf.first == 0x00 else { throw APDUFailure(failure) }
+                    return try next(Array(leaf.dropFirst()))
+                }
+            }
+        }
+    }
+
+    /// Asks GET_MORE_ELEMENTS (`A0` -> `count | elementSize | elements`) until `needed` elements are in.
+    private static func moreElements(
+        _ collected: [UInt8], needed: Int, elementSize: Int, failure: UInt16, then next: @escaping BitcoinStep.Resume
+    ) throws(APDUFailure) -> BitcoinStep {
+        if collected.count == needed * elementSize { return try next(collected) }
+        return .ask([getMoreElements]) { answer throws(APDUFailure) in
+            var reader = ByteReader(answer)
+            let count = Int(try reader.u8(or: failure))
+            guard Int(try reader.u8(or: failure)) == elementSize, count > 0 else { throw APDUFailure(failure) }
+            let elements = try reader.bytes(count * elementSize, or: failure)
+            guard reader.isAtEnd, collected.count + elements.count <= needed * elementSize else { throw APDUFailure(failure) }
+            return try moreElements(collected + elements, needed: needed, elementSize: elementSize, failure: failure, then: next)
+        }
+    }
+}
+
+/// Checks Merkle proofs of app-bitcoin-new's trees (doc/merkle.md): SHA-256, leaf = SHA256(0x00 || data), node =
+/// SHA256(0x01 || left || right), a tree of n > 1 leaves splits at the largest power of two below n. Written
+/// independently of BridgeDevices' host-side `MerkleTree`, so the simulator cross-checks it.
+enum MerkleProof {
+    /// The root that `proof` (sibling hashes from the leaf upwards) leads to, nil when its length does not fit.
+    static func root(leafHash: [UInt8], index: Int, count: Int, proof: ArraySlice<[UInt8]>) -> [UInt8]? {
+        guard count >= 1, (0..<count).contains(index) else { return nil }
+        if count == 1 { return proof.isEmpty ? leafHash : nil }
+        guard let sibling = proof.last else { return nil }
+        var split = 1
+        while split * 2 < count { split *= 2 }
+        if index < split {
+            guard let left = root(leafHash: leafHash, index: index, count: split, proof: proof.dropLast()) else { return nil }
+            return Hash.sha256([0x01] + left + sibling)
+        }
+        guard let right = root(leafHash: leafHash, index: index - split, count: count - split, proof: proof.dropLast()) else {
+            return nil
+        }
+        return Hash.sha256([0x01] + sibling + right)
+    }
+}
