@@ -52,7 +52,7 @@ enum BitcoinClientCommand {
             guard reader.isAtEnd, partCount <= proofLength else { throw APDUFailure(failure) }
             return try moreElements(part, needed: proofLength, elementSize: 32, failure: failure) { proofBytes throws(APDUFailure) in
                 let proof = stride(from: 0, to: proofBytes.count, by: 32).map { Array(proofBytes[$0..<$0 + 32]) }
-                guard MerkleProof.root(leafHash: leafHash, index: index, count: count, proof: proof[...]) == root else {
+                guard MerkleTree.root(fromLeafHash: leafHash, index: index, count: count, proof: proof) == root else {
                     throw APDUFailure(failure)
                 }
                 return preimage(of: leafHash, maximumLength: maximumLength + 1, failure: failure) { leaf throws(APDUFailure) in
@@ -77,27 +77,5 @@ enum BitcoinClientCommand {
             guard reader.isAtEnd, collected.count + elements.count <= needed * elementSize else { throw APDUFailure(failure) }
             return try moreElements(collected + elements, needed: needed, elementSize: elementSize, failure: failure, then: next)
         }
-    }
-}
-
-/// Checks Merkle proofs of app-bitcoin-new's trees (doc/merkle.md): SHA-256, leaf = SHA256(0x00 || data), node =
-/// SHA256(0x01 || left || right), a tree of n > 1 leaves splits at the largest power of two below n. Written
-/// independently of BridgeDevices' host-side `MerkleTree`, so the simulator cross-checks it.
-enum MerkleProof {
-    /// The root that `proof` (sibling hashes from the leaf upwards) leads to, nil when its length does not fit.
-    static func root(leafHash: [UInt8], index: Int, count: Int, proof: ArraySlice<[UInt8]>) -> [UInt8]? {
-        guard count >= 1, (0..<count).contains(index) else { return nil }
-        if count == 1 { return proof.isEmpty ? leafHash : nil }
-        guard let sibling = proof.last else { return nil }
-        var split = 1
-        while split * 2 < count { split *= 2 }
-        if index < split {
-            guard let left = root(leafHash: leafHash, index: index, count: split, proof: proof.dropLast()) else { return nil }
-            return Hash.sha256([0x01] + left + sibling)
-        }
-        guard let right = root(leafHash: leafHash, index: index - split, count: count - split, proof: proof.dropLast()) else {
-            return nil
-        }
-        return Hash.sha256([0x01] + sibling + right)
     }
 }
