@@ -2,11 +2,13 @@ import Foundation
 
 /// `walletbridge-bench SUITE [--seconds S]`: prints throughput figures for one suite.
 let usage = """
-    usage: walletbridge-bench crypto [--seconds S]
+    usage: walletbridge-bench crypto|ledger [--seconds S]
 
     Suites:
       crypto   Keccak-256, secp256k1 sign/verify/recover, BIP-32 public derivation, EIP-712 "Mail" digest and
                BIP-39 seed: our Swift API beside the raw C call doing the same work, in the same run.
+      ledger   APDU round trips and frame bytes per second through the in-process simulated Ledger, and the
+               bridge's own CPU time per exchange as a fraction of a USB full-speed HID frame interval (1 ms).
 
     Options:
       --seconds S   length of one measurement round (default 0.5); each figure is the best of 5 rounds, Swift and C alternating.
@@ -29,6 +31,13 @@ switch arguments.first {
 case "crypto":
     do {
         try CryptoBenchmarks(harness: harness).run()
+    } catch {
+        FileHandle.standardError.write(Data("benchmark failed: \(error)\n".utf8))
+        exit(1)
+    }
+case "ledger":
+    do {
+        try LedgerBenchmarks(harness: harness).run()
     } catch {
         FileHandle.standardError.write(Data("benchmark failed: \(error)\n".utf8))
         exit(1)

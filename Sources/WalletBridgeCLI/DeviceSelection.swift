@@ -1,7 +1,7 @@
 /// How a device command chooses its device (CONTRACT.md section 1, "Device selection"): declared once here so
 /// every device command includes the same options with the same help.
 ///
-/// A device command lists ``options`` in its `optionGroups` and reads them with ``init(_:)``.
+/// A device command lists ``options`` (and ``simulatorOptions``) in its `optionGroups` and reads them with ``init(_:)``.
 public struct DeviceSelection: Sendable, Equatable {
     /// Seconds to wait for the device when `--timeout` is not given (CONTRACT.md).
     public static let defaultTimeout = 120
@@ -19,6 +19,11 @@ public struct DeviceSelection: Sendable, Equatable {
         .value("passphrase-on-host", "P", help: "Answer a passphrase request from the host (default: enter it on the device where the model can)."),
     ])
 
+    /// The knobs of the in-process simulated Ledger (`--transport sim:ledger`): the `simulate ledger` options
+    /// prefixed `sim-`; device commands include this group after ``options``.
+    public static let simulatorOptions = OptionGroup(
+        title: "Simulated Ledger", options: LedgerSimulatorSettings.knobOptions(prefix: "sim-"))
+
     /// `--device`: an id from `enumerate`.
     public var device: String?
     /// `--transport`, as written (`hid`, `tcp:127.0.0.1:9999`, `sim:ledger`...).
@@ -33,6 +38,8 @@ public struct DeviceSelection: Sendable, Equatable {
     public var pinPositions: String?
     /// `--passphrase-on-host`.
     public var passphraseOnHost: String?
+    /// A `sim:ledger` device's seed and knobs (`--sim-mnemonic`, `--sim-approve`, `--sim-app`...).
+    var ledgerSimulator: LedgerSimulatorSettings
 
     /// The selection a command line made; a bad `--timeout` is a usage error.
     public init(_ arguments: ParsedArguments) throws(UsageError) {
@@ -43,5 +50,10 @@ public struct DeviceSelection: Sendable, Equatable {
         timeoutSeconds = try arguments.integer("timeout", in: 1...Self.maximumTimeout) ?? Self.defaultTimeout
         pinPositions = arguments.value("pin")
         passphraseOnHost = arguments.value("passphrase-on-host")
+        ledgerSimulator = try LedgerSimulatorSettings(
+            arguments, prefix: "sim-", mnemonicOption: "sim-mnemonic", passphraseOption: "sim-passphrase")
     }
+
+    /// How long an operation may take, the user's confirmation included.
+    public var timeout: Duration { .seconds(timeoutSeconds) }
 }

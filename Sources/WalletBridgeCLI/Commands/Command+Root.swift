@@ -9,7 +9,15 @@ extension Command {
             a mistake in the command line does the same with exit 2.
             """,
         subcommands: [
+            .enumerate,
+            .address,
+            .extendedPublicKey,
+            .signMessage,
+            .signTypedData,
             .typedDataHash,
+            .simulate,
+            .doctor,
+            .udev,
         ],
         version: WalletBridgeCLI.version
     )

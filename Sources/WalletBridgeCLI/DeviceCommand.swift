@@ -1,0 +1,20 @@
+import BridgeDevices
+
+/// What every device command does around its operation: resolve the selection to one device, open it, run, close.
+enum DeviceCommand {
+    /// The option groups every device command includes.
+    static let optionGroups = [DeviceSelection.options, DeviceSelection.simulatorOptions]
+
+    /// Opens the device the command line selects, runs `body` with it and per-call options (the `--timeout`;
+    /// progress and prompts such as "Confirm on your Ledger..." to standard error), and closes it whatever happens.
+    static func withDevice<Output>(
+        _ arguments: ParsedArguments, _ io: CommandIO,
+        _ body: (_ wallet: any HardwareWallet, _ options: OperationOptions) async throws -> Output
+    ) async throws -> Output {
+        let selection = try DeviceSelection(arguments)
+        let device = try DeviceResolver(selection, commandLine: arguments.commandLine).open()
+        defer { device.close() }
+        let options = OperationOptions(timeout: selection.timeout, progress: { io.progress($0) })
+        return try await body(device.wallet, options)
+    }
+}

@@ -1,0 +1,70 @@
+import BridgeSimulator
+
+/// The knobs of a simulated Ledger, shared by `simulate ledger` (`--approve deny`) and the in-process `sim:ledger`
+/// transport of every device command (`--sim-approve deny`), so both spell and check them the same way
+/// (CONTRACT.md section 1, `simulate`).
+struct LedgerSimulatorSettings: Sendable, Equatable {
+    /// The Ledger apps a simulated device can have open, by their command-line names.
+    static let appNames: [(name: String, app: SimulatedLedger.App)] = [
+        ("ethereum", .ethereum), ("bitcoin", .bitcoin), ("bitcoin-test", .bitcoinTest), ("dashboard", .dashboard),
+    ]
+
+    /// nil: the seed Speculos uses (the simulator's default), so answers match emulator-based tests.
+    var mnemonic: String?
+    var passphrase: String = ""
+    /// false: every prompt is rejected, as a user pressing "Reject" would.
+    var approves = true
+    var locked = false
+    var app: SimulatedLedger.App = .ethereum
+    /// Off by default, "Raw messages" on: how an operator's device is set up (CONTRACT.md; ledger.md section 4.6).
+    var blindSigning = false
+    var rawMessages = true
+    /// Added to every answer, to imitate a person taking time to confirm.
+    var delayMilliseconds = 0
+
+    /// The knob options (mnemonic and passphrase excepted, which callers declare with their own help), each name
+    /// after `prefix`: "" for `simulate ledger`, "sim-" for device selection.
+    static func knobOptions(prefix: String) -> [CommandOption] {
+        [
+            .value(prefix + "approve", "auto|deny", help: "How the simulated user answers every prompt on the device.",
+                   default: "auto"),
+            .flag(prefix + "locked", help: "The simulated device is locked: every request fails with code -5."),
+            .value(prefix + "app", "APP", help: "The app open on the simulated device: ethereum, bitcoin, bitcoin-test or dashboard (none).",
+                   default: "ethereum"),
+            .value(prefix + "blind-signing", "on|off", help: "The Ethereum app's \"Blind signing\" setting (needed for hashed EIP-712).",
+                   default: "off"),
+            .value(prefix + "raw-messages", "on|off", help: "The Ethereum app's \"Raw messages\" setting (needed for full EIP-712 without blind signing).",
+                   default: "on"),
+            .value(prefix + "delay-ms", "N", help: "Milliseconds the simulated device waits before each answer.", default: "0"),
+        ]
+    }
+
+    init() {}
+
+    /// The settings a command line gave, the knobs read under `prefix`; a bad value is a usage error.
+    init(_ arguments: ParsedArguments, prefix: String, mnemonicOption: String, passphraseOption: String) throws(UsageError) {
+        mnemonic = arguments.value(mnemonicOption)
+        passphrase = arguments.value(passphraseOption) ?? ""
+        let onOff = [("on", true), ("off", false)]
+        approves = try arguments.choice(prefix + "approve", from: [("auto", true), ("deny", false)]) ?? true
+        locked = arguments.flag(prefix + "locked")
+        app = try arguments.choice(prefix + "app", from: Self.appNames.map { ($0.name, $0.app) }) ?? .ethereum
+        blindSigning = try arguments.choice(prefix + "blind-signing", from: onOff) ?? false
+        rawMessages = try arguments.choice(prefix + "raw-messages", from: onOff) ?? true
+        delayMilliseconds = try arguments.integer(prefix + "delay-ms", in: 0...600_000) ?? 0
+    }
+
+    /// The simulator's configuration for these settings.
+    var configuration: SimulatedLedger.Configuration {
+        var configuration = SimulatedLedger.Configuration()
+        if let mnemonic { configuration.mnemonic = mnemonic }
+        configuration.passphrase = passphrase
+        configuration.approval = approves ? .approve : .deny
+        configuration.locked = locked
+        configuration.app = app
+        configuration.blindSigning = blindSigning
+        configuration.rawMessages = rawMessages
+        configuration.latency = .milliseconds(delayMilliseconds)
+        return configuration
+    }
+}
