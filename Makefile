@@ -44,9 +44,11 @@ test: deps
 	if [ -n "$$total" ]; then echo "$$((total - failed)) passed, $$failed failed"; fi; \
 	exit $$status
 
-## bench: the crypto benchmarks, optimized build
+## bench: the crypto and ledger benchmarks, optimized build
 bench: deps
-	swift run -c release walletbridge-bench crypto
+	swift build -c release --product walletbridge-bench
+	.build/release/walletbridge-bench crypto
+	.build/release/walletbridge-bench ledger
 
 ## run: the demo service arrives with the HTTP service issue; until then, build and show the CLI
 run: build

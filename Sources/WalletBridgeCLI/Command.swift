@@ -6,10 +6,12 @@ import BridgeCore
 /// the root command `walletbridge` is itself a group.
 public struct Command: Sendable {
     /// What a command does once its arguments parsed: returns the one JSON document to print, or throws.
+    /// A long-running command that printed its document itself as soon as it was ready (`simulate`, `serve`: the
+    /// "listening" line) returns nil.
     ///
     /// A thrown error is printed as the contract's error JSON (exit 1; a ``UsageError`` exits 2).
     /// Progress and prompts go to `io`'s standard error, never to standard output.
-    public typealias Run = @Sendable (_ arguments: ParsedArguments, _ io: CommandIO) async throws -> JSONValue
+    public typealias Run = @Sendable (_ arguments: ParsedArguments, _ io: CommandIO) async throws -> JSONValue?
 
     /// The word that selects it, e.g. `typed-data-hash`.
     public var name: String

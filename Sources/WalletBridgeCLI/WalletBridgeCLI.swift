@@ -37,7 +37,7 @@ public enum WalletBridgeCLI {
                 print(UsageError("No command given to \(commandLine)", about: commandLine).jsonObject, to: io)
                 return ExitCode.usage
             case .run(let run, let parsedArguments):
-                print(try await run(parsedArguments, io), to: io)
+                if let document = try await run(parsedArguments, io) { print(document, to: io) }
                 return ExitCode.success
             }
         } catch let error as UsageError {

@@ -54,8 +54,8 @@ extension Command {
             let received = await signals.next()
             server.stop()
             io.progress("Simulated Ledger stopped (\(TerminationSignals.name(received))).")
-            // The ready line was this run's one JSON document: end here rather than print a second one.
-            exit(WalletBridgeCLI.ExitCode.success)
+            // The ready line was this run's one JSON document.
+            return nil
         }
     )
 }
