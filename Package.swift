@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "BridgeCrypto", targets: ["BridgeCrypto"]),
         .library(name: "BridgeDevices", targets: ["BridgeDevices"]),
         .library(name: "BridgeSimulator", targets: ["BridgeSimulator"]),
+        .library(name: "BridgeApprovals", targets: ["BridgeApprovals"]),
     ],
     targets: [
         // C system libraries (Debian -dev packages).
@@ -43,6 +44,8 @@ let package = Package(
         .target(name: "BridgeUSB", dependencies: ["BridgeCore", "BridgeDevices", "CHIDAPI"]),
         // Simulated devices and transcript replay: ships like a testing module.
         .target(name: "BridgeSimulator", dependencies: ["BridgeCore", "BridgeCrypto", "BridgeDevices"]),
+        // The session manager: money, orders, policies, operators, device-signed approvals, audit chain (pure logic).
+        .target(name: "BridgeApprovals", dependencies: ["BridgeCore", "BridgeCrypto"]),
         // The command-line tool as a library, so tests run commands in-process.
         .target(
             name: "WalletBridgeCLI",
@@ -71,6 +74,7 @@ let package = Package(
             dependencies: ["BridgeCore", "BridgeCrypto", "BridgeDevices", "BridgeSimulator", "BridgeUSB", "TestVectors"]
         ),
         .testTarget(name: "BridgeUSBTests", dependencies: ["BridgeCore", "BridgeDevices", "BridgeUSB"]),
+        .testTarget(name: "BridgeApprovalsTests", dependencies: ["BridgeCore", "BridgeCrypto", "BridgeApprovals"]),
         .testTarget(
             name: "WalletBridgeCLITests",
             dependencies: ["WalletBridgeCLI", "BridgeCore", "TestVectors"]

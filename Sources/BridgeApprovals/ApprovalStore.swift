@@ -1,0 +1,88 @@
+/// Durable storage for the session manager. BridgeApprovals holds the rules; a store only keeps rows.
+///
+/// Every state change happens inside one ``transaction(_:)``: the balances, the order, the approval, the audit
+/// event and the webhook outbox row commit together or not at all. Transactions are serialized, so logic inside one
+/// sees a consistent state and a second approval for the same order waits for the first.
+/// Implementations: `InMemoryApprovalStore` (tests, simulations) and BridgeStore's SQLite store.
+public protocol ApprovalStore: Sendable {
+    /// Runs `body` atomically and durably; a thrown error rolls everything back.
+    func transaction<Result>(_ body: (any StoreTransaction) throws(ApprovalError) -> Result) throws(ApprovalError) -> Result
+}
+
+/// The rows a transaction may read and write. Lookups return nil for a missing row; inserts fail with
+/// ``ApprovalError/storage(_:)`` on a duplicate key.
+public protocol StoreTransaction: AnyObject {
+    // MARK: Wallets
+
+    func wallet(id: String) throws(ApprovalError) -> Wallet?
+    func wallet(externalUserID: String, currency: String) throws(ApprovalError) -> Wallet?
+    /// External wallets in `id` order, optionally only those of `externalUserIDs`, with the total that matches.
+    func wallets(externalUserIDs: [String]?, skip: Int, limit: Int) throws(ApprovalError) -> (wallets: [Wallet], total: Int)
+    /// Every wallet, settlement accounts included (invariant checks, audits).
+    func allWallets() throws(ApprovalError) -> [Wallet]
+    func insertWallet(_ wallet: Wallet) throws(ApprovalError)
+    func updateWallet(_ wallet: Wallet) throws(ApprovalError)
+
+    // MARK: Orders
+
+    func order(id: String) throws(ApprovalError) -> TransferOrder?
+    func insertOrder(_ order: TransferOrder) throws(ApprovalError)
+    func updateOrder(_ order: TransferOrder) throws(ApprovalError)
+    /// Orders in a status, oldest first.
+    func orders(status: OrderStatus, limit: Int) throws(ApprovalError) -> [TransferOrder]
+    /// Pending orders whose `expiresAt` is at or before `time`.
+    func pendingOrders(expiringAtOrBefore time: Timestamp) throws(ApprovalError) -> [TransferOrder]
+    /// For velocity limits: how many orders of `externalUserID` (in `currency`, when given) with one of `statuses`
+    /// were created at or after `since`, and the sum of their absolute amounts in minor units.
+    func orderTotals(externalUserID: String, currency: String?, statuses: Set<OrderStatus>, since: Timestamp)
+        throws(ApprovalError) -> (count: Int, absoluteSum: Int64)
+
+    // MARK: Approvals
+
+    func approvals(orderID: String) throws(ApprovalError) -> [ApprovalRecord]
+    /// The record that carries `signature`, if any (a replayed signature is refused).
+    func approval(signature: [UInt8]) throws(ApprovalError) -> ApprovalRecord?
+    func insertApproval(_ record: ApprovalRecord) throws(ApprovalError)
+
+    // MARK: Operators, invites, login challenges, sessions
+
+    func operatorRecord(id: String) throws(ApprovalError) -> Operator?
+    func operatorRecord(address: String) throws(ApprovalError) -> Operator?
+    func operatorRecord(name: String) throws(ApprovalError) -> Operator?
+    func allOperators() throws(ApprovalError) -> [Operator]
+    func insertOperator(_ record: Operator) throws(ApprovalError)
+    func updateOperator(_ record: Operator) throws(ApprovalError)
+
+    func invite(codeHash: [UInt8]) throws(ApprovalError) -> Invite?
+    func insertInvite(_ invite: Invite) throws(ApprovalError)
+    func updateInvite(_ invite: Invite) throws(ApprovalError)
+
+    func challenge(nonce: [UInt8]) throws(ApprovalError) -> LoginChallenge?
+    func insertChallenge(_ challenge: LoginChallenge) throws(ApprovalError)
+    func updateChallenge(_ challenge: LoginChallenge) throws(ApprovalError)
+
+    func session(tokenHash: [UInt8]) throws(ApprovalError) -> OperatorSession?
+    func insertSession(_ session: OperatorSession) throws(ApprovalError)
+    func updateSession(_ session: OperatorSession) throws(ApprovalError)
+
+    // MARK: Settings kept with the data (deployment id, policy set hash, API key hash)
+
+    func metadata(_ key: String) throws(ApprovalError) -> String?
+    func setMetadata(_ key: String, _ value: String) throws(ApprovalError)
+
+    // MARK: Audit chain
+
+    func lastAuditEvent() throws(ApprovalError) -> AuditEvent?
+    /// Appends an event whose sequence is the last one's plus one (the store refuses anything else).
+    func appendAuditEvent(_ event: AuditEvent) throws(ApprovalError)
+    /// Events with sequence > `sequence`, in order, at most `limit`.
+    func auditEvents(after sequence: Int64, limit: Int) throws(ApprovalError) -> [AuditEvent]
+
+    // MARK: Webhook outbox
+
+    /// Inserts and returns the message's id.
+    func insertOutboxMessage(_ message: OutboxMessage) throws(ApprovalError) -> Int64
+    /// Undelivered, not-failed messages due at or before `time`, oldest first.
+    func dueOutboxMessages(at time: Timestamp, limit: Int) throws(ApprovalError) -> [OutboxMessage]
+    func updateOutboxMessage(_ message: OutboxMessage) throws(ApprovalError)
+}
