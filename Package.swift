@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "BridgeDevices", targets: ["BridgeDevices"]),
         .library(name: "BridgeSimulator", targets: ["BridgeSimulator"]),
         .library(name: "BridgeApprovals", targets: ["BridgeApprovals"]),
+        .library(name: "BridgeStore", targets: ["BridgeStore"]),
     ],
     targets: [
         // C system libraries (Debian -dev packages).
@@ -46,16 +47,21 @@ let package = Package(
         .target(name: "BridgeSimulator", dependencies: ["BridgeCore", "BridgeCrypto", "BridgeDevices"]),
         // The session manager: money, orders, policies, operators, device-signed approvals, audit chain (pure logic).
         .target(name: "BridgeApprovals", dependencies: ["BridgeCore", "BridgeCrypto"]),
+        // The session manager's durable store on SQLite (WAL, synchronous=FULL, versioned migrations).
+        .target(name: "BridgeStore", dependencies: ["BridgeCore", "BridgeApprovals", "CSQLite"]),
         // The command-line tool as a library, so tests run commands in-process.
         .target(
             name: "WalletBridgeCLI",
-            dependencies: ["BridgeCore", "BridgeCrypto", "BridgeDevices", "BridgeUSB", "BridgeSimulator"]
+            dependencies: [
+                "BridgeCore", "BridgeCrypto", "BridgeDevices", "BridgeUSB", "BridgeSimulator", "BridgeApprovals", "BridgeStore",
+            ]
         ),
         .executableTarget(name: "walletbridge", dependencies: ["WalletBridgeCLI"]),
         .executableTarget(
             name: "walletbridge-bench",
             dependencies: [
-                "BridgeCore", "BridgeCrypto", "BridgeDevices", "BridgeSimulator", "CSecp256k1", "CCrypto", "CNettle",
+                "BridgeCore", "BridgeCrypto", "BridgeDevices", "BridgeSimulator", "BridgeApprovals", "BridgeStore",
+                "CSecp256k1", "CCrypto", "CNettle", "CSQLite",
             ],
             path: "Benchmarks/walletbridge-bench"
         ),
@@ -75,6 +81,16 @@ let package = Package(
         ),
         .testTarget(name: "BridgeUSBTests", dependencies: ["BridgeCore", "BridgeDevices", "BridgeUSB"]),
         .testTarget(name: "BridgeApprovalsTests", dependencies: ["BridgeCore", "BridgeCrypto", "BridgeApprovals"]),
+        .testTarget(
+            name: "BridgeStoreTests",
+            dependencies: ["BridgeCore", "BridgeCrypto", "BridgeApprovals", "BridgeStore", "WalletBridgeCLI"]
+        ),
+        // The crash test's child: applies orders on a SQLite database until the test kills it with SIGKILL.
+        .executableTarget(
+            name: "walletbridge-crash-child",
+            dependencies: ["BridgeCore", "BridgeCrypto", "BridgeApprovals", "BridgeStore"],
+            path: "Tests/CrashChild"
+        ),
         .testTarget(
             name: "WalletBridgeCLITests",
             dependencies: ["WalletBridgeCLI", "BridgeCore", "TestVectors"]

@@ -18,6 +18,7 @@ extension Command {
             .simulate,
             .doctor,
             .udev,
+            .audit,
         ],
         version: WalletBridgeCLI.version
     )

@@ -1,0 +1,135 @@
+import BridgeCore
+import BridgeCrypto
+
+extension ApprovalService {
+    /// Issues a single-use EIP-712 `Login` challenge for the active operator at `address`, valid for
+    /// ``ApprovalConfiguration/loginChallengeLifetime``. Challenges grant nothing until signed, so they are not
+    /// audited (anyone who knows an address could otherwise flood the audit log); sessions are.
+    public func loginChallenge(address: String) throws(ApprovalError) -> (nonce: [UInt8], document: JSONValue) {
+        let parsed: EthereumAddress
+        do {
+            parsed = try EthereumAddress(parsing: address)
+        } catch {
+            throw .invalidRequest(error.message)
+        }
+        return try store.transaction { transaction throws(ApprovalError) in
+            let now = clock.now()
+            guard let record = try transaction.operatorRecord(address: parsed.checksummed) else {
+                throw .notEnrolled(address: parsed.checksummed)
+            }
+            guard record.status == .active else { throw .operatorRevoked(name: record.name) }
+            let challenge = LoginChallenge(nonce: try randomBytes(32), operatorID: record.id, issuedAt: now,
+                                           expiresAt: now + configuration.loginChallengeLifetime)
+            try transaction.insertChallenge(challenge)
+            let message = typedData.loginMessage(operatorAddress: record.address, challenge: challenge)
+            return (challenge.nonce, typedData.document(.login, message: message))
+        }
+    }
+
+    /// Redeems a signed login challenge for a session: the challenge must be unused and unexpired and the signature
+    /// must recover to its operator. Returns the bearer token (32 random bytes as hex, shown once; only its SHA-256
+    /// is stored), valid for ``ApprovalConfiguration/sessionTTL`` and while used at least every
+    /// ``ApprovalConfiguration/idleTimeout``; with `bindToIP` only from `clientIP`.
+    public func createSession(nonce: [UInt8], signature: [UInt8], clientIP: String, bindToIP: Bool = false)
+        throws(ApprovalError) -> (token: String, session: OperatorSession)
+    {
+        let parsedSignature: EthereumSignature
+        do {
+            parsedSignature = try EthereumSignature(bytes: signature)
+        } catch {
+            throw .invalidSignature(error.message)
+        }
+        return try store.transaction { transaction throws(ApprovalError) in
+            let now = clock.now()
+            guard var challenge = try transaction.challenge(nonce: nonce) else {
+                throw .challengeInvalid("unknown nonce")
+            }
+            guard challenge.usedAt == nil else { throw .challengeInvalid("the challenge was already used") }
+            guard now < challenge.expiresAt else {
+                throw .challengeInvalid("the challenge expired at \(challenge.expiresAt.rfc3339)")
+            }
+            guard let record = try transaction.operatorRecord(id: challenge.operatorID) else {
+                throw .challengeInvalid("its operator no longer exists")
+            }
+            guard record.status == .active else { throw .operatorRevoked(name: record.name) }
+            let digest = try typedData.digest(.login, message: typedData.loginMessage(operatorAddress: record.address,
+                                                                                      challenge: challenge))
+            guard try Self.recoverSigner(parsedSignature, digest: digest) == record.address else {
+                throw .invalidSignature("the Login signature does not recover to \(record.name)'s address")
+            }
+            challenge.usedAt = now
+            try transaction.updateChallenge(challenge)
+
+            let token = try randomBytes(32)
+            let session = OperatorSession(tokenHash: Hash.sha256(token), operatorID: record.id, createdAt: now,
+                                          expiresAt: now + configuration.sessionTTL, lastUsedAt: now,
+                                          boundIP: bindToIP ? clientIP : nil)
+            try transaction.insertSession(session)
+            var payload: JSONObject = [
+                "operator_id": .string(record.id), "name": .string(record.name),
+                "token_sha256": .string(Hex.encode(session.tokenHash)), "expires_at": .string(session.expiresAt.rfc3339),
+                "client_ip": .string(clientIP),
+            ]
+            payload["bound_ip"] = session.boundIP.map(JSONValue.string) ?? .null
+            try ChangeRecorder(transaction: transaction, time: now, actor: "operator:" + record.id)
+                .audit("session.created", payload)
+            return (Hex.encode(token), session)
+        }
+    }
+
+    /// The operator a bearer token belongs to, refreshing its last use. `session_invalid`, naming why, for an
+    /// unknown, revoked, expired or idle token, one used from another IP than it is bound to, or a revoked operator.
+    /// Refreshing the last use is not audited: it is bookkeeping that would otherwise log every request.
+    public func authenticate(token: String, clientIP: String) throws(ApprovalError) -> Operator {
+        guard let tokenBytes = Hex.decode(token), tokenBytes.count == 32 else {
+            throw .sessionInvalid("the token is not 64 hex digits")
+        }
+        let tokenHash = Hash.sha256(tokenBytes)
+        return try store.transaction { transaction throws(ApprovalError) in
+            let now = clock.now()
+            guard var session = try transaction.session(tokenHash: tokenHash) else {
+                throw .sessionInvalid("unknown token")
+            }
+            if let revokedAt = session.revokedAt {
+                throw .sessionInvalid("the session was revoked at \(revokedAt.rfc3339)")
+            }
+            guard now < session.expiresAt else {
+                throw .sessionInvalid("the session expired at \(session.expiresAt.rfc3339)")
+            }
+            guard now - session.lastUsedAt < configuration.idleTimeout else {
+                throw .sessionInvalid("the session was idle since \(session.lastUsedAt.rfc3339)")
+            }
+            if let boundIP = session.boundIP, boundIP != clientIP {
+                throw .sessionInvalid("the session is bound to another client IP")
+            }
+            guard let record = try transaction.operatorRecord(id: session.operatorID) else {
+                throw .sessionInvalid("its operator no longer exists")
+            }
+            guard record.status == .active else { throw .sessionInvalid("operator \(record.name) was revoked") }
+            session.lastUsedAt = now
+            try transaction.updateSession(session)
+            return record
+        }
+    }
+
+    /// Ends a session at once (sign out, or an admin cutting access). `session_invalid` for an unknown token.
+    public func revokeSession(token: String, actor: String? = nil) throws(ApprovalError) {
+        guard let tokenBytes = Hex.decode(token), tokenBytes.count == 32 else {
+            throw .sessionInvalid("the token is not 64 hex digits")
+        }
+        let tokenHash = Hash.sha256(tokenBytes)
+        try store.transaction { transaction throws(ApprovalError) in
+            guard var session = try transaction.session(tokenHash: tokenHash) else {
+                throw .sessionInvalid("unknown token")
+            }
+            guard session.revokedAt == nil else { return }
+            let now = clock.now()
+            session.revokedAt = now
+            try transaction.updateSession(session)
+            try ChangeRecorder(transaction: transaction, time: now, actor: actor ?? "operator:" + session.operatorID)
+                .audit("session.revoked", [
+                    "operator_id": .string(session.operatorID), "token_sha256": .string(Hex.encode(tokenHash)),
+                ])
+        }
+    }
+}

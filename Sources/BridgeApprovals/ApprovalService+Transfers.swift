@@ -1,0 +1,248 @@
+import BridgeCore
+
+/// A transfer the CRM (or an operator) asks for: CONTRACT 2.1 `PATCH /wallets/balance`.
+public struct TransferRequest: Sendable, Equatable {
+    /// The CRM's `order_id`: the idempotency key.
+    public let orderID: String
+    public let externalUserID: String
+    public let currency: String
+    /// The JSON number's exact text (`-100.5`); positive credits the external wallet, negative debits it.
+    public let amount: String
+    /// The operator who initiated it, if one did; they never count towards its approvals.
+    public let initiatorOperatorID: String?
+
+    public init(orderID: String, externalUserID: String, currency: String, amount: String,
+                initiatorOperatorID: String? = nil) {
+        self.orderID = orderID
+        self.externalUserID = externalUserID
+        self.currency = currency
+        self.amount = amount
+        self.initiatorOperatorID = initiatorOperatorID
+    }
+}
+
+/// The answer to a transfer request: the stored order and the wallet as it is now.
+public struct TransferOutcome: Sendable, Equatable {
+    public let order: TransferOrder
+    public let wallet: Wallet
+    /// True when the order id was already known with the same content: the stored outcome, nothing changed.
+    public let replayed: Bool
+
+    public init(order: TransferOrder, wallet: Wallet, replayed: Bool) {
+        self.order = order
+        self.wallet = wallet
+        self.replayed = replayed
+    }
+}
+
+/// Velocity limits read the store inside the transaction that decides, so concurrent orders cannot both slip under.
+struct StoreVelocityLookup: VelocityLookup {
+    let transaction: any StoreTransaction
+
+    func totals(externalUserID: String, currency: String?, since: Timestamp)
+        throws(ApprovalError) -> (count: Int, absoluteSum: Int64)
+    {
+        try transaction.orderTotals(externalUserID: externalUserID, currency: currency,
+                                    statuses: [.completed, .pendingApproval], since: since)
+    }
+}
+
+extension ApprovalService {
+    /// Metadata key remembering who initiated a pending order (the order row has no column for it).
+    static func initiatorKey(orderID: String) -> String { "order.initiator:" + orderID }
+
+    /// Receives a transfer: validates it, answers a retry with the stored outcome, lets the policy decide and applies,
+    /// stores as rejected, or holds it for approval, all in one transaction with its audit events and webhook rows.
+    ///
+    /// Throws `invalid_request` (order or user id), `currency_not_supported`, `invalid_amount` (unparsable, zero,
+    /// more precision than the currency has), `duplicate_order` (known id, different content), `account_not_found`,
+    /// and `insufficient_funds` for a debit the wallet cannot cover now (nothing is stored then, so a retry after a
+    /// deposit can succeed).
+    public func submitTransfer(_ request: TransferRequest) throws(ApprovalError) -> TransferOutcome {
+        try Self.validateIdentifier(request.orderID, what: "order_id")
+        try Self.validateIdentifier(request.externalUserID, what: "external_user_id")
+        let currency = try configuration.currency(request.currency)
+        let amount = try MinorUnits.parse(request.amount, decimals: currency.decimals)
+        guard amount != 0 else { throw .invalidAmount("\"\(request.amount)\" is zero; a transfer must move money") }
+
+        return try store.transaction { transaction throws(ApprovalError) in
+            let now = clock.now()
+            if let existing = try transaction.order(id: request.orderID) {
+                guard existing.hasSameContent(externalUserID: request.externalUserID, currency: currency.code,
+                                              amount: amount) else {
+                    throw .duplicateOrder(orderID: request.orderID)
+                }
+                guard let wallet = try transaction.wallet(id: existing.walletID) else {
+                    throw .storage("order \(existing.orderID) names wallet \(existing.walletID), which is missing")
+                }
+                return TransferOutcome(order: existing, wallet: wallet, replayed: true)
+            }
+            guard var wallet = try transaction.wallet(externalUserID: request.externalUserID, currency: currency.code)
+            else {
+                throw .accountNotFound(externalUserID: request.externalUserID, currency: currency.code)
+            }
+            let facts = TransferFacts(orderID: request.orderID, externalUserID: request.externalUserID,
+                                      walletID: wallet.id, currency: currency, amount: amount,
+                                      initiatorOperatorID: request.initiatorOperatorID, time: now)
+            let decision = try policy.decide(facts, velocity: StoreVelocityLookup(transaction: transaction))
+            let recorder = ChangeRecorder(transaction: transaction, time: now,
+                                          actor: request.initiatorOperatorID.map { "operator:" + $0 } ?? "crm")
+
+            func newOrder(status: OrderStatus, policy: String?, approvals: Int = 0, eligibility: ApproverEligibility? = nil,
+                          nonce: [UInt8] = [], expiresAt: Timestamp? = nil) -> TransferOrder {
+                TransferOrder(orderID: request.orderID, externalUserID: request.externalUserID, currency: currency.code,
+                              walletID: wallet.id, amount: amount, status: status, policyName: policy,
+                              approvalsRequired: approvals, eligibleApprovers: eligibility, nonce: nonce, createdAt: now,
+                              expiresAt: expiresAt, decidedAt: status.isFinal ? now : nil)
+            }
+
+            var order: TransferOrder
+            var decisionPayload: JSONObject
+            switch decision {
+            case .allow(let policyName):
+                order = newOrder(status: .completed, policy: policyName)
+                try requireAvailable(amount, in: wallet, currency: currency)
+                try moveFunds(of: order, wallet: &wallet, in: transaction, now: now)
+                order.balanceAfter = wallet.balance
+                decisionPayload = ["decision": "allow", "policy": policyName.map(JSONValue.string) ?? .null]
+
+            case .deny(let policyName):
+                order = newOrder(status: .rejected, policy: policyName)
+                order.reason = "denied by policy \(policyName)"
+                decisionPayload = ["decision": "deny", "policy": .string(policyName)]
+
+            case .requireApprovals(let policyName, let count, let eligibility, let expiresAfter):
+                let window = expiresAfter > .zero ? expiresAfter : configuration.defaultApprovalExpiry
+                // A rule asking for zero approvals still needs one: nothing pending applies without a signature.
+                let required = max(1, count)
+                order = newOrder(status: .pendingApproval, policy: policyName, approvals: required,
+                                 eligibility: eligibility, nonce: try randomBytes(32), expiresAt: now + window)
+                if amount < 0 {
+                    try requireAvailable(amount, in: wallet, currency: currency)
+                    wallet.held += -amount
+                    try transaction.updateWallet(wallet)
+                    Self.checkInvariants(wallet)
+                }
+                if let initiator = request.initiatorOperatorID {
+                    try transaction.setMetadata(Self.initiatorKey(orderID: order.orderID), initiator)
+                }
+                decisionPayload = [
+                    "decision": "require_approvals", "policy": .string(policyName),
+                    "approvals_required": .number(JSONNumber(required)),
+                    "eligible_roles": .array(eligibility.roles.map(\.rawValue).sorted().map(JSONValue.string)),
+                    "eligible_operators": .array(eligibility.operators.sorted().map(JSONValue.string)),
+                    "expires_at": .string((now + window).rfc3339),
+                ]
+            }
+            try transaction.insertOrder(order)
+
+            var received = Self.auditPayload(of: order, decimals: currency.decimals)
+            for (key, value) in decisionPayload { received[key] = value }
+            if let initiator = request.initiatorOperatorID { received["initiator_operator_id"] = .string(initiator) }
+            try recorder.audit("order.received", received)
+            try recordStatusChange(order, wallet: wallet, decimals: currency.decimals, recorder: recorder)
+            return TransferOutcome(order: order, wallet: wallet, replayed: false)
+        }
+    }
+
+    /// The order and the decisions recorded on it; `order_not_found` when the id is unknown.
+    public func order(id: String) throws(ApprovalError) -> (TransferOrder, [ApprovalRecord]) {
+        try store.transaction { transaction throws(ApprovalError) in
+            guard let order = try transaction.order(id: id) else { throw .orderNotFound(orderID: id) }
+            return (order, try transaction.approvals(orderID: id))
+        }
+    }
+
+    /// Orders waiting for approval, oldest first.
+    public func pendingOrders(limit: Int = 1000) throws(ApprovalError) -> [TransferOrder] {
+        try store.transaction { transaction throws(ApprovalError) in
+            try transaction.orders(status: .pendingApproval, limit: limit)
+        }
+    }
+
+    /// Expires every pending order whose approval window has ended on the clock: holds released, audited, webhooks
+    /// queued, in one transaction. Returns the orders it expired.
+    @discardableResult
+    public func expireDueOrders() throws(ApprovalError) -> [TransferOrder] {
+        try store.transaction { transaction throws(ApprovalError) in
+            let now = clock.now()
+            let recorder = ChangeRecorder(transaction: transaction, time: now, actor: "system")
+            var expired: [TransferOrder] = []
+            for var order in try transaction.pendingOrders(expiringAtOrBefore: now) {
+                let currency = try configuration.currency(order.currency)
+                guard var wallet = try transaction.wallet(id: order.walletID) else {
+                    throw .storage("order \(order.orderID) names wallet \(order.walletID), which is missing")
+                }
+                try releaseHold(of: order, wallet: &wallet, in: transaction)
+                order.status = .expired
+                order.decidedAt = now
+                order.reason = "not enough approvals before \((order.expiresAt ?? now).rfc3339)"
+                try transaction.updateOrder(order)
+                try recordStatusChange(order, wallet: wallet, decimals: currency.decimals, recorder: recorder)
+                expired.append(order)
+            }
+            return expired
+        }
+    }
+
+    // MARK: Moving money
+
+    /// `insufficient_funds` unless a debit of `amount` fits in the wallet's available balance (credits always fit).
+    func requireAvailable(_ amount: Int64, in wallet: Wallet, currency: Currency) throws(ApprovalError) {
+        guard amount < 0, wallet.available < -amount else { return }
+        throw .insufficientFunds(available: MinorUnits.format(wallet.available, decimals: currency.decimals),
+                                 requested: MinorUnits.format(-amount, decimals: currency.decimals),
+                                 currency: currency.code)
+    }
+
+    /// Applies the order: the external wallet gains `amount`, the settlement account loses it. The caller has checked
+    /// (or held) the funds for a debit.
+    func moveFunds(of order: TransferOrder, wallet: inout Wallet, in transaction: any StoreTransaction, now: Timestamp)
+        throws(ApprovalError)
+    {
+        var settlement = try settlementAccount(currency: order.currency, in: transaction, now: now)
+        wallet.balance += order.amount
+        settlement.balance -= order.amount
+        Self.checkInvariants(wallet)
+        try transaction.updateWallet(wallet)
+        try transaction.updateWallet(settlement)
+    }
+
+    /// Gives back what a pending debit reserved.
+    func releaseHold(of order: TransferOrder, wallet: inout Wallet, in transaction: any StoreTransaction)
+        throws(ApprovalError)
+    {
+        guard order.amount < 0 else { return }
+        wallet.held -= -order.amount
+        Self.checkInvariants(wallet)
+        try transaction.updateWallet(wallet)
+    }
+
+    /// Audits the order's new status and queues its webhook.
+    func recordStatusChange(_ order: TransferOrder, wallet: Wallet, decimals: Int, recorder: ChangeRecorder)
+        throws(ApprovalError)
+    {
+        var payload = Self.auditPayload(of: order, decimals: decimals)
+        payload["wallet_balance"] = .string(MinorUnits.format(wallet.balance, decimals: decimals))
+        payload["wallet_held"] = .string(MinorUnits.format(wallet.held, decimals: decimals))
+        try recorder.audit("order.\(order.status.rawValue)", payload)
+        try recorder.announce(order, decimals: decimals)
+    }
+
+    static func auditPayload(of order: TransferOrder, decimals: Int) -> JSONObject {
+        var payload: JSONObject = [
+            "order_id": .string(order.orderID),
+            "external_user_id": .string(order.externalUserID),
+            "wallet_id": .string(order.walletID),
+            "currency": .string(order.currency),
+            "amount": .string(MinorUnits.format(order.amount, decimals: decimals)),
+            "status": .string(order.status.rawValue),
+        ]
+        if let policy = order.policyName { payload["policy"] = .string(policy) }
+        if let reason = order.reason { payload["reason"] = .string(reason) }
+        if let balanceAfter = order.balanceAfter {
+            payload["balance_after"] = .string(MinorUnits.format(balanceAfter, decimals: decimals))
+        }
+        return payload
+    }
+}

@@ -1,0 +1,123 @@
+import BridgeApprovals
+import Synchronization
+
+/// The session manager's durable store: one SQLite file in WAL mode with `synchronous=FULL`, so a transfer that
+/// committed survives a crash or a power cut, and the balance, order, approval, audit event and webhook outbox row
+/// of one state change commit together or not at all.
+///
+/// One connection behind a mutex serializes transactions in this process. That is what ``ApprovalStore`` promises
+/// (a second approval for an order waits for the first), and it costs nothing here: SQLite admits one writer at a
+/// time anyway and every transaction writes, while the fsync at each commit dominates a transaction's time. Other
+/// processes on the same file (`walletbridge audit verify` beside a running service) are kept in order by SQLite's
+/// own locks: transactions begin IMMEDIATE and wait up to the busy timeout.
+///
+/// Do not start a transaction from inside another one's body: the mutex is not reentrant.
+public final class SQLiteApprovalStore: ApprovalStore {
+    /// The database file.
+    public let path: String
+    private let connection: Connection
+
+    /// Where the service and `walletbridge audit verify` look for the database unless told otherwise.
+    public static let defaultPath = "./var/walletbridge.sqlite"
+
+    /// Opens the database at `path`, creating it (unless `createIfMissing` is false) and applying any migrations it
+    /// has not had yet. `clock` stamps the migrations' records.
+    public init(path: String, createIfMissing: Bool = true, clock: any Clock = SystemClock()) throws(ApprovalError) {
+        let database = try SQLiteDatabase(path: path, createIfMissing: createIfMissing)
+        try database.migrate(SQLiteApprovalSchema.migrations, now: clock.now())
+        self.path = path
+        connection = Connection(database)
+    }
+
+    /// The schema's migrations this code knows, oldest first.
+    public static var migrations: [SQLiteMigration] { SQLiteApprovalSchema.migrations }
+
+    public func transaction<Result>(
+        _ body: (any StoreTransaction) throws(ApprovalError) -> Result
+    ) throws(ApprovalError) -> Result {
+        // The outcome leaves the lock through a local: the mutex's closure may only return values it can send.
+        var outcome: Swift.Result<Result, ApprovalError>?
+        connection.withLock { database, auditHead in
+            guard let database else {
+                outcome = .failure(.storage("the store at \(path) is closed"))
+                return
+            }
+            let handle = SQLiteStoreTransaction(database: database, auditHead: auditHead)
+            defer { handle.end() }
+            do throws(ApprovalError) {
+                outcome = .success(try database.transaction { () throws(ApprovalError) -> Result in try body(handle) })
+            } catch {
+                outcome = .failure(error)
+            }
+        }
+        switch outcome {
+        case .success(let result): return result
+        case .failure(let error): throw error
+        case nil: throw .storage("the transaction on \(path) did not run")
+        }
+    }
+
+    /// Runs `body` on the connection outside any store transaction, under the same lock: pragmas, integrity checks
+    /// and the tests' inspections.
+    @discardableResult
+    public func withDatabase<Result: Sendable>(
+        _ body: (SQLiteDatabase) throws(ApprovalError) -> Result
+    ) throws(ApprovalError) -> Result {
+        var outcome: Swift.Result<Result, ApprovalError>?
+        connection.withLock { database, _ in
+            guard let database else {
+                outcome = .failure(.storage("the store at \(path) is closed"))
+                return
+            }
+            do throws(ApprovalError) {
+                outcome = .success(try body(database))
+            } catch {
+                outcome = .failure(error)
+            }
+        }
+        switch outcome {
+        case .success(let result): return result
+        case .failure(let error): throw error
+        case nil: throw .storage("the store at \(path) did not run the request")
+        }
+    }
+
+    /// `PRAGMA integrity_check`: "ok", or SQLite's list of what is damaged.
+    public func integrityCheck() throws(ApprovalError) -> String {
+        try withDatabase { database throws(ApprovalError) in
+            try database.query("PRAGMA integrity_check") { row throws(ApprovalError) in try row.string(0) }.joined(separator: "\n")
+        }
+    }
+
+    /// Closes the connection; later transactions fail with a storage error.
+    public func close() {
+        connection.close()
+    }
+}
+
+/// The connection and the lock that serializes its use.
+///
+/// `@unchecked Sendable` because the compiler cannot see the discipline: the database is only touched inside
+/// ``withLock(_:)``. (A `Mutex<SQLiteDatabase>` would not do: a transaction's body gets the connection, which the
+/// region checker then counts as the caller's and refuses to leave in the mutex.)
+private final class Connection: @unchecked Sendable {
+    private let lock = Mutex(())
+    private var database: SQLiteDatabase?
+    private let auditHead = AuditHeadCache()
+
+    init(_ database: SQLiteDatabase) {
+        self.database = database
+    }
+
+    /// Runs `body` with the open connection (nil once closed) and its audit head cache while holding the lock.
+    func withLock(_ body: (SQLiteDatabase?, AuditHeadCache) -> Void) {
+        lock.withLock { _ in body(database, auditHead) }
+    }
+
+    func close() {
+        lock.withLock { _ in
+            database?.close()
+            database = nil
+        }
+    }
+}

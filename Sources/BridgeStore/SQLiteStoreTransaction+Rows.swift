@@ -1,0 +1,161 @@
+import BridgeApprovals
+import BridgeCore
+import BridgeCrypto
+
+// Decoding the session manager's rows. Columns are read in the order of the matching `...Columns` list in
+// SQLiteStoreTransaction.swift. A value that does not decode (an unknown status, a malformed address) is a storage
+// error naming the row: the file was changed behind the service's back.
+
+extension SQLiteRow {
+    func timestamp(_ column: Int32) throws(ApprovalError) -> Timestamp {
+        Timestamp(millisecondsSinceEpoch: try int64(column))
+    }
+
+    func optionalTimestamp(_ column: Int32) throws(ApprovalError) -> Timestamp? {
+        try optionalInt64(column).map(Timestamp.init(millisecondsSinceEpoch:))
+    }
+
+    func int(_ column: Int32) throws(ApprovalError) -> Int {
+        let value = try int64(column)
+        guard let int = Int(exactly: value) else { throw .storage("\(value) does not fit an Int, in: \(sql)") }
+        return int
+    }
+
+    /// A text column holding one of an enum's raw values.
+    func enumeration<Value: RawRepresentable<String>>(_ column: Int32, _ type: Value.Type) throws(ApprovalError) -> Value {
+        let text = try string(column)
+        guard let value = Value(rawValue: text) else { throw .storage("unknown \(Value.self) \"\(text)\", in: \(sql)") }
+        return value
+    }
+}
+
+extension Wallet {
+    init(row: SQLiteRow) throws(ApprovalError) {
+        self.init(
+            id: try row.string(0), kind: try row.enumeration(1, Kind.self), externalUserID: try row.string(2),
+            currency: try row.string(3), balance: try row.int64(4), held: try row.int64(5), createdAt: try row.timestamp(6)
+        )
+    }
+}
+
+extension TransferOrder {
+    init(row: SQLiteRow) throws(ApprovalError) {
+        let orderID = try row.string(0)
+        var eligibility: ApproverEligibility?
+        if let json = try row.optionalString(8) {
+            eligibility = try ApproverEligibility(canonicalJSON: json, orderID: orderID)
+        }
+        self.init(
+            orderID: orderID, externalUserID: try row.string(1), currency: try row.string(2), walletID: try row.string(3),
+            amount: try row.int64(4), status: try row.enumeration(5, OrderStatus.self), policyName: try row.optionalString(6),
+            approvalsRequired: try row.int(7), eligibleApprovers: eligibility, nonce: try row.blob(9),
+            createdAt: try row.timestamp(10), expiresAt: try row.optionalTimestamp(11), decidedAt: try row.optionalTimestamp(12),
+            balanceAfter: try row.optionalInt64(13), reason: try row.optionalString(14)
+        )
+    }
+}
+
+extension ApproverEligibility {
+    /// `{"operators":[...],"roles":[...]}` with both arrays sorted, so equal eligibilities store equal text.
+    var canonicalJSON: String {
+        let value: JSONValue = [
+            "operators": .array(operators.sorted().map(JSONValue.string)),
+            "roles": .array(roles.map(\.rawValue).sorted().map(JSONValue.string)),
+        ]
+        return value.serialized(.canonical)
+    }
+
+    init(canonicalJSON text: String, orderID: String) throws(ApprovalError) {
+        let malformed = ApprovalError.storage("order \(orderID) has malformed eligible_approvers: \(text)")
+        guard let json = try? JSONValue(parsing: text), let operators = json["operators"]?.arrayValue,
+            let roles = json["roles"]?.arrayValue
+        else { throw malformed }
+        var roleSet: Set<OperatorRole> = []
+        for role in roles {
+            guard let name = role.stringValue, let parsed = OperatorRole(rawValue: name) else { throw malformed }
+            roleSet.insert(parsed)
+        }
+        var operatorSet: Set<String> = []
+        for name in operators {
+            guard let name = name.stringValue else { throw malformed }
+            operatorSet.insert(name)
+        }
+        self.init(roles: roleSet, operators: operatorSet)
+    }
+}
+
+extension ApprovalRecord {
+    init(row: SQLiteRow) throws(ApprovalError) {
+        self.init(
+            orderID: try row.string(0), operatorID: try row.string(1), decision: try row.enumeration(2, Decision.self),
+            signature: try row.blob(3), createdAt: try row.timestamp(4), reason: try row.optionalString(5)
+        )
+    }
+}
+
+extension Operator {
+    init(row: SQLiteRow) throws(ApprovalError) {
+        let id = try row.string(0)
+        let addressText = try row.string(3)
+        guard let bytes = Hex.decode(addressText), let address = try? EthereumAddress(bytes: bytes) else {
+            throw .storage("operator \(id) has a malformed address \"\(addressText)\"")
+        }
+        self.init(
+            id: id, name: try row.string(1), role: try row.enumeration(2, OperatorRole.self), address: address,
+            publicKey: try row.blob(4), path: try row.string(5), status: try row.enumeration(6, Status.self),
+            enrolledAt: try row.timestamp(7), revokedAt: try row.optionalTimestamp(8)
+        )
+    }
+}
+
+extension Invite {
+    init(row: SQLiteRow) throws(ApprovalError) {
+        self.init(
+            codeHash: try row.blob(0), role: try row.enumeration(1, OperatorRole.self), createdAt: try row.timestamp(2),
+            expiresAt: try row.timestamp(3), usedAt: try row.optionalTimestamp(4), usedByOperatorID: try row.optionalString(5)
+        )
+    }
+}
+
+extension LoginChallenge {
+    init(row: SQLiteRow) throws(ApprovalError) {
+        self.init(
+            nonce: try row.blob(0), operatorID: try row.string(1), issuedAt: try row.timestamp(2),
+            expiresAt: try row.timestamp(3), usedAt: try row.optionalTimestamp(4)
+        )
+    }
+}
+
+extension OperatorSession {
+    init(row: SQLiteRow) throws(ApprovalError) {
+        self.init(
+            tokenHash: try row.blob(0), operatorID: try row.string(1), createdAt: try row.timestamp(2),
+            expiresAt: try row.timestamp(3), lastUsedAt: try row.timestamp(4), boundIP: try row.optionalString(5),
+            revokedAt: try row.optionalTimestamp(6)
+        )
+    }
+}
+
+extension AuditEvent {
+    init(row: SQLiteRow) throws(ApprovalError) {
+        let sequence = try row.int64(0)
+        let payloadText = try row.string(4)
+        guard let payload = try? JSONValue(parsing: payloadText) else {
+            throw .storage("audit event \(sequence) has a payload that is not JSON")
+        }
+        self.init(
+            sequence: sequence, time: try row.timestamp(1), actor: try row.string(2), kind: try row.string(3),
+            payload: payload, previousHash: try row.blob(5), hash: try row.blob(6)
+        )
+    }
+}
+
+extension OutboxMessage {
+    init(row: SQLiteRow) throws(ApprovalError) {
+        self.init(
+            id: try row.int64(0), event: try row.string(1), body: try row.string(2), createdAt: try row.timestamp(3),
+            nextAttemptAt: try row.timestamp(4), attempts: try row.int(5), deliveredAt: try row.optionalTimestamp(6),
+            failedAt: try row.optionalTimestamp(7)
+        )
+    }
+}

@@ -1,0 +1,85 @@
+import BridgeApprovals
+import BridgeCore
+import BridgeCrypto
+import BridgeStore
+import Foundation
+
+/// `ApprovalService` on a SQLite file with the demo policy (above 1,000 USD or 1 BTC: 2 approvals) and a manual clock.
+/// `reopen()` closes the store and opens the file again, as a restarted service would.
+final class SQLiteServiceHarness {
+    static let usd = try! Currency(code: "USD", decimals: 2)
+    static let btc = try! Currency(code: "BTC", decimals: 8)
+    static let deploymentID = [UInt8](repeating: 0xD5, count: 32)
+
+    let database: TemporaryDatabase
+    let clock = ManualClock(Timestamp(secondsSinceEpoch: 1_795_000_000))
+    private(set) var store: SQLiteApprovalStore
+    private(set) var service: ApprovalService
+
+    init() throws {
+        database = try TemporaryDatabase()
+        store = try SQLiteApprovalStore(path: database.path, clock: clock)
+        service = try Self.service(store: store, clock: clock)
+    }
+
+    static func service(store: SQLiteApprovalStore, clock: ManualClock) throws -> ApprovalService {
+        let configuration = try ApprovalConfiguration(currencies: [usd, btc], chainID: 1, deploymentID: deploymentID)
+        return ApprovalService(store: store, policy: try PolicySet.demo(currencies: ["USD": usd, "BTC": btc]),
+                               configuration: configuration, clock: clock)
+    }
+
+    func reopen() throws {
+        store.close()
+        store = try SQLiteApprovalStore(path: database.path, clock: clock)
+        service = try Self.service(store: store, clock: clock)
+    }
+
+    func remove() {
+        store.close()
+        database.remove()
+    }
+
+    /// A test key from a small number; never a real key.
+    static func key(_ number: UInt8) throws -> PrivateKey {
+        try PrivateKey([UInt8](repeating: 0, count: 31) + [number])
+    }
+
+    /// What a device returns for an EIP-712 document: r || s || v over the digest `TypedData` computes from the JSON.
+    static func sign(_ document: JSONValue, with key: PrivateKey) throws -> [UInt8] {
+        try EthereumSignature.sign(digest: try TypedData(json: document).digest(), with: key).bytes
+    }
+
+    /// Invites and enrols an operator whose device key is `key(keyNumber)`.
+    @discardableResult
+    func enroll(_ name: String, role: OperatorRole = .approver, keyNumber: UInt8) throws -> (record: Operator, key: PrivateKey) {
+        let key = try Self.key(keyNumber)
+        let address = EthereumAddress(publicKey: key.publicKey).checksummed
+        let invite = try service.createInvite(role: role, actor: "admin:test")
+        let path = "m/44'/60'/\(keyNumber)'/0/0"
+        let document = try service.enrollmentDocument(name: name, invite: invite, address: address, path: path)
+        let record = try service.enroll(name: name, invite: invite, address: address, path: path,
+                                        signature: try Self.sign(document, with: key))
+        return (record, key)
+    }
+
+    func signature(_ orderID: String, with key: PrivateKey, decision: ApprovalRecord.Decision = .approve,
+                   reason: String? = nil) throws -> [UInt8] {
+        try Self.sign(try service.approvalDocument(orderID: orderID, decision: decision, reason: reason), with: key)
+    }
+
+    @discardableResult
+    func transfer(_ orderID: String, user: String = "u-1", currency: String = "USD", amount: String) throws -> TransferOutcome {
+        try service.submitTransfer(TransferRequest(orderID: orderID, externalUserID: user, currency: currency, amount: amount))
+    }
+
+    /// Per currency, the sum of every balance, settlement accounts included (double entry keeps it at zero).
+    func balanceSums() throws -> [String: Int64] {
+        try store.transaction { transaction throws(ApprovalError) in try transaction.allWallets() }
+            .reduce(into: [:]) { sums, wallet in sums[wallet.currency, default: 0] += wallet.balance }
+    }
+
+    func balance(_ user: String, _ currency: String = "USD") throws -> (balance: Int64, held: Int64) {
+        let wallet = try service.wallet(externalUserID: user, currency: currency)
+        return (wallet.balance, wallet.held)
+    }
+}
