@@ -44,11 +44,12 @@ test: deps
 	if [ -n "$$total" ]; then echo "$$((total - failed)) passed, $$failed failed"; fi; \
 	exit $$status
 
-## bench: the crypto and ledger benchmarks, optimized build
+## bench: the crypto, ledger and approvals benchmarks, optimized build
 bench: deps
 	swift build -c release --product walletbridge-bench
 	.build/release/walletbridge-bench crypto
 	.build/release/walletbridge-bench ledger
+	.build/release/walletbridge-bench approvals
 
 ## run: the demo service arrives with the HTTP service issue; until then, build and show the CLI
 run: build

@@ -148,7 +148,7 @@ extension ApprovalService {
             throw .notAllowedByPolicy("\(signingOperator.name) (\(signingOperator.role.rawValue)) is not among the "
                 + "approvers policy \(order.policyName ?? "default") names for order \(orderID)")
         }
-        if try transaction.metadata(Self.initiatorKey(orderID: orderID)) == signingOperator.id {
+        if order.initiatorOperatorID == signingOperator.id {
             throw .notAllowedByPolicy("\(signingOperator.name) initiated order \(orderID) and cannot decide on it")
         }
         let earlier = try transaction.approvals(orderID: orderID)

@@ -48,9 +48,6 @@ struct StoreVelocityLookup: VelocityLookup {
 }
 
 extension ApprovalService {
-    /// Metadata key remembering who initiated a pending order (the order row has no column for it).
-    static func initiatorKey(orderID: String) -> String { "order.initiator:" + orderID }
-
     /// Receives a transfer: validates it, answers a retry with the stored outcome, lets the policy decide and applies,
     /// stores as rejected, or holds it for approval, all in one transaction with its audit events and webhook rows.
     ///
@@ -93,7 +90,8 @@ extension ApprovalService {
                 TransferOrder(orderID: request.orderID, externalUserID: request.externalUserID, currency: currency.code,
                               walletID: wallet.id, amount: amount, status: status, policyName: policy,
                               approvalsRequired: approvals, eligibleApprovers: eligibility, nonce: nonce, createdAt: now,
-                              expiresAt: expiresAt, decidedAt: status.isFinal ? now : nil)
+                              expiresAt: expiresAt, decidedAt: status.isFinal ? now : nil,
+                              initiatorOperatorID: request.initiatorOperatorID)
             }
 
             var order: TransferOrder
@@ -122,9 +120,6 @@ extension ApprovalService {
                     wallet.held += -amount
                     try transaction.updateWallet(wallet)
                     Self.checkInvariants(wallet)
-                }
-                if let initiator = request.initiatorOperatorID {
-                    try transaction.setMetadata(Self.initiatorKey(orderID: order.orderID), initiator)
                 }
                 decisionPayload = [
                     "decision": "require_approvals", "policy": .string(policyName),

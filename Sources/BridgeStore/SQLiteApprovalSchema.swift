@@ -54,7 +54,8 @@ enum SQLiteApprovalSchema {
                 expires_at INTEGER,
                 decided_at INTEGER,
                 balance_after INTEGER,
-                reason TEXT
+                reason TEXT,
+                initiator_operator_id TEXT
             ) STRICT, WITHOUT ROWID;
             -- The expiry sweep and the pending list, oldest first. Partial: an order applied at once (most of them)
             -- never enters these, so its transaction writes fewer pages.

@@ -50,7 +50,8 @@ extension TransferOrder {
             amount: try row.int64(4), status: try row.enumeration(5, OrderStatus.self), policyName: try row.optionalString(6),
             approvalsRequired: try row.int(7), eligibleApprovers: eligibility, nonce: try row.blob(9),
             createdAt: try row.timestamp(10), expiresAt: try row.optionalTimestamp(11), decidedAt: try row.optionalTimestamp(12),
-            balanceAfter: try row.optionalInt64(13), reason: try row.optionalString(14)
+            balanceAfter: try row.optionalInt64(13), reason: try row.optionalString(14),
+            initiatorOperatorID: try row.optionalString(15)
         )
     }
 }

@@ -81,11 +81,11 @@ final class SQLiteStoreTransaction: StoreTransaction {
 
     private static let orderColumns = """
         order_id, external_user_id, currency, wallet_id, amount, status, policy_name, approvals_required, \
-        eligible_approvers, nonce, created_at, expires_at, decided_at, balance_after, reason
+        eligible_approvers, nonce, created_at, expires_at, decided_at, balance_after, reason, initiator_operator_id
         """
 
     private static let orderByID = "SELECT \(orderColumns) FROM orders WHERE order_id = ?"
-    private static let orderInsert = "INSERT INTO orders (\(orderColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    private static let orderInsert = "INSERT INTO orders (\(orderColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
     func order(id: String) throws(ApprovalError) -> TransferOrder? {
         try open().queryFirst(Self.orderByID, [.text(id)], row: TransferOrder.init(row:))
@@ -99,7 +99,7 @@ final class SQLiteStoreTransaction: StoreTransaction {
              .integer(Int64(order.approvalsRequired)), .text(order.eligibleApprovers.map(\.canonicalJSON)),
              .blob(order.nonce), .integer(order.createdAt.millisecondsSinceEpoch),
              .integer(order.expiresAt?.millisecondsSinceEpoch), .integer(order.decidedAt?.millisecondsSinceEpoch),
-             .integer(order.balanceAfter), .text(order.reason)]
+             .integer(order.balanceAfter), .text(order.reason), .text(order.initiatorOperatorID)]
         )
     }
 

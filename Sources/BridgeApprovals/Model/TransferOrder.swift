@@ -40,11 +40,13 @@ public struct TransferOrder: Sendable, Hashable {
     public var balanceAfter: Int64?
     /// Why it was rejected or expired.
     public var reason: String?
+    /// The operator who initiated the transfer (nil for the CRM); they never count towards its approvals.
+    public let initiatorOperatorID: String?
 
     public init(orderID: String, externalUserID: String, currency: String, walletID: String, amount: Int64,
                 status: OrderStatus, policyName: String?, approvalsRequired: Int, eligibleApprovers: ApproverEligibility?,
                 nonce: [UInt8], createdAt: Timestamp, expiresAt: Timestamp?, decidedAt: Timestamp? = nil,
-                balanceAfter: Int64? = nil, reason: String? = nil) {
+                balanceAfter: Int64? = nil, reason: String? = nil, initiatorOperatorID: String? = nil) {
         self.orderID = orderID
         self.externalUserID = externalUserID
         self.currency = currency
@@ -60,6 +62,7 @@ public struct TransferOrder: Sendable, Hashable {
         self.decidedAt = decidedAt
         self.balanceAfter = balanceAfter
         self.reason = reason
+        self.initiatorOperatorID = initiatorOperatorID
     }
 
     public var direction: TransferDirection { amount > 0 ? .credit : .debit }
