@@ -80,15 +80,17 @@ let package = Package(
             dependencies: ["BridgeCore", "BridgeCrypto", "BridgeDevices", "BridgeSimulator", "BridgeUSB", "TestVectors"]
         ),
         .testTarget(name: "BridgeUSBTests", dependencies: ["BridgeCore", "BridgeDevices", "BridgeUSB"]),
-        .testTarget(name: "BridgeApprovalsTests", dependencies: ["BridgeCore", "BridgeCrypto", "BridgeApprovals"]),
+        .testTarget(
+            name: "BridgeApprovalsTests", dependencies: ["BridgeCore", "BridgeCrypto", "BridgeApprovals", "TestVectors"]
+        ),
         .testTarget(
             name: "BridgeStoreTests",
-            dependencies: ["BridgeCore", "BridgeCrypto", "BridgeApprovals", "BridgeStore", "WalletBridgeCLI"]
+            dependencies: ["BridgeCore", "BridgeCrypto", "BridgeApprovals", "BridgeStore", "WalletBridgeCLI", "TestVectors"]
         ),
         // The crash test's child: applies orders on a SQLite database until the test kills it with SIGKILL.
         .executableTarget(
             name: "walletbridge-crash-child",
-            dependencies: ["BridgeCore", "BridgeCrypto", "BridgeApprovals", "BridgeStore"],
+            dependencies: ["BridgeCore", "BridgeCrypto", "BridgeApprovals", "BridgeStore", "TestVectors"],
             path: "Tests/CrashChild"
         ),
         .testTarget(

@@ -2,6 +2,7 @@ import BridgeApprovals
 import BridgeCore
 import BridgeCrypto
 import Foundation
+import TestVectors
 import Testing
 
 /// Decides by amount so every path occurs: magnitudes above the threshold need 1 to 3 approvals, users whose number

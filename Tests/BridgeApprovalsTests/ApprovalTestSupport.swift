@@ -2,6 +2,7 @@ import BridgeApprovals
 import BridgeCore
 import BridgeCrypto
 import Synchronization
+import TestVectors
 import Testing
 
 /// A policy test double: named users are denied, amounts whose magnitude is above the currency's threshold need
@@ -29,20 +30,6 @@ struct FixedPolicy: TransferPolicy {
     func decide(_ facts: TransferFacts, velocity: any VelocityLookup) throws(ApprovalError) -> PolicyDecision { decision }
 }
 
-/// SplitMix64: a small seeded generator, so a failing random run can be repeated from its printed seed.
-struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Deterministic "random" bytes for the service, from a seed.
 final class SeededBytes: Sendable {

@@ -2,6 +2,7 @@ import BridgeApprovals
 import BridgeCore
 import BridgeStore
 import Foundation
+import TestVectors
 import Synchronization
 import Testing
 
@@ -134,18 +135,6 @@ struct CrashTests {
     }
 }
 
-/// SplitMix64, so a failing run can be repeated from its printed seed.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// The crash child as a process: its `committed <id>` lines as they arrive, and SIGKILL.
 final class ChildProcess {
