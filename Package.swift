@@ -49,6 +49,11 @@ let package = Package(
         .target(name: "BridgeApprovals", dependencies: ["BridgeCore", "BridgeCrypto"]),
         // The session manager's durable store on SQLite (WAL, synchronous=FULL, versioned migrations).
         .target(name: "BridgeStore", dependencies: ["BridgeCore", "BridgeApprovals", "CSQLite"]),
+        // The HTTP service: libmicrohttpd server, the CRM's External Wallet API, the operator API, webhooks, metrics.
+        .target(
+            name: "BridgeServer",
+            dependencies: ["BridgeCore", "BridgeCrypto", "BridgeApprovals", "BridgeStore", "CMicroHTTPD"]
+        ),
         // The command-line tool as a library, so tests run commands in-process.
         .target(
             name: "WalletBridgeCLI",
@@ -80,6 +85,10 @@ let package = Package(
             dependencies: ["BridgeCore", "BridgeCrypto", "BridgeDevices", "BridgeSimulator", "BridgeUSB", "TestVectors"]
         ),
         .testTarget(name: "BridgeUSBTests", dependencies: ["BridgeCore", "BridgeDevices", "BridgeUSB"]),
+        .testTarget(
+            name: "BridgeServerTests",
+            dependencies: ["BridgeCore", "BridgeCrypto", "BridgeApprovals", "BridgeStore", "BridgeServer", "TestVectors"]
+        ),
         .testTarget(
             name: "BridgeApprovalsTests", dependencies: ["BridgeCore", "BridgeCrypto", "BridgeApprovals", "TestVectors"]
         ),

@@ -1,0 +1,59 @@
+import BridgeCore
+
+/// One HTTP request as the handlers see it: everything read, nothing streaming.
+public struct HTTPRequest: Sendable {
+    /// Upper-case method, e.g. `PATCH`.
+    public let method: String
+    /// The path without the query string, e.g. `/wallets/getOne`.
+    public let path: String
+    /// Query parameters, decoded; the first value wins for a repeated name.
+    public let query: [String: String]
+    /// Header names are lower-cased (HTTP header names are case-insensitive).
+    public let headers: [String: String]
+    public let body: [UInt8]
+    /// The peer's IP address as text (`127.0.0.1`, `::1`).
+    public let clientAddress: String
+
+    public init(method: String, path: String, query: [String: String] = [:], headers: [String: String] = [:],
+                body: [UInt8] = [], clientAddress: String = "127.0.0.1") {
+        self.method = method.uppercased()
+        self.path = path
+        self.query = query
+        self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
+        self.body = body
+        self.clientAddress = clientAddress
+    }
+
+    /// The header `name` (any case).
+    public func header(_ name: String) -> String? { headers[name.lowercased()] }
+}
+
+/// One HTTP response.
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    /// Extra headers; `Content-Type` comes from here too.
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+
+    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A JSON document, compact, `application/json`.
+    public static func json(_ value: JSONValue, status: Int = 200) -> HTTPResponse {
+        HTTPResponse(status: status, headers: [("Content-Type", "application/json")], body: Array(value.serialized().utf8))
+    }
+
+    /// Plain text, e.g. Prometheus metrics.
+    public static func text(_ text: String, status: Int = 200, contentType: String = "text/plain; charset=utf-8") -> HTTPResponse {
+        HTTPResponse(status: status, headers: [("Content-Type", contentType)], body: Array(text.utf8))
+    }
+}
+
+/// Answers requests. Called on the server's worker threads, so it must be thread-safe; handlers are synchronous
+/// because everything below them (the session manager, SQLite) is.
+public protocol HTTPHandler: Sendable {
+    func handle(_ request: HTTPRequest) -> HTTPResponse
+}
