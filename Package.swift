@@ -59,6 +59,7 @@ let package = Package(
             name: "WalletBridgeCLI",
             dependencies: [
                 "BridgeCore", "BridgeCrypto", "BridgeDevices", "BridgeUSB", "BridgeSimulator", "BridgeApprovals", "BridgeStore",
+                "BridgeServer",
             ]
         ),
         .executableTarget(name: "walletbridge", dependencies: ["WalletBridgeCLI"]),
@@ -104,7 +105,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WalletBridgeCLITests",
-            dependencies: ["WalletBridgeCLI", "BridgeCore", "TestVectors"]
+            dependencies: ["WalletBridgeCLI", "BridgeCore", "TestVectors", "BridgeServer"]
         ),
         // Locates ../shared/vectors for the test targets (a test-only helper module).
         .target(name: "TestVectors", dependencies: ["BridgeCore"], path: "Tests/TestVectors"),

@@ -1,4 +1,5 @@
 #include <stdint.h>
+#include <stddef.h>
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -18,8 +19,50 @@ walletbridge_mhd_start_ipv4(unsigned int flags, const struct sockaddr_in *addr,
                             MHD_OPTION_END);
 }
 
+/*
+ * The full start used by BridgeServer's HTTPServer: any address family (IPv4 or IPv6 `sockaddr`), a worker thread
+ * pool, a completion callback (frees per-request state, also for aborted requests) and optional TLS.
+ * `tls_key_pem` and `tls_cert_pem` are PEM text (not paths); both NULL means plain HTTP. MHD copies neither,
+ * so they must outlive the daemon.
+ */
+static inline struct MHD_Daemon *
+walletbridge_mhd_start(unsigned int flags, const struct sockaddr *addr, uint16_t port,
+                       MHD_AccessHandlerCallback handler, void *handler_cls,
+                       MHD_RequestCompletedCallback completed, void *completed_cls,
+                       unsigned int connection_timeout_seconds, unsigned int thread_pool_size,
+                       const char *tls_key_pem, const char *tls_cert_pem)
+{
+    struct MHD_OptionItem tls[3] = {
+        { MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)tls_key_pem },
+        { MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)tls_cert_pem },
+        { MHD_OPTION_END, 0, NULL },
+    };
+    struct MHD_OptionItem none[1] = { { MHD_OPTION_END, 0, NULL } };
+    return MHD_start_daemon(flags, port, NULL, NULL,
+                            handler, handler_cls,
+                            MHD_OPTION_SOCK_ADDR, addr,
+                            MHD_OPTION_CONNECTION_TIMEOUT, connection_timeout_seconds,
+                            MHD_OPTION_THREAD_POOL_SIZE, thread_pool_size,
+                            MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
+                            MHD_OPTION_ARRAY, (tls_key_pem != NULL && tls_cert_pem != NULL) ? tls : none,
+                            MHD_OPTION_END);
+}
+
 static inline uint16_t walletbridge_mhd_bound_port(struct MHD_Daemon *daemon)
 {
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
     return info ? info->port : 0;
+}
+
+/* The peer's address; NULL when MHD does not know it. (The info union is awkward to reach from Swift.) */
+static inline const struct sockaddr *walletbridge_mhd_client_address(struct MHD_Connection *connection)
+{
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    return info ? info->client_addr : NULL;
+}
+
+/* Whether this libmicrohttpd was built with TLS (GnuTLS). */
+static inline int walletbridge_mhd_supports_tls(void)
+{
+    return MHD_is_feature_supported(MHD_FEATURE_TLS) == MHD_YES;
 }

@@ -19,6 +19,8 @@ extension Command {
             .doctor,
             .udev,
             .audit,
+            .admin,
+            .operator,
         ],
         version: WalletBridgeCLI.version
     )

@@ -1,0 +1,71 @@
+import BridgeApprovals
+import BridgeCore
+
+extension CRMAPI {
+    /// `PATCH /wallets/balance` `{"external_user_id","currency","amount","order_id"}`.
+    ///
+    /// Answers 200 `{"order_id","status":"completed","wallet"}` when applied, 202 `{"order_id","status":
+    /// "pending_approval","approvals_required","expires_at"}` when held for approval, 403 `policy_denied` when a
+    /// policy refused it. A retry with the same content gets exactly the original answer (rebuilt from the stored
+    /// order, whatever happened to the order since; the CRM polls `GET /wallets/order` for that); other content
+    /// under a known `order_id` is 409 `duplicate_order`.
+    ///
+    /// `amount` must be a JSON number (a string is `invalid_request`); its literal text goes to the session manager
+    /// as written, never through `Double`. `user_id`, the field name of the vendor's own wallet API, is accepted
+    /// when `external_user_id` is absent.
+    func applyTransfer(_ request: HTTPRequest, _ fields: RequestFields) throws(CRMError) -> HTTPResponse {
+        let outcome: TransferOutcome
+        do {
+            var user = try fields.optionalString("external_user_id")
+            if user == nil { user = try fields.optionalString("user_id") }
+            if user == nil { user = try fields.requiredString("external_user_id") }  // names the CONTRACT's field
+            let transfer = TransferRequest(orderID: try fields.requiredString("order_id"), externalUserID: user ?? "",
+                                           currency: try fields.requiredString("currency"),
+                                           amount: try fields.requiredNumber("amount").text)
+            outcome = try service.submitTransfer(transfer)
+        } catch {
+            // CONTRACT 2.1 lists account_not_found among the transfer's 400s (the vendor's own API answers 400 too).
+            if case .accountNotFound = error { throw CRMError(status: 400, type: error.type, message: error.message) }
+            throw CRMError(error)
+        }
+        return try originalAnswer(outcome)
+    }
+
+    /// The answer the order got when it was received, rebuilt from what is stored, so retries match it exactly.
+    func originalAnswer(_ outcome: TransferOutcome) throws(CRMError) -> HTTPResponse {
+        let order = outcome.order
+        if order.approvalsRequired > 0 {
+            return .json([
+                "order_id": .string(order.orderID),
+                "status": .string(OrderStatus.pendingApproval.rawValue),
+                "approvals_required": .number(JSONNumber(order.approvalsRequired)),
+                "expires_at": .string((order.expiresAt ?? order.createdAt).rfc3339),
+            ], status: 202)
+        }
+        if order.status == .rejected { throw .policyDenied(orderID: order.orderID, policy: order.policyName) }
+        return .json([
+            "order_id": .string(order.orderID),
+            "status": .string(OrderStatus.completed.rawValue),
+            "wallet": walletJSON(outcome.wallet, balance: order.balanceAfter ?? outcome.wallet.balance),
+        ])
+    }
+
+    /// `GET /wallets/order?order_id=` -> `{"order_id","status","amount","currency","external_user_id","approvals"}`;
+    /// 404 `order_not_found` for an unknown id.
+    func orderStatus(_ request: HTTPRequest, _ fields: RequestFields) throws(CRMError) -> HTTPResponse {
+        do {
+            let (order, approvals) = try service.order(id: try request.query.requiredParameter("order_id"))
+            let decimals = MoneyJSON.decimals(of: order.currency, in: service.configuration)
+            return .json([
+                "order_id": .string(order.orderID),
+                "status": .string(order.status.rawValue),
+                "amount": MoneyJSON.number(order.amount, decimals: decimals),
+                "currency": .string(order.currency),
+                "external_user_id": .string(order.externalUserID),
+                "approvals": try service.approvalsJSON(approvals),
+            ])
+        } catch {
+            throw CRMError(error)
+        }
+    }
+}

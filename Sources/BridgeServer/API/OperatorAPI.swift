@@ -1,0 +1,91 @@
+import BridgeApprovals
+import BridgeCore
+
+/// The operator API (CONTRACT 2.2), never for the CRM: device-signed enrolment and sign-in, then, with
+/// `Authorization: Bearer <token>`, the pending transfers, the EIP-712 documents to sign, and the signed decisions.
+///
+/// Errors are the contract's `{"error","code","hint"}` with the HTTP status of the session manager's refusal
+/// (`session_invalid` 401, `order_not_found` 404, replayed signatures 409, ...).
+public struct OperatorAPI: Sendable {
+    public let service: ApprovalService
+    /// The prefix every route lives under.
+    public let prefix: String
+
+    public init(service: ApprovalService, prefix: String = "/operator") {
+        self.service = service
+        self.prefix = prefix
+    }
+
+    public var endpoints: [Endpoint] {
+        [
+            Endpoint("POST", prefix + "/challenge") { request, _ in self.answer { () throws(ApprovalError) in
+                try self.challenge(request) } },
+            Endpoint("POST", prefix + "/session") { request, _ in self.answer { () throws(ApprovalError) in
+                try self.session(request) } },
+            Endpoint("POST", prefix + "/enrollment") { request, _ in self.answer { () throws(ApprovalError) in
+                try self.enrollmentDocument(request) } },
+            Endpoint("POST", prefix + "/enroll") { request, _ in self.answer { () throws(ApprovalError) in
+                try self.enroll(request) } },
+            Endpoint("GET", prefix + "/transfers") { request, _ in self.answer { () throws(ApprovalError) in
+                try self.transfers(request, operator: try self.signedIn(request)) } },
+            Endpoint("GET", prefix + "/transfers/{order_id}/approval") { request, parameters in
+                self.answer { () throws(ApprovalError) in
+                    try self.approvalDocument(request, orderID: parameters["order_id"] ?? "",
+                                              operator: try self.signedIn(request))
+                }
+            },
+            Endpoint("POST", prefix + "/transfers/{order_id}/approve") { request, parameters in
+                self.answer { () throws(ApprovalError) in
+                    try self.decide(.approve, request, orderID: parameters["order_id"] ?? "",
+                                    operator: try self.signedIn(request))
+                }
+            },
+            Endpoint("POST", prefix + "/transfers/{order_id}/reject") { request, parameters in
+                self.answer { () throws(ApprovalError) in
+                    try self.decide(.reject, request, orderID: parameters["order_id"] ?? "",
+                                    operator: try self.signedIn(request))
+                }
+            },
+        ]
+    }
+
+    /// Renders a refusal as `{"error","code","hint"}` with its HTTP status.
+    private func answer(_ body: () throws(ApprovalError) -> HTTPResponse) -> HTTPResponse {
+        do {
+            return try body()
+        } catch {
+            return .json(error.jsonObject, status: error.httpStatus)
+        }
+    }
+
+    /// The operator behind `Authorization: Bearer <token>`; `session_invalid` without one or for a bad one.
+    func signedIn(_ request: HTTPRequest) throws(ApprovalError) -> Operator {
+        guard let authorization = request.header("authorization") else {
+            throw .sessionInvalid("no Authorization: Bearer <token> header")
+        }
+        let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw .sessionInvalid("the Authorization header is not \"Bearer <token>\"")
+        }
+        return try service.authenticate(token: String(parts[1]).trimmingHeaderWhitespace, clientIP: request.clientAddress)
+    }
+
+    /// The body as a JSON object; anything else is `invalid_request`.
+    static func fields(_ request: HTTPRequest) throws(ApprovalError) -> RequestFields {
+        do {
+            return try RequestFields.parse(request.body)
+        } catch {
+            switch error {
+            case .invalidJSON(let why), .notAnObject(let why): throw .invalidRequest(why)
+            }
+        }
+    }
+}
+
+fileprivate extension String {
+    /// Without leading and trailing spaces and tabs (header values).
+    var trimmingHeaderWhitespace: String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        return String(drop(while: isSpace).reversed().drop(while: isSpace).reversed())
+    }
+}

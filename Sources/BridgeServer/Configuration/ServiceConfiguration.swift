@@ -1,0 +1,110 @@
+import BridgeApprovals
+import BridgeStore
+import Foundation
+
+/// Everything `walletbridge serve` runs with, read from one JSON file (``init(json:environment:)``,
+/// ``load(path:environment:)``) or the embedded demo defaults (``demo()``). deploy/CONFIGURATION.md documents each
+/// field of the file with its default; the doc comments below name the JSON field in backticks.
+public struct ServiceConfiguration: Sendable, Equatable {
+    /// `tls`: serve HTTPS with these PEM files instead of plain HTTP.
+    public struct TLS: Sendable, Equatable {
+        /// `tls.certificateFile`: the certificate chain, PEM.
+        public var certificateFile: String
+        /// `tls.keyFile`: the private key, PEM (keep it readable by the service's user only).
+        public var keyFile: String
+
+        public init(certificateFile: String, keyFile: String) {
+            self.certificateFile = certificateFile
+            self.keyFile = keyFile
+        }
+    }
+
+    /// `crm.paths`: where the CRM's External Wallet API lives (CONTRACT 2.1). The CRM's transfer and order paths
+    /// are reconstructed, so every one can be moved to match the CRM's actual calls.
+    public struct CRMPaths: Sendable, Equatable {
+        /// `crm.paths.listWallets`: `POST`, lists wallets. Default `/wallets`.
+        public var listWallets = "/wallets"
+        /// `crm.paths.getWallet`: `GET`, one wallet. Default `/wallets/getOne`.
+        public var getWallet = "/wallets/getOne"
+        /// `crm.paths.balance`: `PATCH`, applies a transfer. Default `/wallets/balance`.
+        public var balance = "/wallets/balance"
+        /// `crm.paths.order`: `GET`, an order's status. Default `/wallets/order`.
+        public var order = "/wallets/order"
+
+        public init() {}
+
+        /// Every path, for checks that they are distinct and do not collide with the service's own.
+        public var all: [String] { [listWallets, getWallet, balance, order] }
+    }
+
+    /// `webhooks`: order status notifications (CONTRACT 2.4).
+    public struct Webhooks: Sendable, Equatable {
+        /// `webhooks.urls`: every receiver; each event is POSTed to all of them. Default none.
+        public var urls: [URL] = []
+        /// `webhooks.secret` or the environment variable named by `webhooks.secretEnv`: the HMAC key of the
+        /// `X-WalletBridge-Signature` header. Required when there are URLs.
+        public var secret: String?
+        /// `webhooks.alertURL`: receives a signed `{"event":"webhook.failed",...}` POST when a delivery is given up.
+        public var alertURL: URL?
+        /// `webhooks.pollIntervalMilliseconds`: how often the outbox is checked for due deliveries. Default 500 ms.
+        public var pollInterval: Duration = .milliseconds(500)
+
+        public init() {}
+    }
+
+    /// `listen`: `HOST:PORT` to bind. Default `127.0.0.1:8080` (loopback only).
+    public var listen = ListenAddress(host: "127.0.0.1", port: 8080)
+    /// `tls`: nil (the default) serves plain HTTP, e.g. behind a TLS-terminating proxy on the same host.
+    public var tls: TLS?
+    /// `apiKey`, or the environment variable named by `apiKeyEnv`: the CRM's API key (the `key` header and the
+    /// signature suffix). Required in a file; nil only in ``demo()``, where the service creates one and keeps it in
+    /// the database.
+    public var apiKey: String?
+    /// `crm.paths`.
+    public var crmPaths = CRMPaths()
+    /// `crm.allowList`: the CRM's addresses, as IPs or CIDR blocks; other clients of the CRM paths get 403. Default
+    /// empty: any address.
+    public var crmAllowList: IPAllowList
+    /// `currencies`: each currency code with its `decimals`, e.g. `{"USD": {"decimals": 2}}`. Required.
+    public var currencies: [Currency]
+    /// `policies`: the transfer policy set (see `PolicySet.init(json:currencies:)`). Required.
+    public var policies: PolicySet
+    /// `chainId`: the EIP-712 domain's chain id operators sign with. Default 1.
+    public var chainID: UInt64 = 1
+    /// `webhooks`.
+    public var webhooks = Webhooks()
+    /// `database`: the SQLite file (created with its directory when missing). Default `./var/walletbridge.sqlite`.
+    public var databasePath = SQLiteApprovalStore.defaultPath
+    /// `sessions.ttlSeconds`: an operator session's absolute lifetime. Default 8 h.
+    public var sessionTTL: Duration = .seconds(8 * 3600)
+    /// `sessions.idleTimeoutSeconds`: a session unused this long stops working. Default 30 min.
+    public var idleTimeout: Duration = .seconds(30 * 60)
+    /// `http.bodyLimitBytes`: larger request bodies get 413 `payload_too_large`. Default 65536.
+    public var requestBodyLimit = 65536
+    /// `http.workerThreads`: threads answering requests. Default 4.
+    public var workerThreads = 4
+    /// `http.requestTimeoutSeconds`: a connection idle this long (slow headers or body included) is closed.
+    /// Default 30.
+    public var requestTimeout: Duration = .seconds(30)
+
+    public init(listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 8080), apiKey: String?,
+                currencies: [Currency], policies: PolicySet, crmAllowList: IPAllowList) {
+        self.listen = listen
+        self.apiKey = apiKey
+        self.currencies = currencies
+        self.policies = policies
+        self.crmAllowList = crmAllowList
+    }
+
+    /// The session manager's settings for this configuration, in the deployment `deploymentID` (kept in the
+    /// database, see `ApprovalConfiguration.loadOrCreateDeploymentID`).
+    public func approvalConfiguration(deploymentID: [UInt8]) throws(ApprovalError) -> ApprovalConfiguration {
+        try ApprovalConfiguration(currencies: currencies, chainID: chainID, deploymentID: deploymentID,
+                                  sessionTTL: sessionTTL, idleTimeout: idleTimeout)
+    }
+
+    /// The currencies by code, as `PolicySet` reads them.
+    public var currenciesByCode: [String: Currency] {
+        Dictionary(currencies.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+}

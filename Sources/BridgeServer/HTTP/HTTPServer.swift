@@ -1,0 +1,142 @@
+import BridgeCore
+import CMicroHTTPD
+import Foundation
+import Synchronization
+
+/// The HTTP server: libmicrohttpd with a pool of worker threads (each with its own epoll loop) calling one
+/// ``HTTPHandler``.
+///
+/// libmicrohttpd parses HTTP, enforces the connection timeout and speaks TLS; this class turns its callbacks into
+/// ``HTTPRequest`` values, applies the body limit (413) and stops gracefully: ``stop(drainTimeout:)`` stops
+/// accepting, lets requests in flight finish, then closes every connection.
+public final class HTTPServer: Sendable {
+    public let configuration: HTTPServerConfiguration
+    let context: HTTPServerContext
+    private let running = Mutex<RunningDaemon?>(nil)
+
+    /// A server answering with `handler`, logging each request to `accessLog` when given. Nothing listens until
+    /// ``start()``.
+    public init(configuration: HTTPServerConfiguration, handler: any HTTPHandler, accessLog: AccessLog? = nil) {
+        self.configuration = configuration
+        self.context = HTTPServerContext(handler: handler, accessLog: accessLog,
+                                         maximumBodyBytes: configuration.maximumBodyBytes)
+    }
+
+    deinit {
+        // The daemon's callbacks point at `context`: it must be gone before `context` is.
+        stop(drainTimeout: .zero)
+    }
+
+    /// Starts listening and returns the bound port (the kernel's choice when the configured port is 0).
+    @discardableResult
+    public func start() throws(HTTPServerError) -> Int {
+        try running.withLock { (current: inout RunningDaemon?) throws(HTTPServerError) -> Int in
+            guard current == nil else { throw .alreadyRunning }
+            let daemon = try RunningDaemon.start(configuration: configuration, context: context)
+            current = daemon
+            return daemon.port
+        }
+    }
+
+    /// The bound port while running; nil when stopped.
+    public var port: Int? { running.withLock { $0?.port } }
+
+    /// Requests received and not yet completed (answered or aborted).
+    public var inFlightRequests: Int { context.inFlight.load(ordering: .acquiring) }
+
+    /// Stops gracefully: stops accepting connections at once, lets requests in flight finish for up to
+    /// `drainTimeout` (their responses carry `Connection: close`), then closes every connection.
+    /// Returns true when no request was cut off. Calling it on a stopped server does nothing and returns true.
+    @discardableResult
+    public func stop(drainTimeout: Duration = .seconds(10)) -> Bool {
+        guard let daemon = running.withLock({ current -> RunningDaemon? in
+            defer { current = nil }
+            return current
+        }) else { return true }
+        context.stopping.store(true, ordering: .releasing)
+        daemon.stopAccepting()
+        let deadline = ContinuousClock.now + drainTimeout
+        while context.inFlight.load(ordering: .acquiring) > 0, ContinuousClock.now < deadline {
+            usleep(2_000)
+        }
+        let drained = context.inFlight.load(ordering: .acquiring) == 0
+        daemon.shutDown()
+        context.stopping.store(false, ordering: .releasing)
+        return drained
+    }
+}
+
+/// A started libmicrohttpd daemon and the C memory it borrows.
+struct RunningDaemon: @unchecked Sendable {
+    // @unchecked: the pointers are only touched under HTTPServer's mutex or after being taken out of it.
+    let daemon: OpaquePointer
+    let port: Int
+    /// PEM text handed to libmicrohttpd, which does not copy it: freed after the daemon stops.
+    let tlsKey: UnsafeMutablePointer<CChar>?
+    let tlsCertificate: UnsafeMutablePointer<CChar>?
+
+    static func start(configuration: HTTPServerConfiguration,
+                      context: HTTPServerContext) throws(HTTPServerError) -> RunningDaemon {
+        guard configuration.workerThreads >= 1 else {
+            throw .invalidConfiguration(field: "workerThreads", reason: "must be at least 1")
+        }
+        guard configuration.maximumBodyBytes >= 0 else {
+            throw .invalidConfiguration(field: "maximumBodyBytes", reason: "must not be negative")
+        }
+        guard configuration.connectionTimeoutSeconds >= 1 else {
+            throw .invalidConfiguration(field: "connectionTimeoutSeconds", reason: "must be at least 1")
+        }
+        var flags = UInt32(MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue | MHD_USE_ITC.rawValue)
+        var tlsKey: UnsafeMutablePointer<CChar>?
+        var tlsCertificate: UnsafeMutablePointer<CChar>?
+        if let tls = configuration.tls {
+            guard walletbridge_mhd_supports_tls() != 0 else { throw .tlsNotSupported }
+            let keyText = try readPEM(tls.keyPEMPath)
+            let certificateText = try readPEM(tls.certificatePEMPath)
+            tlsKey = strdup(keyText)
+            tlsCertificate = strdup(certificateText)
+            flags |= UInt32(MHD_USE_TLS.rawValue)
+        }
+        let address = try SocketAddress(host: configuration.host, port: configuration.port)
+        if address.isIPv6 {
+            flags |= UInt32(MHD_USE_IPv6.rawValue)
+            if address.isUnspecified { flags |= UInt32(MHD_USE_DUAL_STACK.rawValue) }
+        }
+        let contextPointer = Unmanaged.passUnretained(context).toOpaque()
+        let daemon = address.withSockaddr { sockaddrPointer in
+            walletbridge_mhd_start(flags, sockaddrPointer, configuration.port,
+                                   httpAccessHandler, contextPointer, httpRequestCompleted, contextPointer,
+                                   UInt32(configuration.connectionTimeoutSeconds), UInt32(configuration.workerThreads),
+                                   tlsKey, tlsCertificate)
+        }
+        guard let daemon else {
+            let reason = String(cString: strerror(errno))
+            free(tlsKey)
+            free(tlsCertificate)
+            throw .cannotListen(host: configuration.host, port: configuration.port,
+                                reason: configuration.tls == nil ? reason : "\(reason) (or the TLS key/certificate is invalid)")
+        }
+        return RunningDaemon(daemon: daemon, port: Int(walletbridge_mhd_bound_port(daemon)),
+                             tlsKey: tlsKey, tlsCertificate: tlsCertificate)
+    }
+
+    /// Closes the listening socket; connections already accepted keep being served.
+    func stopAccepting() {
+        let listenSocket = MHD_quiesce_daemon(daemon)
+        if listenSocket >= 0 { close(listenSocket) }
+    }
+
+    /// Closes every connection and joins the worker threads.
+    func shutDown() {
+        MHD_stop_daemon(daemon)
+        free(tlsKey)
+        free(tlsCertificate)
+    }
+
+    private static func readPEM(_ path: String) throws(HTTPServerError) -> String {
+        guard let data = FileManager.default.contents(atPath: path), !data.isEmpty else {
+            throw .unreadableTLSFile(path: path)
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

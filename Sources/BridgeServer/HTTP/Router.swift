@@ -1,0 +1,140 @@
+import BridgeCore
+
+/// Routes requests by method and path to handlers. Patterns are paths whose `{name}` segments match any one
+/// segment, e.g. `/operator/transfers/{order_id}/approve`. A literal segment beats a `{name}` segment when both
+/// match. Unknown paths get 404, a known path with another method 405 (with `Allow`); `HEAD` falls back to `GET`.
+public struct Router: HTTPHandler {
+    /// Answers one routed request.
+    public typealias Handler = @Sendable (HTTPRequest, RouteParameters) -> HTTPResponse
+
+    /// The route label for requests that matched no pattern (metrics must not label by raw paths).
+    public static let unmatchedRouteLabel = "unmatched"
+
+    struct Route: Sendable {
+        let method: String
+        let pattern: String
+        let segments: [Segment]
+        let handler: Handler
+
+        /// How specific the pattern is: literal segments count, so `/wallets/getOne` beats `/wallets/{id}`.
+        var literalCount: Int { segments.count { if case .literal = $0 { true } else { false } } }
+    }
+
+    enum Segment: Sendable, Equatable {
+        case literal(String)
+        case parameter(String)
+    }
+
+    private var routes: [Route] = []
+    private let notFound: HTTPResponse
+    private let methodNotAllowed: HTTPResponse
+
+    /// An empty router. `notFound` and `methodNotAllowed` default to the CRM's error shape.
+    public init(notFound: HTTPResponse = Router.errorResponse(status: 404, type: "not_found"),
+                methodNotAllowed: HTTPResponse = Router.errorResponse(status: 405, type: "method_not_allowed")) {
+        self.notFound = notFound
+        self.methodNotAllowed = methodNotAllowed
+    }
+
+    /// `{"error":true,"code":<status>,"type":"<type>"}` (the CRM's error shape).
+    public static func errorResponse(status: Int, type: String) -> HTTPResponse {
+        .json(["error": true, "code": .number(JSONNumber(status)), "type": .string(type)], status: status)
+    }
+
+    /// Adds a route. A later route with the same method and pattern never wins over the first.
+    public mutating func add(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
+        let segments = Self.split(pattern).map { segment -> Segment in
+            if segment.hasPrefix("{"), segment.hasSuffix("}"), segment.count > 2 {
+                return .parameter(String(segment.dropFirst().dropLast()))
+            }
+            return .literal(segment)
+        }
+        routes.append(Route(method: method.uppercased(), pattern: pattern, segments: segments, handler: handler))
+    }
+
+    public mutating func get(_ pattern: String, _ handler: @escaping Handler) { add("GET", pattern, handler) }
+    public mutating func post(_ pattern: String, _ handler: @escaping Handler) { add("POST", pattern, handler) }
+    public mutating func patch(_ pattern: String, _ handler: @escaping Handler) { add("PATCH", pattern, handler) }
+    public mutating func put(_ pattern: String, _ handler: @escaping Handler) { add("PUT", pattern, handler) }
+    public mutating func delete(_ pattern: String, _ handler: @escaping Handler) { add("DELETE", pattern, handler) }
+
+    /// What a request routes to.
+    public enum Match: Sendable {
+        case found(pattern: String, parameters: RouteParameters, handler: Handler)
+        /// The path is known, under `pattern`, for the `allowed` methods only.
+        case methodNotAllowed(pattern: String, allowed: [String])
+        case notFound
+
+        /// The label for metrics: the pattern, never the concrete path.
+        public var routeLabel: String {
+            switch self {
+            case .found(let pattern, _, _), .methodNotAllowed(let pattern, _): pattern
+            case .notFound: Router.unmatchedRouteLabel
+            }
+        }
+    }
+
+    /// The route for `method` and `path`.
+    public func match(method: String, path: String) -> Match {
+        let pathSegments = Self.split(path)
+        var best: (route: Route, parameters: [String: String])?
+        var otherMethods: (pattern: String, literalCount: Int, methods: [String])?
+        for route in routes {
+            guard let parameters = Self.parameters(of: route, matching: pathSegments) else { continue }
+            let methodMatches = route.method == method || (method == "HEAD" && route.method == "GET"
+                && !routes.contains { $0.method == "HEAD" && $0.pattern == route.pattern })
+            if methodMatches {
+                if best.map({ route.literalCount > $0.route.literalCount }) ?? true {
+                    best = (route, parameters)
+                }
+            } else if let other = otherMethods, other.pattern == route.pattern {
+                otherMethods?.methods.append(route.method)
+            } else if otherMethods.map({ route.literalCount > $0.literalCount }) ?? true {
+                otherMethods = (route.pattern, route.literalCount, [route.method])
+            }
+        }
+        if let best {
+            return .found(pattern: best.route.pattern, parameters: RouteParameters(best.parameters),
+                          handler: best.route.handler)
+        }
+        if let otherMethods {
+            return .methodNotAllowed(pattern: otherMethods.pattern, allowed: otherMethods.methods)
+        }
+        return .notFound
+    }
+
+    /// Routes `request` and reports the route label with the response (for ``InstrumentedHandler``).
+    public func route(_ request: HTTPRequest) -> (response: HTTPResponse, routeLabel: String) {
+        let match = match(method: request.method, path: request.path)
+        switch match {
+        case .found(_, let parameters, let handler):
+            return (handler(request, parameters), match.routeLabel)
+        case .methodNotAllowed(_, let allowed):
+            var response = methodNotAllowed
+            response.headers.append(("Allow", allowed.joined(separator: ", ")))
+            return (response, match.routeLabel)
+        case .notFound:
+            return (notFound, match.routeLabel)
+        }
+    }
+
+    public func handle(_ request: HTTPRequest) -> HTTPResponse {
+        route(request).response
+    }
+
+    private static func split(_ path: String) -> [String] {
+        path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+    }
+
+    private static func parameters(of route: Route, matching path: [String]) -> [String: String]? {
+        guard route.segments.count == path.count else { return nil }
+        var parameters: [String: String] = [:]
+        for (segment, value) in zip(route.segments, path) {
+            switch segment {
+            case .literal(let literal): guard literal == value else { return nil }
+            case .parameter(let name): parameters[name] = value
+            }
+        }
+        return parameters
+    }
+}

@@ -1,0 +1,45 @@
+import BridgeApprovals
+import BridgeCore
+
+/// The access log: one JSON line per answered request, e.g.
+/// `{"time":"2026-11-18T20:53:20.125Z","client":"127.0.0.1","method":"GET","path":"/health","status":200,"duration_ms":0.412,"bytes":15}`.
+///
+/// The path is logged without its query string: queries may carry user identifiers the log need not keep.
+public struct AccessLog: Sendable {
+    private let sink: LogSink
+    private let clock: any BridgeApprovals.Clock
+
+    /// An access log writing to `sink` (standard error by default), stamping lines with `clock`.
+    public init(sink: LogSink = .standardError, clock: any BridgeApprovals.Clock = SystemClock()) {
+        self.sink = sink
+        self.clock = clock
+    }
+
+    /// Writes the line for one request.
+    public func record(request: HTTPRequest, status: Int, bytes: Int, duration: Duration) {
+        sink.write(line(request: request, status: status, bytes: bytes, duration: duration))
+    }
+
+    /// The JSON line for one request.
+    public func line(request: HTTPRequest, status: Int, bytes: Int, duration: Duration) -> String {
+        let line: JSONValue = [
+            "time": .string(clock.now().rfc3339),
+            "client": .string(request.clientAddress),
+            "method": .string(request.method),
+            "path": .string(request.path),
+            "status": .number(JSONNumber(status)),
+            "duration_ms": .number(Self.milliseconds(duration)),
+            "bytes": .number(JSONNumber(bytes)),
+        ]
+        return line.serialized()
+    }
+
+    /// Milliseconds with microsecond precision, as an exact decimal literal (`0.412`, `12.000`).
+    static func milliseconds(_ duration: Duration) -> JSONNumber {
+        let microseconds = max(0, duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000)
+        let (whole, fraction) = microseconds.quotientAndRemainder(dividingBy: 1000)
+        let fractionText = String(fraction)
+        let padded = String(repeating: "0", count: 3 - fractionText.count) + fractionText
+        return JSONNumber(text: "\(whole).\(padded)") ?? JSONNumber(whole)
+    }
+}

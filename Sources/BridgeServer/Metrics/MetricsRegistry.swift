@@ -1,0 +1,168 @@
+import Synchronization
+
+/// Counters, gauges and histograms, thread-safe, rendered in the Prometheus text exposition format (0.0.4).
+///
+/// Register a metric once (registering a name again returns the same metric) and keep the returned handle:
+/// ```swift
+/// let responses = metrics.counter("walletbridge_http_responses_total", help: "HTTP responses.")
+/// responses.increment(["route": "/health", "status": "200"])
+/// ```
+public final class MetricsRegistry: Sendable {
+    let state = Mutex(RegistryState())
+
+    public init() {}
+
+    /// A counter (only goes up).
+    @discardableResult
+    public func counter(_ name: String, help: String) -> Counter {
+        register(name, help: help, kind: .counter, buckets: [])
+        return Counter(registry: self, name: name)
+    }
+
+    /// A gauge (set to any value).
+    @discardableResult
+    public func gauge(_ name: String, help: String) -> Gauge {
+        register(name, help: help, kind: .gauge, buckets: [])
+        return Gauge(registry: self, name: name)
+    }
+
+    /// A histogram with the given upper bounds (sorted for you; `+Inf` is implicit).
+    @discardableResult
+    public func histogram(_ name: String, help: String, buckets: [Double] = Histogram.defaultBuckets) -> Histogram {
+        register(name, help: help, kind: .histogram, buckets: Array(Set(buckets.filter(\.isFinite))).sorted())
+        return Histogram(registry: self, name: name)
+    }
+
+    /// A gauge whose samples are read at every ``render()``, e.g. the number of pending approvals from the
+    /// database. `sample` is called without the registry's lock held.
+    public func sampledGauge(_ name: String, help: String, sample: @escaping @Sendable () -> [MetricSample]) {
+        state.withLock { state in
+            guard state.families[name] == nil else { return }
+            state.order.append(name)
+            state.families[name] = MetricFamily(name: name, help: help, kind: .gauge, buckets: [], sampler: sample)
+        }
+    }
+
+    /// Every metric in the Prometheus text format: `# HELP` and `# TYPE` lines, then one line per series
+    /// (histograms: cumulative `_bucket{le=...}` lines, `_sum` and `_count`). Families in registration order,
+    /// series sorted by their labels.
+    public func render() -> String {
+        let (families, samplers) = state.withLock { state in
+            (state.order.compactMap { state.families[$0] }, state.order.compactMap { name in
+                state.families[name]?.sampler.map { (name, $0) }
+            })
+        }
+        let sampled = Dictionary(samplers.map { ($0.0, $0.1()) }, uniquingKeysWith: { first, _ in first })
+        var text = ""
+        for family in families {
+            text += family.render(samples: sampled[family.name])
+        }
+        return text
+    }
+
+    private func register(_ name: String, help: String, kind: MetricKind, buckets: [Double]) {
+        state.withLock { state in
+            guard state.families[name] == nil else { return }
+            state.order.append(name)
+            state.families[name] = MetricFamily(name: name, help: help, kind: kind, buckets: buckets, sampler: nil)
+        }
+    }
+
+    func update(_ name: String, labels: [String: String], _ change: (inout SeriesValue, [Double]) -> Void) {
+        let key = LabelSet(labels)
+        state.withLock { state in
+            guard var family = state.families[name] else { return }
+            // Take the family out so the update does not copy its series (copy-on-write).
+            state.families[name] = nil
+            var value = family.series[key] ?? SeriesValue(bucketCount: family.buckets.count)
+            change(&value, family.buckets)
+            family.series[key] = value
+            state.families[name] = family
+        }
+    }
+
+    func read<T>(_ name: String, labels: [String: String], _ body: (SeriesValue?) -> T) -> T {
+        let key = LabelSet(labels)
+        return state.withLock { body($0.families[name]?.series[key]) }
+    }
+}
+
+/// One sample of a ``MetricsRegistry/sampledGauge(_:help:sample:)``.
+public struct MetricSample: Sendable, Equatable {
+    public var labels: [String: String]
+    public var value: Double
+
+    public init(labels: [String: String] = [:], value: Double) {
+        self.labels = labels
+        self.value = value
+    }
+}
+
+/// A counter's handle: cheap to copy, safe to share.
+public struct Counter: Sendable {
+    let registry: MetricsRegistry
+    public let name: String
+
+    /// Adds `amount` (not negative) to the series with `labels`.
+    public func increment(_ labels: [String: String] = [:], by amount: Double = 1) {
+        guard amount >= 0 else { return }
+        registry.update(name, labels: labels) { value, _ in value.value += amount }
+    }
+
+    /// The series' current value (0 before the first increment).
+    public func value(_ labels: [String: String] = [:]) -> Double {
+        registry.read(name, labels: labels) { $0?.value ?? 0 }
+    }
+}
+
+/// A gauge's handle.
+public struct Gauge: Sendable {
+    let registry: MetricsRegistry
+    public let name: String
+
+    public func set(_ newValue: Double, _ labels: [String: String] = [:]) {
+        registry.update(name, labels: labels) { value, _ in value.value = newValue }
+    }
+
+    public func add(_ amount: Double, _ labels: [String: String] = [:]) {
+        registry.update(name, labels: labels) { value, _ in value.value += amount }
+    }
+
+    public func value(_ labels: [String: String] = [:]) -> Double {
+        registry.read(name, labels: labels) { $0?.value ?? 0 }
+    }
+}
+
+/// A histogram's handle.
+public struct Histogram: Sendable {
+    /// Latency buckets in seconds, 0.5 ms to 10 s.
+    public static let defaultBuckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+    let registry: MetricsRegistry
+    public let name: String
+
+    /// Records one observation in the series with `labels`.
+    public func observe(_ observation: Double, _ labels: [String: String] = [:]) {
+        registry.update(name, labels: labels) { value, bounds in
+            value.value += observation
+            value.count += 1
+            if let bucket = bounds.firstIndex(where: { observation <= $0 }) { value.buckets[bucket] += 1 }
+        }
+    }
+
+    /// Records a duration in seconds.
+    public func observe(_ duration: Duration, _ labels: [String: String] = [:]) {
+        let components = duration.components
+        observe(Double(components.seconds) + Double(components.attoseconds) / 1e18, labels)
+    }
+
+    /// How many observations the series has.
+    public func count(_ labels: [String: String] = [:]) -> Int {
+        registry.read(name, labels: labels) { Int($0?.count ?? 0) }
+    }
+
+    /// The sum of the series' observations.
+    public func sum(_ labels: [String: String] = [:]) -> Double {
+        registry.read(name, labels: labels) { $0?.value ?? 0 }
+    }
+}
