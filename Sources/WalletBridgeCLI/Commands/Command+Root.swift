@@ -18,6 +18,7 @@ extension Command {
             .simulate,
             .doctor,
             .udev,
+            .serve,
             .audit,
             .admin,
             .operator,

@@ -1,0 +1,143 @@
+import BridgeApprovals
+import BridgeCore
+import Dispatch
+import Foundation
+
+/// The running service: the session manager on its store, the HTTP server with the CRM, operator and service
+/// endpoints, the webhook dispatcher and the expiry sweep, wired once so `serve` and the end-to-end tests run the
+/// same thing.
+public final class ServiceRuntime: Sendable {
+    public let configuration: ServiceConfiguration
+    public let service: ApprovalService
+    public let metrics: MetricsRegistry
+    public let webhooks: WebhookDispatcher
+    private let server: HTTPServer
+    private let expirySweep: DispatchSourceTimerBox
+    private let logger: Logger
+
+    /// Wires everything; nothing listens until ``start()``.
+    /// - Parameters:
+    ///   - apiKey: the CRM's API key (the configuration's, or the demo's stored one).
+    ///   - clock: the session manager's and the dispatcher's time; tests pass a `ManualClock`.
+    ///   - webhookRetryDelays: the retry schedule (CONTRACT 2.4's 1, 2, 4, 8, 16 s unless a test shortens it).
+    public init(configuration: ServiceConfiguration, apiKey: String, store: any ApprovalStore,
+                clock: any BridgeApprovals.Clock = SystemClock(), logger: Logger = Logger(),
+                accessLog: AccessLog? = AccessLog(), webhookTransport: any WebhookTransport = URLSessionWebhookTransport(),
+                webhookRetryDelays: [Duration] = WebhookDispatcher.defaultRetryDelays) throws(ApprovalError) {
+        self.configuration = configuration
+        self.logger = logger
+        let deploymentID = try ApprovalConfiguration.loadOrCreateDeploymentID(store: store, clock: clock)
+        let service = ApprovalService(store: store, policy: configuration.policies,
+                                      configuration: try configuration.approvalConfiguration(deploymentID: deploymentID),
+                                      clock: clock)
+        try service.recordPolicy(fingerprint: configuration.policies.fingerprint, json: configuration.policies.json,
+                                 actor: "config")
+        self.service = service
+
+        let webhookMetrics = WebhookMetrics()
+        let webhooks = WebhookDispatcher(
+            store: store, clock: clock, transport: webhookTransport,
+            signer: WebhookSigner(secret: configuration.webhooks.secret ?? ""), urls: configuration.webhooks.urls,
+            alertURL: configuration.webhooks.alertURL, retryDelays: webhookRetryDelays,
+            pollInterval: configuration.webhooks.pollInterval, metrics: webhookMetrics,
+            logger: { level, message in
+                switch level {
+                case .error: logger.error(message)
+                default: logger.warning(message)
+                }
+            })
+        self.webhooks = webhooks
+
+        let metrics = MetricsRegistry()
+        ServiceRuntime.registerServiceMetrics(metrics, service: service, webhookMetrics: webhookMetrics)
+        self.metrics = metrics
+
+        var router = Router()
+        let paths = configuration.crmPaths
+        let crm = CRMAPI(service: service, apiKey: apiKey, allowList: configuration.crmAllowList,
+                         paths: CRMPaths(wallets: paths.listWallets, getOne: paths.getWallet, balance: paths.balance,
+                                         order: paths.order))
+        for endpoint in crm.endpoints + OperatorAPI(service: service).endpoints
+            + ServiceEndpoints(service: service, metrics: { metrics.render() }).endpoints
+        {
+            router.add(endpoint.method, endpoint.pattern) { request, parameters in
+                let response = endpoint.handle(request, parameters.values)
+                // A status change may have queued a webhook: deliver it now rather than at the next poll.
+                if request.method != "GET" { webhooks.wake() }
+                return response
+            }
+        }
+        let tls = configuration.tls.map { HTTPServerConfiguration.TLS(certificatePEMPath: $0.certificateFile, keyPEMPath: $0.keyFile) }
+        server = HTTPServer(
+            configuration: HTTPServerConfiguration(
+                host: configuration.listen.host, port: configuration.listen.port,
+                workerThreads: configuration.workerThreads, maximumBodyBytes: configuration.requestBodyLimit,
+                connectionTimeoutSeconds: Int(configuration.requestTimeout.components.seconds), tls: tls),
+            handler: InstrumentedHandler(router: router, metrics: metrics), accessLog: accessLog)
+
+        expirySweep = DispatchSourceTimerBox(interval: .seconds(1)) {
+            do {
+                if try !service.expireDueOrders().isEmpty { webhooks.wake() }
+            } catch {
+                logger.error("expiry sweep failed: \(error.asBridgeError.message)")
+            }
+        }
+    }
+
+    /// Starts listening, delivering webhooks and expiring orders; returns the bound port.
+    public func start() throws(HTTPServerError) -> Int {
+        let port = try server.start()
+        webhooks.start()
+        expirySweep.start()
+        logger.info("listening", metadata: ["port": String(port)])
+        return port
+    }
+
+    /// Stops accepting requests, lets the ones in flight finish (up to `drainTimeout`), then stops the background work.
+    public func stop(drainTimeout: Duration = .seconds(10)) {
+        _ = server.stop(drainTimeout: drainTimeout)
+        expirySweep.stop()
+        webhooks.stop()
+    }
+
+    static func registerServiceMetrics(_ metrics: MetricsRegistry, service: ApprovalService, webhookMetrics: WebhookMetrics) {
+        metrics.sampledGauge("walletbridge_pending_approvals", help: "Transfers waiting for operator approvals.") {
+            [MetricSample(value: Double((try? service.pendingOrders().count) ?? 0))]
+        }
+        metrics.sampledGauge("walletbridge_webhook_deliveries_total", help: "Webhook deliveries that got a 2xx answer.") {
+            [MetricSample(value: Double(webhookMetrics.snapshot().deliveries))]
+        }
+        metrics.sampledGauge("walletbridge_webhook_failed_attempts_total", help: "Webhook attempts that failed (retried).") {
+            [MetricSample(value: Double(webhookMetrics.snapshot().failedAttempts))]
+        }
+        metrics.sampledGauge("walletbridge_webhook_alerts_total", help: "Webhooks given up after every retry failed.") {
+            [MetricSample(value: Double(webhookMetrics.snapshot().failedMessages))]
+        }
+        metrics.sampledGauge("walletbridge_webhook_latency_seconds_sum", help: "Total time spent delivering webhooks.") {
+            [MetricSample(value: webhookMetrics.snapshot().latencySumSeconds)]
+        }
+        metrics.sampledGauge("walletbridge_webhook_latency_seconds_count", help: "Webhook deliveries timed.") {
+            [MetricSample(value: Double(webhookMetrics.snapshot().latencyCount))]
+        }
+        metrics.sampledGauge("walletbridge_connected_devices", help: "Hardware wallets attached to this station.") {
+            // The service itself holds no devices; operators sign at their desks through the CLI.
+            [MetricSample(value: 0)]
+        }
+    }
+}
+
+/// A repeating timer on its own queue, started and stopped once.
+final class DispatchSourceTimerBox: @unchecked Sendable {
+    // DispatchSource is thread-safe; only resume and cancel are called, once each.
+    private let timer: DispatchSourceTimer
+
+    init(interval: Duration, _ tick: @escaping @Sendable () -> Void) {
+        timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "walletbridge.expiry"))
+        let milliseconds = Int(interval.wholeMilliseconds)
+        timer.schedule(deadline: .now() + .milliseconds(milliseconds), repeating: .milliseconds(milliseconds))
+        timer.setEventHandler(handler: tick)
+    }
+
+    func start() { timer.resume() }
+    func stop() { timer.cancel() }
+}
