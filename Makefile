@@ -51,13 +51,9 @@ bench: deps
 	.build/release/walletbridge-bench ledger
 	.build/release/walletbridge-bench approvals
 
-## run: the demo service arrives with the HTTP service issue; until then, build and show the CLI
+## run: build, then start the demo service (SQLite under ./var/, simulated operator devices) until Ctrl-C
 run: build
-	@echo
-	@echo "The HTTP service and 'make run's demo arrive with the HTTP service issue."
-	@echo "Until then 'make run' builds the command-line tool; this is its help:"
-	@echo
-	@"$$(swift build --show-bin-path)/walletbridge" --help
+	"$$(swift build --show-bin-path)/walletbridge" serve --demo
 
 ## clean: remove build products
 clean:
