@@ -17,4 +17,7 @@ public struct CRMPaths: Sendable, Equatable {
         self.balance = balance
         self.order = order
     }
+
+    /// The four paths, for checks such as "no two the same".
+    public var all: [String] { [wallets, getOne, balance, order] }
 }

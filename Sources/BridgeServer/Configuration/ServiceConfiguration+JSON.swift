@@ -47,8 +47,8 @@ extension ServiceConfiguration {
         var allowList: [String] = []
         if let crm = try root.object("crm", allowedKeys: ["paths", "allowList"]) {
             if let paths = try crm.object("paths", allowedKeys: ["listWallets", "getWallet", "balance", "order"]) {
-                crmPaths.listWallets = try Self.path(paths, "listWallets") ?? crmPaths.listWallets
-                crmPaths.getWallet = try Self.path(paths, "getWallet") ?? crmPaths.getWallet
+                crmPaths.wallets = try Self.path(paths, "listWallets") ?? crmPaths.wallets
+                crmPaths.getOne = try Self.path(paths, "getWallet") ?? crmPaths.getOne
                 crmPaths.balance = try Self.path(paths, "balance") ?? crmPaths.balance
                 crmPaths.order = try Self.path(paths, "order") ?? crmPaths.order
                 for (index, path) in crmPaths.all.enumerated() where crmPaths.all[..<index].contains(path) {

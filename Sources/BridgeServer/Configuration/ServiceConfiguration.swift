@@ -21,21 +21,6 @@ public struct ServiceConfiguration: Sendable, Equatable {
 
     /// `crm.paths`: where the CRM's External Wallet API lives (CONTRACT 2.1). The CRM's transfer and order paths
     /// are reconstructed, so every one can be moved to match the CRM's actual calls.
-    public struct CRMPaths: Sendable, Equatable {
-        /// `crm.paths.listWallets`: `POST`, lists wallets. Default `/wallets`.
-        public var listWallets = "/wallets"
-        /// `crm.paths.getWallet`: `GET`, one wallet. Default `/wallets/getOne`.
-        public var getWallet = "/wallets/getOne"
-        /// `crm.paths.balance`: `PATCH`, applies a transfer. Default `/wallets/balance`.
-        public var balance = "/wallets/balance"
-        /// `crm.paths.order`: `GET`, an order's status. Default `/wallets/order`.
-        public var order = "/wallets/order"
-
-        public init() {}
-
-        /// Every path, for checks that they are distinct and do not collide with the service's own.
-        public var all: [String] { [listWallets, getWallet, balance, order] }
-    }
 
     /// `webhooks`: order status notifications (CONTRACT 2.4).
     public struct Webhooks: Sendable, Equatable {
@@ -60,7 +45,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// signature suffix). Required in a file; nil only in ``demo()``, where the service creates one and keeps it in
     /// the database.
     public var apiKey: String?
-    /// `crm.paths`.
+    /// `crm.paths.{listWallets,getWallet,balance,order}`: where the CRM's four endpoints live (defaults `/wallets`,
+    /// `/wallets/getOne`, `/wallets/balance`, `/wallets/order`).
     public var crmPaths = CRMPaths()
     /// `crm.allowList`: the CRM's addresses, as IPs or CIDR blocks; other clients of the CRM paths get 403. Default
     /// empty: any address.

@@ -53,10 +53,8 @@ public final class ServiceRuntime: Sendable {
         self.metrics = metrics
 
         var router = Router()
-        let paths = configuration.crmPaths
         let crm = CRMAPI(service: service, apiKey: apiKey, allowList: configuration.crmAllowList,
-                         paths: CRMPaths(wallets: paths.listWallets, getOne: paths.getWallet, balance: paths.balance,
-                                         order: paths.order))
+                         paths: configuration.crmPaths)
         for endpoint in crm.endpoints + OperatorAPI(service: service).endpoints
             + ServiceEndpoints(service: service, metrics: { metrics.render() }).endpoints
         {
