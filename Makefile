@@ -10,7 +10,7 @@ DEBIAN_PACKAGES := pkg-config libhidapi-dev libusb-1.0-0-dev libsecp256k1-dev li
 
 TEST_LOG := .build/test-output.log
 
-.PHONY: deps build test bench run clean
+.PHONY: deps build test bench bench-http run clean
 
 ## deps: install the missing Debian packages (quiet when nothing is missing)
 deps:
@@ -50,6 +50,22 @@ bench: deps
 	.build/release/walletbridge-bench crypto
 	.build/release/walletbridge-bench ledger
 	.build/release/walletbridge-bench approvals
+
+## bench-http: HTTP load with wrk on loopback: `serve --demo` (balance reads, small transfers) beside a bare
+## libmicrohttpd handler, in one run of under a minute (Benchmarks/http/bench-http.sh; README "HTTP load")
+bench-http: deps
+	@for package in wrk curl; do \
+		status=$$(dpkg-query -W -f='$${Status}' "$$package" 2>/dev/null || true); \
+		if [ "$$status" != "install ok installed" ]; then \
+			sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
+			echo "Installing missing Debian package: $$package"; \
+			$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update; \
+			$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y $$package; \
+		fi; \
+	done
+	swift build -c release --product walletbridge
+	swift build -c release --product walletbridge-bench
+	Benchmarks/http/bench-http.sh .build/release
 
 ## run: build, then start the demo service (SQLite under ./var/, simulated operator devices) until Ctrl-C
 run: build

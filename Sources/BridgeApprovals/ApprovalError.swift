@@ -110,7 +110,14 @@ public enum ApprovalError: BridgeError, Equatable {
         case .expired: "Ask for a new one and sign it before it expires."
         case .invalidSignature, .replayedSignature: "Fetch the approval again and sign it on your device."
         case .storage: "Check the database file and disk; the change was not applied."
-        default: code.defaultHint
+        case .orderNotPending, .alreadyDecided: "Nothing to do: the order's state is final or your decision is recorded."
+        case .duplicateOrder: "Use a new order_id for a different transfer; a retry must repeat the original content."
+        case .notAllowedByPolicy, .forbidden, .policyDenied: "Ask an admin which operators the policy accepts for this transfer."
+        case .orderNotFound, .accountNotFound: "Check the id; list pending transfers with `walletbridge operator pending`."
+        case .invalidAmount, .invalidRequest, .currencyNotSupported: "Fix the request's fields (CONTRACT section 2) and send it again."
+        case .insufficientFunds: "Credit the wallet first, or send a smaller debit."
+        case .inviteInvalid: "Ask an admin for a new invite: `walletbridge admin invite --role approver`."
+        case .challengeInvalid, .operatorRevoked: "Sign in again with your enrolled device; a revoked operator needs a new enrolment."
         }
     }
 }

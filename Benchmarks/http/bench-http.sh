@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# `make bench-http`: HTTP load on loopback with wrk, in one run:
+#   1. a bare libmicrohttpd handler returning a constant (`walletbridge-bench http-bare`, the service's worker threads),
+#   2. `walletbridge serve --demo` on a fresh temporary database: balance reads (GET /wallets/getOne with the `key`
+#      header) and small auto-applied transfers (PATCH /wallets/balance, unique order ids, signed; each must be 200),
+# then restarts the service on the same database and checks that every 200 transfer is in the balance.
+# Prints requests/s and p50/p99 for each, and the issue's targets. Bounded: about 40 s of load, under 2 minutes.
+#
+# Usage: Benchmarks/http/bench-http.sh [BIN_DIR]   (default .build/release; `make bench-http` builds it)
+# Environment: DURATION (seconds per wrk run, default 10), THREADS (wrk threads, 2), CONNECTIONS (32).
+set -euo pipefail
+
+bin_dir=${1:-.build/release}
+duration=${DURATION:-10}
+threads=${THREADS:-2}
+connections=${CONNECTIONS:-32}
+script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+for tool in wrk "$bin_dir/walletbridge" "$bin_dir/walletbridge-bench"; do
+    command -v "$tool" >/dev/null || { echo "bench-http: $tool not found (make bench-http installs and builds it)" >&2; exit 1; }
+done
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/walletbridge-bench-http.XXXXXX")
+pids=()
+
+# Stops every server this script started, on success, failure or Ctrl-C, and removes the temporary files.
+cleanup() {
+    local pid
+    for pid in "${pids[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    for pid in "${pids[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    pids=()
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# A free loopback port: `serve --listen` needs a concrete one (nothing answers on it right now).
+free_port() {
+    local port
+    for _ in $(seq 1 50); do
+        port=$((20000 + RANDOM % 30000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
+    done
+    echo "bench-http: no free loopback port found" >&2
+    return 1
+}
+
+# wait_ready NAME STDOUT_FILE PID: waits (up to 30 s) for the server's JSON ready line; prints it.
+wait_ready() {
+    local name=$1 out=$2 pid=$3
+    for _ in $(seq 1 300); do
+        if [ -s "$out" ] && grep -q '"listening"' "$out"; then head -n 1 "$out"; return 0; fi
+        if ! kill -0 "$pid" 2>/dev/null; then
+            echo "bench-http: $name exited before it was ready; its stderr:" >&2
+            tail -n 20 "$work/$name.err" >&2 || true
+            return 1
+        fi
+        sleep 0.1
+    done
+    echo "bench-http: $name was not ready within 30 s" >&2
+    return 1
+}
+
+# json_field LINE NAME: the string value of NAME in a one-line JSON object (our own ready lines: no escapes).
+json_field() { sed -n "s/.*\"$2\":\"\\([^\"]*\\)\".*/\\1/p" <<<"$1"; }
+
+# start_service: `serve --demo` on $db at $service_port, in the background; sets service_pid and api_key.
+start_service() {
+    local label=$1
+    "$bin_dir/walletbridge" serve --demo --db "$db" --listen "127.0.0.1:$service_port" \
+        >"$work/$label.out" 2>"$work/$label.err" &
+    service_pid=$!
+    pids+=("$service_pid")
+    local ready
+    ready=$(wait_ready "$label" "$work/$label.out" "$service_pid")
+    api_key=$(json_field "$ready" apiKey)
+    [ -n "$api_key" ] || { echo "bench-http: no apiKey in the ready line: $ready" >&2; return 1; }
+}
+
+# stop_service: SIGTERM (graceful: requests in flight finish) and wait for the process to exit.
+stop_service() {
+    kill -TERM "$service_pid"
+    wait "$service_pid" || { echo "bench-http: serve exited with status $?" >&2; return 1; }
+    local remaining=() pid
+    for pid in "${pids[@]}"; do [ "$pid" = "$service_pid" ] || remaining+=("$pid"); done
+    pids=("${remaining[@]}")
+}
+
+# to_ms VALUE: wrk's latency text (850.00us, 1.23ms, 1.01s, 2.00m) in milliseconds.
+to_ms() {
+    awk -v v="$1" 'BEGIN {
+        n = v + 0; unit = v; sub(/^[0-9.]+/, "", unit)
+        if (unit == "us") n /= 1000; else if (unit == "s") n *= 1000; else if (unit == "m") n *= 60000
+        printf "%.2f", n }'
+}
+
+# run_wrk LABEL [wrk options...] URL [-- script arguments]: runs wrk --latency; sets rps, p50, p99 (ms), and fails on
+# socket errors or non-2xx answers.
+run_wrk() {
+    local label=$1
+    shift
+    local out="$work/wrk-$label.txt"
+    wrk --latency -t "$threads" -c "$connections" -d "${duration}s" --timeout 5s "$@" >"$out" 2>&1 || {
+        echo "bench-http: wrk failed for $label:" >&2; cat "$out" >&2; return 1; }
+    rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
+    p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
+    p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
+    if grep -qE 'Non-2xx|Socket errors' "$out"; then
+        echo "bench-http: $label had errors:" >&2; cat "$out" >&2; return 1
+    fi
+    [ -n "$rps" ] || { echo "bench-http: could not read wrk's output for $label:" >&2; cat "$out" >&2; return 1; }
+}
+
+echo "HTTP load on 127.0.0.1: wrk -t $threads -c $connections -d ${duration}s --latency, $(nproc) cores"
+
+# 1. The bare handler.
+"$bin_dir/walletbridge-bench" http-bare --port 0 >"$work/bare.out" 2>"$work/bare.err" &
+bare_pid=$!
+pids+=("$bare_pid")
+bare_ready=$(wait_ready bare "$work/bare.out" "$bare_pid")
+bare_url=$(json_field "$bare_ready" listening)
+
+# 2. The service, on a fresh database (its access log goes to a file, as a deployment's would).
+db="$work/walletbridge.sqlite"
+service_port=$(free_port)
+start_service serve
+service_url="http://127.0.0.1:$service_port"
+
+run_wrk bare "$bare_url/wallets/getOne?external_user_id=demo-alice&currency=USD"
+bare_rps=$rps bare_p50=$p50 bare_p99=$p99
+kill -TERM "$bare_pid"; wait "$bare_pid" || true; pids=("$service_pid")
+
+run_wrk reads -H "key: $api_key" "$service_url/wallets/getOne?external_user_id=demo-alice&currency=USD"
+read_rps=$rps read_p50=$p50 read_p99=$p99
+
+# Enough unique signed orders for 10,000 transfers/s; each wrk thread stops (and says so) if it runs out.
+request_count=$((duration * 10000))
+"$bin_dir/walletbridge-bench" http-requests --count "$request_count" --api-key "$api_key" --prefix bench \
+    >"$work/transfers.tsv"
+balance_before=$(curl -s "$service_url/wallets/getOne?external_user_id=demo-bob&currency=USD" -H "key: $api_key" \
+    | sed -n 's/.*"amount":\([0-9.]*\).*/\1/p')
+run_wrk transfers -s "$script_dir/transfers.lua" "$service_url" -- "$work/transfers.tsv" "$api_key" "$threads"
+transfer_rps=$rps transfer_p50=$p50 transfer_p99=$p99
+transfers_200=$(awk '/^transfers_200:/ { print $2 }' "$work/wrk-transfers.txt")
+transfers_other=$(awk '/^transfers_other:/ { print $2 }' "$work/wrk-transfers.txt")
+out_of_requests=$(awk '/^threads_out_of_requests:/ { print $2 }' "$work/wrk-transfers.txt")
+
+# 3. Durability: restart the service on the same database; every 200 must be in demo-bob's balance (0.01 each).
+stop_service
+start_service restarted
+balance_after=$(curl -s "$service_url/wallets/getOne?external_user_id=demo-bob&currency=USD" -H "key: $api_key" \
+    | sed -n 's/.*"amount":\([0-9.]*\).*/\1/p')
+stop_service
+applied=$(awk -v a="$balance_after" -v b="$balance_before" 'BEGIN { printf "%.0f", (a - b) * 100 }')
+
+ratio=$(awk -v r="$read_rps" -v b="$bare_rps" 'BEGIN { printf "%.0f", 100 * r / b }')
+verdict() { if awk "BEGIN { exit !($1) }"; then echo "met"; else echo "MISSED"; fi; }
+
+printf '\n%-34s %12s %9s %9s\n' "" "requests/s" "p50 ms" "p99 ms"
+printf '%-34s %12s %9s %9s\n' "bare libmicrohttpd handler" "$bare_rps" "$bare_p50" "$bare_p99"
+printf '%-34s %12s %9s %9s\n' "balance reads (GET getOne)" "$read_rps" "$read_p50" "$read_p99"
+printf '%-34s %12s %9s %9s\n' "small transfers (PATCH balance)" "$transfer_rps" "$transfer_p50" "$transfer_p99"
+echo
+echo "transfers: $transfers_200 answered 200, $transfers_other other; $applied applied in the balance after a restart" \
+    "(wrk threads out of unique orders: $out_of_requests)"
+echo "target reads >= 50% of bare: ${ratio}% -> $(verdict "$ratio >= 50")"
+echo "target transfers >= 2000/s with p99 < 20 ms: $(verdict "$transfer_rps >= 2000 && $transfer_p99 < 20")"
+
+if [ "$transfers_other" != 0 ] || [ "$transfers_200" = 0 ]; then
+    echo "bench-http: some transfers were not answered 200" >&2; exit 1
+fi
+# Requests cut off when wrk's time ran out may be applied without wrk counting them: at most one per connection.
+if [ "$applied" -lt "$transfers_200" ] || [ "$applied" -gt $((transfers_200 + connections)) ]; then
+    echo "bench-http: $transfers_200 transfers answered 200 but the balance after restart shows $applied" >&2; exit 1
+fi
+echo "durability: every 200 transfer is in the balance after the restart"
