@@ -1,8 +1,11 @@
 import Foundation
+import BridgeServer
 
 /// `walletbridge-bench SUITE [--seconds S]`: prints throughput figures for one suite.
 let usage = """
     usage: walletbridge-bench crypto|ledger|approvals [--seconds S]
+           walletbridge-bench http-bare [--port N] [--threads T]
+           walletbridge-bench http-requests --count N --api-key K [--prefix P]
 
     Suites:
       crypto   Keccak-256, secp256k1 sign/verify/recover, BIP-32 public derivation, EIP-712 "Mail" digest and
@@ -13,6 +16,13 @@ let usage = """
                Approval signature verifications beside raw secp256k1 recovery; durable order applications through
                the approval service on SQLite (WAL, synchronous=FULL) beside a bare SQLite insert-and-commit loop;
                audit chain verification events per second.
+      http-bare
+               The HTTP load benchmark's baseline (make bench-http): libmicrohttpd through our HTTPServer with the
+               service's worker threads and a handler returning a constant JSON body, on 127.0.0.1:N (default 0: any
+               free port), until SIGINT or SIGTERM. Prints {"listening":"http://127.0.0.1:PORT"} once ready.
+      http-requests
+               Prints N signed small-credit PATCH /wallets/balance requests for wrk, one per line: BODY<TAB>SIGNATURE
+               (order ids P-0 ... P-(N-1), default prefix "bench"), signed with the CRM API key K.
 
     Options:
       --seconds S   length of one measurement round (default 0.5); each figure is the best of 5 rounds, Swift and C alternating.
@@ -20,6 +30,27 @@ let usage = """
     """
 
 var arguments = Array(CommandLine.arguments.dropFirst())
+
+/// Removes `--name VALUE` from `arguments` and returns VALUE (nil when absent); exits with usage when VALUE is missing.
+@MainActor func takeOption(_ name: String) -> String? {
+    guard let index = arguments.firstIndex(of: name) else { return nil }
+    guard index + 1 < arguments.count else {
+        FileHandle.standardError.write(Data("\(name) needs a value\n".utf8))
+        exit(2)
+    }
+    defer { arguments.removeSubrange(index...index + 1) }
+    return arguments[index + 1]
+}
+
+/// `takeOption` for a whole number in `range`.
+@MainActor func takeInteger(_ name: String, in range: ClosedRange<Int>) -> Int? {
+    guard let text = takeOption(name) else { return nil }
+    guard let value = Int(text), range.contains(value) else {
+        FileHandle.standardError.write(Data("\(name) needs a whole number in \(range.lowerBound)...\(range.upperBound), not \(text)\n".utf8))
+        exit(2)
+    }
+    return value
+}
 var roundSeconds = 0.5
 if let index = arguments.firstIndex(of: "--seconds") {
     guard index + 1 < arguments.count, let value = Double(arguments[index + 1]), value > 0 else {
@@ -53,6 +84,23 @@ case "approvals":
         FileHandle.standardError.write(Data("benchmark failed: \(error)\n".utf8))
         exit(1)
     }
+case "http-bare":
+    do {
+        let port = takeInteger("--port", in: 0...65535) ?? 0
+        let threads = try takeInteger("--threads", in: 1...256) ?? ServiceConfiguration.demo().workerThreads
+        try HTTPBareServer(port: UInt16(port), workerThreads: threads).run()
+    } catch {
+        FileHandle.standardError.write(Data("http-bare failed: \(error)\n".utf8))
+        exit(1)
+    }
+case "http-requests":
+    guard let count = takeInteger("--count", in: 1...10_000_000), let apiKey = takeOption("--api-key") else {
+        FileHandle.standardError.write(Data("http-requests needs --count N and --api-key K\n".utf8))
+        exit(2)
+    }
+    var file = HTTPRequestFile(count: count, apiKey: apiKey)
+    if let prefix = takeOption("--prefix") { file.orderPrefix = prefix }
+    FileHandle.standardOutput.write(Data((file.lines().joined(separator: "\n") + "\n").utf8))
 case "-h", "--help":
     print(usage)
 default:
