@@ -67,7 +67,7 @@ let package = Package(
             name: "walletbridge-bench",
             dependencies: [
                 "BridgeCore", "BridgeCrypto", "BridgeDevices", "BridgeSimulator", "BridgeApprovals", "BridgeStore",
-                "CSecp256k1", "CCrypto", "CNettle", "CSQLite",
+                "BridgeServer", "CSecp256k1", "CCrypto", "CNettle", "CSQLite",
             ],
             path: "Benchmarks/walletbridge-bench"
         ),
