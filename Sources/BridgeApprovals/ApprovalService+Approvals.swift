@@ -7,7 +7,7 @@ extension ApprovalService {
     public func approvalDocument(orderID: String, decision: ApprovalRecord.Decision = .approve, reason: String? = nil)
         throws(ApprovalError) -> JSONValue
     {
-        let order = try store.transaction { transaction throws(ApprovalError) in
+        let order = try store.read { transaction throws(ApprovalError) in
             guard let order = try transaction.order(id: orderID) else { throw .orderNotFound(orderID: orderID) }
             return order
         }

@@ -99,7 +99,7 @@ extension ApprovalService {
 
     /// Every operator, active and revoked, in enrolment order.
     public func operators() throws(ApprovalError) -> [Operator] {
-        try store.transaction { transaction throws(ApprovalError) in try transaction.allOperators() }
+        try store.read { transaction throws(ApprovalError) in try transaction.allOperators() }
     }
 
     static func inviteHash(_ code: String) -> [UInt8] { Hash.sha256(Array(code.utf8)) }

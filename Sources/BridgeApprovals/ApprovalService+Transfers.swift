@@ -142,7 +142,7 @@ extension ApprovalService {
 
     /// The order and the decisions recorded on it; `order_not_found` when the id is unknown.
     public func order(id: String) throws(ApprovalError) -> (TransferOrder, [ApprovalRecord]) {
-        try store.transaction { transaction throws(ApprovalError) in
+        try store.read { transaction throws(ApprovalError) in
             guard let order = try transaction.order(id: id) else { throw .orderNotFound(orderID: id) }
             return (order, try transaction.approvals(orderID: id))
         }
@@ -150,7 +150,7 @@ extension ApprovalService {
 
     /// Orders waiting for approval, oldest first.
     public func pendingOrders(limit: Int = 1000) throws(ApprovalError) -> [TransferOrder] {
-        try store.transaction { transaction throws(ApprovalError) in
+        try store.read { transaction throws(ApprovalError) in
             try transaction.orders(status: .pendingApproval, limit: limit)
         }
     }

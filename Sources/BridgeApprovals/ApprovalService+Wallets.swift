@@ -45,7 +45,7 @@ extension ApprovalService {
         throws(ApprovalError) -> (wallets: [Wallet], total: Int)
     {
         guard skip >= 0, limit >= 0 else { throw .invalidRequest("skip and limit must not be negative") }
-        return try store.transaction { transaction throws(ApprovalError) in
+        return try store.read { transaction throws(ApprovalError) in
             try transaction.wallets(externalUserIDs: externalUserIDs, skip: skip, limit: limit)
         }
     }
@@ -53,7 +53,7 @@ extension ApprovalService {
     /// `externalUserID`'s wallet in `currency`; `account_not_found` when there is none.
     public func wallet(externalUserID: String, currency code: String) throws(ApprovalError) -> Wallet {
         let currency = try configuration.currency(code)
-        return try store.transaction { transaction throws(ApprovalError) in
+        return try store.read { transaction throws(ApprovalError) in
             guard let wallet = try transaction.wallet(externalUserID: externalUserID, currency: currency.code) else {
                 throw .accountNotFound(externalUserID: externalUserID, currency: currency.code)
             }

@@ -7,6 +7,19 @@
 public protocol ApprovalStore: Sendable {
     /// Runs `body` atomically and durably; a thrown error rolls everything back.
     func transaction<Result>(_ body: (any StoreTransaction) throws(ApprovalError) -> Result) throws(ApprovalError) -> Result
+
+    /// Runs `body` on a consistent snapshot of committed data, for lookups that change nothing: it sees every
+    /// transaction committed before it began and nothing of one still in progress. `body` must not write; a store
+    /// may refuse a write here with ``ApprovalError/storage(_:)``. Unlike ``transaction(_:)``, reads need not wait
+    /// for each other or for a writer.
+    func read<Result>(_ body: (any StoreTransaction) throws(ApprovalError) -> Result) throws(ApprovalError) -> Result
+}
+
+extension ApprovalStore {
+    /// A serialized transaction is also a consistent snapshot: stores without a cheaper read path need nothing more.
+    public func read<Result>(_ body: (any StoreTransaction) throws(ApprovalError) -> Result) throws(ApprovalError) -> Result {
+        try transaction(body)
+    }
 }
 
 /// The rows a transaction may read and write. Lookups return nil for a missing row; inserts fail with

@@ -31,14 +31,41 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     /// RFC 3339 UTC with milliseconds only when they are not zero, e.g. `2026-11-23T03:20:00Z`.
+    /// Formatted by hand (no `String(format:)`): the access log writes one per request.
     public var rfc3339: String {
         let seconds = millisecondsSinceEpoch.quotientAndRemainder(dividingBy: 1000)
         var whole = time_t(seconds.quotient)
         var broken = tm()
         gmtime_r(&whole, &broken)
-        let date = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", Int(broken.tm_year) + 1900, Int(broken.tm_mon) + 1,
-                          Int(broken.tm_mday), Int(broken.tm_hour), Int(broken.tm_min), Int(broken.tm_sec))
-        return seconds.remainder == 0 ? date + "Z" : date + String(format: ".%03dZ", Int(seconds.remainder))
+        var text = [UInt8]()
+        text.reserveCapacity(24)
+        func append(_ value: Int, digits: Int) {
+            var divisor = 1
+            for _ in 1..<digits { divisor *= 10 }
+            var rest = value
+            while divisor > 0 {
+                text.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        append(Int(broken.tm_year) + 1900, digits: 4)
+        text.append(UInt8(ascii: "-"))
+        append(Int(broken.tm_mon) + 1, digits: 2)
+        text.append(UInt8(ascii: "-"))
+        append(Int(broken.tm_mday), digits: 2)
+        text.append(UInt8(ascii: "T"))
+        append(Int(broken.tm_hour), digits: 2)
+        text.append(UInt8(ascii: ":"))
+        append(Int(broken.tm_min), digits: 2)
+        text.append(UInt8(ascii: ":"))
+        append(Int(broken.tm_sec), digits: 2)
+        if seconds.remainder != 0 {
+            text.append(UInt8(ascii: "."))
+            append(Int(seconds.remainder), digits: 3)
+        }
+        text.append(UInt8(ascii: "Z"))
+        return String(decoding: text, as: UTF8.self)
     }
 
     public var description: String { rfc3339 }

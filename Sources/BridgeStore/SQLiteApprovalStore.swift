@@ -11,22 +11,32 @@ import Synchronization
 /// processes on the same file (`walletbridge audit verify` beside a running service) are kept in order by SQLite's
 /// own locks: transactions begin IMMEDIATE and wait up to the busy timeout.
 ///
+/// Reads (``read(_:)``) do not take that mutex: they borrow one of a small pool of read-only connections and run in a
+/// `BEGIN DEFERRED` transaction, a consistent snapshot of what had committed, while the writer carries on.
+///
 /// Do not start a transaction from inside another one's body: the mutex is not reentrant.
 public final class SQLiteApprovalStore: ApprovalStore {
     /// The database file.
     public let path: String
     private let connection: Connection
+    private let readers: SQLiteReadPool
+
+    /// How many read-only connections ``read(_:)`` keeps at most: enough for the HTTP workers and a few more.
+    public static let defaultReadConnections = 8
 
     /// Where the service and `walletbridge audit verify` look for the database unless told otherwise.
     public static let defaultPath = "./var/walletbridge.sqlite"
 
     /// Opens the database at `path`, creating it (unless `createIfMissing` is false) and applying any migrations it
     /// has not had yet. `clock` stamps the migrations' records.
-    public init(path: String, createIfMissing: Bool = true, clock: any Clock = SystemClock()) throws(ApprovalError) {
+    /// At most `readConnections` reads run at once, each on its own read-only connection.
+    public init(path: String, createIfMissing: Bool = true, clock: any Clock = SystemClock(),
+                readConnections: Int = defaultReadConnections) throws(ApprovalError) {
         let database = try SQLiteDatabase(path: path, createIfMissing: createIfMissing)
         try database.migrate(SQLiteApprovalSchema.migrations, now: clock.now())
         self.path = path
         connection = Connection(database)
+        readers = SQLiteReadPool(path: path, limit: readConnections)
     }
 
     /// The schema's migrations this code knows, oldest first.
@@ -54,6 +64,19 @@ public final class SQLiteApprovalStore: ApprovalStore {
         case .success(let result): return result
         case .failure(let error): throw error
         case nil: throw .storage("the transaction on \(path) did not run")
+        }
+    }
+
+    /// Runs `body` on a read-only connection in a `BEGIN DEFERRED` transaction: a consistent snapshot of committed
+    /// data that neither waits for the writer nor for other reads. A write inside `body` fails with a storage error
+    /// saying it was attempted in a read.
+    public func read<Result>(
+        _ body: (any StoreTransaction) throws(ApprovalError) -> Result
+    ) throws(ApprovalError) -> Result {
+        try readers.withReader { reader throws(ApprovalError) -> Result in
+            let handle = SQLiteStoreTransaction(database: reader.database, auditHead: reader.auditHead)
+            defer { handle.end() }
+            return try reader.database.readTransaction { () throws(ApprovalError) -> Result in try body(handle) }
         }
     }
 
@@ -89,8 +112,9 @@ public final class SQLiteApprovalStore: ApprovalStore {
         }
     }
 
-    /// Closes the connection; later transactions fail with a storage error.
+    /// Closes the connections; later transactions and reads fail with a storage error.
     public func close() {
+        readers.close()
         connection.close()
     }
 }

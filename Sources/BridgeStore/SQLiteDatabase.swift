@@ -10,6 +10,8 @@ import Foundation
 public final class SQLiteDatabase {
     /// The database file.
     public let path: String
+    /// Opened with `SQLITE_OPEN_READONLY`: SQLite refuses every write, which ``failure(_:_:)`` says plainly.
+    public let isReadOnly: Bool
     private var handle: OpaquePointer?
     /// Prepared once, reused for every later call with the same text (reset and unbound after each use).
     private var statements: [String: OpaquePointer] = [:]
@@ -20,8 +22,19 @@ public final class SQLiteDatabase {
     /// Opens (or, with `createIfMissing`, creates, with its directory) the database at `path` and applies the
     /// connection settings.
     /// Refuses a file that cannot run in WAL mode: a crash could otherwise lose committed transfers.
-    public init(path: String, createIfMissing: Bool = true, busyTimeout: Duration = defaultBusyTimeout) throws(ApprovalError) {
+    public convenience init(path: String, createIfMissing: Bool = true, busyTimeout: Duration = defaultBusyTimeout) throws(ApprovalError) {
+        try self.init(path: path, createIfMissing: createIfMissing, readOnly: false, busyTimeout: busyTimeout)
+    }
+
+    /// Opens an existing database read-only (``SQLiteApprovalStore``'s read pool). The file must already be in WAL
+    /// mode, which lets this connection read a committed snapshot while another connection writes.
+    public static func openReadOnly(path: String, busyTimeout: Duration = defaultBusyTimeout) throws(ApprovalError) -> SQLiteDatabase {
+        try SQLiteDatabase(path: path, createIfMissing: false, readOnly: true, busyTimeout: busyTimeout)
+    }
+
+    private init(path: String, createIfMissing: Bool, readOnly: Bool, busyTimeout: Duration) throws(ApprovalError) {
         self.path = path
+        isReadOnly = readOnly
         if !createIfMissing, !FileManager.default.fileExists(atPath: path) {
             throw .storage("no database at \(path)")
         }
@@ -37,8 +50,8 @@ public final class SQLiteDatabase {
         }
         var opened: OpaquePointer?
         // NOMUTEX: callers serialize access, so SQLite's own per-call mutex would only cost time.
-        var flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
-        if createIfMissing { flags |= SQLITE_OPEN_CREATE }
+        var flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+        if createIfMissing, !readOnly { flags |= SQLITE_OPEN_CREATE }
         let status = sqlite3_open_v2(path, &opened, flags, nil)
         guard status == SQLITE_OK, let opened else {
             let message = opened.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(status))
@@ -48,10 +61,14 @@ public final class SQLiteDatabase {
         handle = opened
         do throws(ApprovalError) {
             sqlite3_busy_timeout(opened, Int32(clamping: busyTimeout.wholeMilliseconds))
-            let journalMode = try query("PRAGMA journal_mode=WAL") { row throws(ApprovalError) in try row.string(0) }.first
+            // A read-only connection cannot switch the mode, only find it set (without WAL it would block the writer).
+            let modeSQL = readOnly ? "PRAGMA journal_mode" : "PRAGMA journal_mode=WAL"
+            let journalMode = try query(modeSQL) { row throws(ApprovalError) in try row.string(0) }.first
             guard journalMode?.lowercased() == "wal" else {
                 throw ApprovalError.storage("\(path) cannot use write-ahead logging (journal_mode is \(journalMode ?? "unknown"))")
             }
+            // Durability and foreign keys only concern writes.
+            if readOnly { return }
             // FULL: every commit fsyncs the log, so a committed transfer survives a power cut, not only a crash.
             try execute("PRAGMA synchronous=FULL")
             try execute("PRAGMA foreign_keys=ON")
@@ -146,6 +163,21 @@ public final class SQLiteDatabase {
         return result
     }
 
+    /// Runs `body` in a `BEGIN DEFERRED` transaction that only reads: every query in it sees the same committed
+    /// snapshot (taken at its first read), and a writer on another connection neither waits for it nor shows through.
+    public func readTransaction<Result>(_ body: () throws(ApprovalError) -> Result) throws(ApprovalError) -> Result {
+        try run("BEGIN DEFERRED")
+        let result: Result
+        do throws(ApprovalError) {
+            result = try body()
+            try run("COMMIT")
+        } catch {
+            rollBack()
+            throw error
+        }
+        return result
+    }
+
     /// Whether a transaction is open on this connection.
     public var isInTransaction: Bool {
         handle.map { sqlite3_get_autocommit($0) == 0 } ?? false
@@ -223,6 +255,10 @@ public final class SQLiteDatabase {
 
     private func failure(_ status: Int32, _ sql: String) -> ApprovalError {
         let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(status))
+        // Extended result codes are on: the primary code is the low byte.
+        if isReadOnly, status & 0xff == SQLITE_READONLY {
+            return .storage("a write was attempted inside a read-only store read, which SQLite refused: \(message) (SQLite \(status)) in: \(sql)")
+        }
         return .storage("\(message) (SQLite \(status)) in: \(sql)")
     }
 }
