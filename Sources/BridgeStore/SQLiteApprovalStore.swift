@@ -14,12 +14,14 @@ import Synchronization
 /// Reads (``read(_:)``) do not take that mutex: they borrow one of a small pool of read-only connections and run in a
 /// `BEGIN DEFERRED` transaction, a consistent snapshot of what had committed, while the writer carries on.
 ///
-/// Do not start a transaction from inside another one's body: the mutex is not reentrant.
+/// Concurrent transactions share one commit, and so one fsync (``SQLiteGroupCommit``), without any caller returning
+/// before its changes are durable.
 public final class SQLiteApprovalStore: ApprovalStore {
     /// The database file.
     public let path: String
     private let connection: Connection
     private let readers: SQLiteReadPool
+    private let groupCommit = SQLiteGroupCommit()
 
     /// How many read-only connections ``read(_:)`` keeps at most: enough for the HTTP workers and a few more.
     public static let defaultReadConnections = 8
@@ -42,30 +44,57 @@ public final class SQLiteApprovalStore: ApprovalStore {
     /// The schema's migrations this code knows, oldest first.
     public static var migrations: [SQLiteMigration] { SQLiteApprovalSchema.migrations }
 
+    /// Runs `body` in a write transaction and returns once its changes are durable. Concurrent callers share one
+    /// commit (``SQLiteGroupCommit``): their bodies still run one after another, each in its own savepoint, so a body
+    /// that throws undoes only its own changes and only its caller sees the error.
+    /// A call from inside another body runs inline, in a nested savepoint that commits with the enclosing body.
     public func transaction<Result>(
         _ body: (any StoreTransaction) throws(ApprovalError) -> Result
     ) throws(ApprovalError) -> Result {
-        // The outcome leaves the lock through a local: the mutex's closure may only return values it can send.
-        var outcome: Swift.Result<Result, ApprovalError>?
-        connection.withLock { database, auditHead in
-            guard let database else {
-                outcome = .failure(.storage("the store at \(path) is closed"))
-                return
+        // The body is borrowed by whichever thread leads the group while this caller waits, and released before
+        // this call returns (`SQLiteGroupCommitJob.run` drops it), which is what `withoutActuallyEscaping` checks.
+        let outcome = withoutActuallyEscaping(body) { escapable -> Swift.Result<Result, ApprovalError> in
+            var bodyOutcome: Swift.Result<Result, ApprovalError>?
+            let job = SQLiteGroupCommitJob { handle in
+                do throws(ApprovalError) {
+                    bodyOutcome = .success(try escapable(handle))
+                    return true
+                } catch {
+                    bodyOutcome = .failure(error)
+                    return false
+                }
             }
-            let handle = SQLiteStoreTransaction(database: database, auditHead: auditHead)
-            defer { handle.end() }
-            do throws(ApprovalError) {
-                outcome = .success(try database.transaction { () throws(ApprovalError) -> Result in try body(handle) })
-            } catch {
-                outcome = .failure(error)
+            if groupCommit.isCalledFromBody {
+                connection.withLockHeldByThisThread { database, auditHead in
+                    guard let database else {
+                        job.commitFailure = .storage("the store at \(path) is closed")
+                        return
+                    }
+                    database.runNested(job, auditHead: auditHead)
+                }
+            } else {
+                groupCommit.submit(job) { group in
+                    connection.withLock { database, auditHead in
+                        guard let database else {
+                            for member in group {
+                                member.commitFailure = .storage("the store at \(path) is closed")
+                                member.execute = nil
+                            }
+                            return
+                        }
+                        database.runGroup(group, auditHead: auditHead)
+                    }
+                }
             }
+            job.execute = nil
+            if let failure = job.commitFailure { return .failure(failure) }
+            return bodyOutcome ?? .failure(.storage("the transaction on \(path) did not run"))
         }
-        switch outcome {
-        case .success(let result): return result
-        case .failure(let error): throw error
-        case nil: throw .storage("the transaction on \(path) did not run")
-        }
+        return try outcome.get()
     }
+
+    /// How many transactions are queued for the next group commit.
+    var queuedTransactionCount: Int { groupCommit.queuedCount }
 
     /// Runs `body` on a read-only connection in a `BEGIN DEFERRED` transaction: a consistent snapshot of committed
     /// data that neither waits for the writer nor for other reads. A write inside `body` fails with a storage error
@@ -136,6 +165,12 @@ private final class Connection: @unchecked Sendable {
     /// Runs `body` with the open connection (nil once closed) and its audit head cache while holding the lock.
     func withLock(_ body: (SQLiteDatabase?, AuditHeadCache) -> Void) {
         lock.withLock { _ in body(database, auditHead) }
+    }
+
+    /// Runs `body` with the connection while this thread already holds the lock (a transaction started from inside
+    /// a body the group commit's leader is running): taking the lock again would wait forever.
+    func withLockHeldByThisThread(_ body: (SQLiteDatabase?, AuditHeadCache) -> Void) {
+        body(database, auditHead)
     }
 
     func close() {

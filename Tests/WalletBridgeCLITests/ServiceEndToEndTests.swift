@@ -89,7 +89,10 @@ final class EndToEndService: Sendable {
         configuration.webhooks.pollInterval = .milliseconds(50)
         store = try SQLiteApprovalStore(path: databasePath, clock: clock)
         runtime = try ServiceRuntime(configuration: configuration, apiKey: Self.apiKey, store: store, clock: clock,
-                                     logger: .disabled, accessLog: nil, webhookTransport: URLSessionWebhookTransport())
+                                     logger: .disabled, accessLog: nil, webhookTransport: URLSessionWebhookTransport(),
+                                     // The test moves a manual clock and expires orders itself: a real-time sweep
+                                     // would race it.
+                                     expirySweepInterval: nil)
         baseURL = "http://127.0.0.1:\(try runtime.start())"
         _ = try runtime.service.createWallet(externalUserID: "e2e-alice", currency: "USD", initialBalance: 500_000)
         _ = try runtime.service.createWallet(externalUserID: "e2e-bob", currency: "USD", initialBalance: 25_000)

@@ -12,7 +12,7 @@ public final class ServiceRuntime: Sendable {
     public let metrics: MetricsRegistry
     public let webhooks: WebhookDispatcher
     private let server: HTTPServer
-    private let expirySweep: DispatchSourceTimerBox
+    private let expirySweep: DispatchSourceTimerBox?
     private let logger: Logger
 
     /// Wires everything; nothing listens until ``start()``.
@@ -20,10 +20,13 @@ public final class ServiceRuntime: Sendable {
     ///   - apiKey: the CRM's API key (the configuration's, or the demo's stored one).
     ///   - clock: the session manager's and the dispatcher's time; tests pass a `ManualClock`.
     ///   - webhookRetryDelays: the retry schedule (CONTRACT 2.4's 1, 2, 4, 8, 16 s unless a test shortens it).
+    ///   - expirySweepInterval: how often pending orders past their window are expired; nil turns the sweep off, for
+    ///     tests that move a manual clock and call `service.expireDueOrders()` themselves.
     public init(configuration: ServiceConfiguration, apiKey: String, store: any ApprovalStore,
                 clock: any BridgeApprovals.Clock = SystemClock(), logger: Logger = Logger(),
                 accessLog: AccessLog? = AccessLog(), webhookTransport: any WebhookTransport = URLSessionWebhookTransport(),
-                webhookRetryDelays: [Duration] = WebhookDispatcher.defaultRetryDelays) throws(ApprovalError) {
+                webhookRetryDelays: [Duration] = WebhookDispatcher.defaultRetryDelays,
+                expirySweepInterval: Duration? = .seconds(1)) throws(ApprovalError) {
         self.configuration = configuration
         self.logger = logger
         let deploymentID = try ApprovalConfiguration.loadOrCreateDeploymentID(store: store, clock: clock)
@@ -73,20 +76,20 @@ public final class ServiceRuntime: Sendable {
                 connectionTimeoutSeconds: Int(configuration.requestTimeout.components.seconds), tls: tls),
             handler: InstrumentedHandler(router: router, metrics: metrics), accessLog: accessLog)
 
-        expirySweep = DispatchSourceTimerBox(interval: .seconds(1)) {
+        expirySweep = expirySweepInterval.map { interval in DispatchSourceTimerBox(interval: interval) {
             do {
                 if try !service.expireDueOrders().isEmpty { webhooks.wake() }
             } catch {
                 logger.error("expiry sweep failed: \(error.asBridgeError.message)")
             }
-        }
+        } }
     }
 
     /// Starts listening, delivering webhooks and expiring orders; returns the bound port.
     public func start() throws(HTTPServerError) -> Int {
         let port = try server.start()
         webhooks.start()
-        expirySweep.start()
+        expirySweep?.start()
         logger.info("listening", metadata: ["port": String(port)])
         return port
     }
@@ -94,7 +97,7 @@ public final class ServiceRuntime: Sendable {
     /// Stops accepting requests, lets the ones in flight finish (up to `drainTimeout`), then stops the background work.
     public func stop(drainTimeout: Duration = .seconds(10)) {
         _ = server.stop(drainTimeout: drainTimeout)
-        expirySweep.stop()
+        expirySweep?.stop()
         webhooks.stop()
     }
 
