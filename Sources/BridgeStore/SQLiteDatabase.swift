@@ -151,22 +151,18 @@ public final class SQLiteDatabase {
     /// Runs `body` in a `BEGIN IMMEDIATE` transaction: committed when it returns, rolled back when it (or the commit)
     /// throws. IMMEDIATE takes the write lock up front, so two writers never both read and then fail to upgrade.
     public func transaction<Result>(_ body: () throws(ApprovalError) -> Result) throws(ApprovalError) -> Result {
-        try run("BEGIN IMMEDIATE")
-        let result: Result
-        do throws(ApprovalError) {
-            result = try body()
-            try run("COMMIT")
-        } catch {
-            rollBack()
-            throw error
-        }
-        return result
+        try inTransaction(begin: "BEGIN IMMEDIATE", body)
     }
 
     /// Runs `body` in a `BEGIN DEFERRED` transaction that only reads: every query in it sees the same committed
     /// snapshot (taken at its first read), and a writer on another connection neither waits for it nor shows through.
     public func readTransaction<Result>(_ body: () throws(ApprovalError) -> Result) throws(ApprovalError) -> Result {
-        try run("BEGIN DEFERRED")
+        try inTransaction(begin: "BEGIN DEFERRED", body)
+    }
+
+    /// `begin`, then `body`, then COMMIT; ROLLBACK when the body or the commit throws.
+    private func inTransaction<Result>(begin: String, _ body: () throws(ApprovalError) -> Result) throws(ApprovalError) -> Result {
+        try run(begin)
         let result: Result
         do throws(ApprovalError) {
             result = try body()
