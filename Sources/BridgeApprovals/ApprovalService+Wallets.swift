@@ -53,12 +53,10 @@ extension ApprovalService {
     /// `externalUserID`'s wallet in `currency`; `account_not_found` when there is none.
     public func wallet(externalUserID: String, currency code: String) throws(ApprovalError) -> Wallet {
         let currency = try configuration.currency(code)
-        return try store.read { transaction throws(ApprovalError) in
-            guard let wallet = try transaction.wallet(externalUserID: externalUserID, currency: currency.code) else {
-                throw .accountNotFound(externalUserID: externalUserID, currency: currency.code)
-            }
-            return wallet
+        guard let wallet = try store.committedWallet(externalUserID: externalUserID, currency: currency.code) else {
+            throw .accountNotFound(externalUserID: externalUserID, currency: currency.code)
         }
+        return wallet
     }
 
     /// The settlement account of `currency` (the CRM side of every transfer), created at balance 0 when missing.

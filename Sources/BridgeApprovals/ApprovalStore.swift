@@ -13,12 +13,23 @@ public protocol ApprovalStore: Sendable {
     /// may refuse a write here with ``ApprovalError/storage(_:)``. Unlike ``transaction(_:)``, reads need not wait
     /// for each other or for a writer.
     func read<Result>(_ body: (any StoreTransaction) throws(ApprovalError) -> Result) throws(ApprovalError) -> Result
+
+    /// The committed wallet of `externalUserID` in `currency`, or nil: the CRM's balance read, the busiest lookup.
+    /// A store may answer it from a cache, as long as the answer is never older than the last commit that returned.
+    func committedWallet(externalUserID: String, currency: String) throws(ApprovalError) -> Wallet?
 }
 
 extension ApprovalStore {
     /// A serialized transaction is also a consistent snapshot: stores without a cheaper read path need nothing more.
     public func read<Result>(_ body: (any StoreTransaction) throws(ApprovalError) -> Result) throws(ApprovalError) -> Result {
         try transaction(body)
+    }
+
+    /// A ``read(_:)`` of the one wallet: stores without a cache need nothing more.
+    public func committedWallet(externalUserID: String, currency: String) throws(ApprovalError) -> Wallet? {
+        try read { transaction throws(ApprovalError) in
+            try transaction.wallet(externalUserID: externalUserID, currency: currency)
+        }
     }
 }
 

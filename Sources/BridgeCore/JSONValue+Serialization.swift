@@ -20,6 +20,7 @@ extension JSONValue {
     /// The JSON text of this value. Numbers are written exactly as their literal.
     public func serialized(_ format: Format = .compact) -> String {
         var out = [UInt8]()
+        out.reserveCapacity(128)
         write(into: &out, format: format, indent: 0)
         return String(decoding: out, as: UTF8.self)
     }
@@ -42,15 +43,16 @@ extension JSONValue {
             out.append(UInt8(ascii: "]"))
         case .object(let object):
             guard object.count > 0 else { return out.append(contentsOf: "{}".utf8) }
-            let keys = format.sortedKeys ? object.keys.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) } : object.keys
+            let entries = format.sortedKeys
+                ? object.entries.sorted { $0.key.utf16.lexicographicallyPrecedes($1.key.utf16) } : object.entries
             out.append(UInt8(ascii: "{"))
-            for (i, key) in keys.enumerated() {
+            for (i, entry) in entries.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 JSONValue.newline(into: &out, format: format, indent: indent + 1)
-                JSONValue.writeString(key, into: &out)
+                JSONValue.writeString(entry.key, into: &out)
                 out.append(UInt8(ascii: ":"))
                 if format.pretty { out.append(UInt8(ascii: " ")) }
-                object[key]!.write(into: &out, format: format, indent: indent + 1)
+                entry.value.write(into: &out, format: format, indent: indent + 1)
             }
             JSONValue.newline(into: &out, format: format, indent: indent)
             out.append(UInt8(ascii: "}"))
@@ -68,6 +70,11 @@ extension JSONValue {
     /// Writes `string` quoted, escaping what RFC 8259 requires; other characters stay as UTF-8.
     static func writeString(_ string: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        // Most strings need no escape: copy them whole rather than byte by byte.
+        if !string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out.append(contentsOf: string.utf8)
+            return out.append(UInt8(ascii: "\""))
+        }
         for byte in string.utf8 {
             switch byte {
             case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)

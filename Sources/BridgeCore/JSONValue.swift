@@ -72,41 +72,69 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
 
 /// A JSON object: unique keys, kept in the order they were written, with constant-time lookup.
 public struct JSONObject: Sendable, Equatable, Sequence {
-    /// The keys in document order.
-    public private(set) var keys: [String] = []
-    private var storage: [String: JSONValue] = [:]
+    public typealias Entry = (key: String, value: JSONValue)
+
+    /// The members in document order.
+    public private(set) var entries: [Entry] = []
+    /// Key to position in `entries`, kept only for objects above ``linearSearchLimit`` members: the objects a
+    /// request builds or parses are small, and comparing a few keys is cheaper than hashing them.
+    private var positions: [String: Int]?
+
+    static let linearSearchLimit = 12
 
     public init() {}
 
     /// An object from key/value pairs; a repeated key keeps its first position and its last value.
     public init(_ pairs: [(String, JSONValue)]) {
+        entries.reserveCapacity(pairs.count)
         for (key, value) in pairs { self[key] = value }
     }
 
+    /// The keys in document order.
+    public var keys: [String] { entries.map(\.key) }
+
     public subscript(key: String) -> JSONValue? {
-        get { storage[key] }
+        get { position(of: key).map { entries[$0].value } }
         set {
-            if let newValue {
-                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if storage.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+            if let position = position(of: key) {
+                if let newValue {
+                    entries[position].value = newValue
+                } else {
+                    entries.remove(at: position)
+                    reindex()
+                }
+            } else if let newValue {
+                entries.append((key, newValue))
+                if positions != nil {
+                    positions?[key] = entries.count - 1
+                } else if entries.count > Self.linearSearchLimit {
+                    reindex()
+                }
             }
         }
     }
 
-    public var count: Int { keys.count }
+    public var count: Int { entries.count }
 
-    public func makeIterator() -> some IteratorProtocol<(key: String, value: JSONValue)> {
-        var index = 0
-        return AnyIterator { [keys, storage] in
-            guard index < keys.count else { return nil }
-            defer { index += 1 }
-            let key = keys[index]
-            return (key: key, value: storage[key]!)
-        }
+    public func makeIterator() -> IndexingIterator<[Entry]> { entries.makeIterator() }
+
+    /// Equal members, whatever their order.
+    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+        lhs.count == rhs.count && lhs.entries.allSatisfy { rhs[$0.key] == $0.value }
     }
 
-    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool { lhs.storage == rhs.storage }
+    private func position(of key: String) -> Int? {
+        if let positions { return positions[key] }
+        return entries.firstIndex { $0.key == key }
+    }
+
+    private mutating func reindex() {
+        guard entries.count > Self.linearSearchLimit else { return positions = nil }
+        var index: [String: Int] = [:]
+        index.reserveCapacity(entries.count)
+        for (position, entry) in entries.enumerated() { index[entry.key] = position }
+        positions = index
+    }
 }
 
 extension JSONObject: ExpressibleByDictionaryLiteral {

@@ -12,7 +12,9 @@ import Synchronization
 /// own locks: transactions begin IMMEDIATE and wait up to the busy timeout.
 ///
 /// Reads (``read(_:)``) do not take that mutex: they borrow one of a small pool of read-only connections and run in a
-/// `BEGIN DEFERRED` transaction, a consistent snapshot of what had committed, while the writer carries on.
+/// `BEGIN DEFERRED` transaction, a consistent snapshot of what had committed, while the writer carries on. The CRM's
+/// balance reads (``committedWallet(externalUserID:currency:)``) are answered from ``SQLiteWalletCache`` when it
+/// holds the wallet, with no connection at all.
 ///
 /// Concurrent transactions share one commit, and so one fsync (``SQLiteGroupCommit``), without any caller returning
 /// before its changes are durable.
@@ -22,23 +24,39 @@ public final class SQLiteApprovalStore: ApprovalStore {
     private let connection: Connection
     private let readers: SQLiteReadPool
     private let groupCommit = SQLiteGroupCommit()
+    private let walletCache: SQLiteWalletCache
+    private let checkpointer: SQLiteCheckpointer?
 
     /// How many read-only connections ``read(_:)`` keeps at most: enough for the HTTP workers and a few more.
     public static let defaultReadConnections = 8
+
+    /// How often the background checkpoint copies the log into the database file.
+    public static let defaultCheckpointInterval: Duration = .milliseconds(200)
 
     /// Where the service and `walletbridge audit verify` look for the database unless told otherwise.
     public static let defaultPath = "./var/walletbridge.sqlite"
 
     /// Opens the database at `path`, creating it (unless `createIfMissing` is false) and applying any migrations it
     /// has not had yet. `clock` stamps the migrations' records.
-    /// At most `readConnections` reads run at once, each on its own read-only connection.
+    /// At most `readConnections` reads run at once, each on its own read-only connection; at most `cachedWallets`
+    /// wallets are kept for reads (0 turns the cache off). The log is checkpointed every `checkpointInterval` from a
+    /// background connection, or by commits themselves (SQLite's automatic checkpoint) when it is nil.
     public init(path: String, createIfMissing: Bool = true, clock: any Clock = SystemClock(),
-                readConnections: Int = defaultReadConnections) throws(ApprovalError) {
+                readConnections: Int = defaultReadConnections, cachedWallets: Int = 100_000,
+                checkpointInterval: Duration? = defaultCheckpointInterval) throws(ApprovalError) {
         let database = try SQLiteDatabase(path: path, createIfMissing: createIfMissing)
         try database.migrate(SQLiteApprovalSchema.migrations, now: clock.now())
+        if let checkpointInterval {
+            // Commits checkpoint on their own only as a backstop (see SQLiteCheckpointer).
+            try database.execute("PRAGMA wal_autocheckpoint=\(SQLiteCheckpointer.backstopPages)")
+            checkpointer = try SQLiteCheckpointer(path: path, interval: checkpointInterval)
+        } else {
+            checkpointer = nil
+        }
         self.path = path
         connection = Connection(database)
         readers = SQLiteReadPool(path: path, limit: readConnections)
+        walletCache = SQLiteWalletCache(capacity: cachedWallets)
     }
 
     /// The schema's migrations this code knows, oldest first.
@@ -70,7 +88,7 @@ public final class SQLiteApprovalStore: ApprovalStore {
                         job.commitFailure = .storage("the store at \(path) is closed")
                         return
                     }
-                    database.runNested(job, auditHead: auditHead)
+                    database.runNested(job, auditHead: auditHead, wallets: walletCache)
                 }
             } else {
                 groupCommit.submit(job) { group in
@@ -82,7 +100,7 @@ public final class SQLiteApprovalStore: ApprovalStore {
                             }
                             return
                         }
-                        database.runGroup(group, auditHead: auditHead)
+                        database.runGroup(group, auditHead: auditHead, wallets: walletCache)
                     }
                 }
             }
@@ -108,6 +126,27 @@ public final class SQLiteApprovalStore: ApprovalStore {
             return try reader.database.readTransaction { () throws(ApprovalError) -> Result in try body(handle) }
         }
     }
+
+    /// The committed wallet of `externalUserID` in `currency`, from the wallet cache when it holds it (no connection,
+    /// no SQLite transaction), otherwise from a ``read(_:)`` whose answer the cache then keeps.
+    public func committedWallet(externalUserID: String, currency: String) throws(ApprovalError) -> Wallet? {
+        let key = SQLiteWalletCache.Key(externalUserID: externalUserID, currency: currency)
+        // Noted before the read's snapshot begins: see SQLiteWalletCache.
+        let generation = walletCache.generation
+        if let cached = walletCache.wallet(key, generation: generation) { return cached }
+        let wallet = try read { store throws(ApprovalError) in
+            try store.wallet(externalUserID: externalUserID, currency: currency)
+        }
+        if let wallet { walletCache.remember(wallet, generation: generation) }
+        return wallet
+    }
+
+    /// How many wallets the read cache holds (tests).
+    var cachedWalletCount: Int { walletCache.count }
+    /// The wallet cache's generation (tests).
+    var walletCacheGeneration: UInt64? { walletCache.generation }
+    /// Offers the cache a wallet read at `generation` (tests: a read that raced a commit).
+    func rememberWallet(_ wallet: Wallet, generation: UInt64) { walletCache.remember(wallet, generation: generation) }
 
     /// Runs `body` on the connection outside any store transaction, under the same lock: pragmas, integrity checks
     /// and the tests' inspections.
@@ -143,6 +182,7 @@ public final class SQLiteApprovalStore: ApprovalStore {
 
     /// Closes the connections; later transactions and reads fail with a storage error.
     public func close() {
+        checkpointer?.close()
         readers.close()
         connection.close()
     }

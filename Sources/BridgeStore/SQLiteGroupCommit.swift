@@ -90,8 +90,10 @@ extension SQLiteDatabase {
 
     /// Runs `jobs` one after another in one `BEGIN IMMEDIATE` transaction, each in its own savepoint, and commits
     /// once. Sets `commitFailure` on each job whose changes did not commit. `auditHead` is put back to what it was
-    /// whenever a body's changes are undone, so it never names an event that no longer exists.
-    func runGroup(_ jobs: [SQLiteGroupCommitJob], auditHead: AuditHeadCache) {
+    /// whenever a body's changes are undone, so it never names an event that no longer exists. The wallets the group
+    /// wrote may be cached again once it has committed or rolled back (``SQLiteWalletCache/endWrites()``).
+    func runGroup(_ jobs: [SQLiteGroupCommitJob], auditHead: AuditHeadCache, wallets: SQLiteWalletCache) {
+        defer { wallets.endWrites() }
         var uncommitted: [SQLiteGroupCommitJob] = []
         var headBeforeTransaction = auditHead.event
         for job in jobs {
@@ -106,7 +108,7 @@ extension SQLiteDatabase {
                 headBeforeTransaction = auditHead.event
             }
             let headBeforeBody = auditHead.event
-            if let failure = runInSavepoint(job, auditHead: auditHead, headBeforeBody: headBeforeBody) {
+            if let failure = runInSavepoint(job, auditHead: auditHead, wallets: wallets, headBeforeBody: headBeforeBody) {
                 // SQLite rolled the whole transaction back on its own (a full disk, an I/O error): the bodies before
                 // this one lost their changes too, so they fail; the rest start a new transaction.
                 auditHead.event = headBeforeTransaction
@@ -130,13 +132,14 @@ extension SQLiteDatabase {
 
     /// Runs a `transaction` called from inside another body on the same thread: in a nested savepoint of the
     /// transaction already open, committed (or not) with it. Waiting for a group would wait for itself.
-    func runNested(_ job: SQLiteGroupCommitJob, auditHead: AuditHeadCache) {
+    func runNested(_ job: SQLiteGroupCommitJob, auditHead: AuditHeadCache, wallets: SQLiteWalletCache) {
         guard isInTransaction else {
             job.commitFailure = .storage("a nested store transaction ran outside a transaction")
             job.execute = nil
             return
         }
-        if let failure = runInSavepoint(job, auditHead: auditHead, headBeforeBody: auditHead.event), job.commitFailure == nil {
+        if let failure = runInSavepoint(job, auditHead: auditHead, wallets: wallets, headBeforeBody: auditHead.event),
+           job.commitFailure == nil {
             job.commitFailure = .storage("the transaction was rolled back: \(failure)")
         }
     }
@@ -144,7 +147,7 @@ extension SQLiteDatabase {
     /// Runs one body inside a savepoint, rolled back to it when the body throws. Returns what broke when the
     /// enclosing transaction is gone afterwards (the body's own error is already recorded in the job).
     private func runInSavepoint(
-        _ job: SQLiteGroupCommitJob, auditHead: AuditHeadCache, headBeforeBody: AuditEvent?
+        _ job: SQLiteGroupCommitJob, auditHead: AuditHeadCache, wallets: SQLiteWalletCache, headBeforeBody: AuditEvent?
     ) -> String? {
         do throws(ApprovalError) {
             try run("SAVEPOINT \(Self.bodySavepoint)")
@@ -153,7 +156,7 @@ extension SQLiteDatabase {
             job.execute = nil
             return isInTransaction ? nil : "\(error)"
         }
-        let handle = SQLiteStoreTransaction(database: self, auditHead: auditHead)
+        let handle = SQLiteStoreTransaction(database: self, auditHead: auditHead, wallets: wallets)
         let succeeded = job.run(handle)
         handle.end()
         if succeeded {

@@ -10,10 +10,13 @@ final class SQLiteStoreTransaction: StoreTransaction {
     /// the write lock, so later appends in the same transaction need not read it again.
     private var auditLink: (sequence: Int64, hash: [UInt8])??
     private var isOpen = true
+    /// The writer's wallet cache, told before a wallet row changes (nil on read-only connections).
+    private let wallets: SQLiteWalletCache?
 
-    init(database: SQLiteDatabase, auditHead: AuditHeadCache) {
+    init(database: SQLiteDatabase, auditHead: AuditHeadCache, wallets: SQLiteWalletCache? = nil) {
         self.database = database
         self.auditHead = auditHead
+        self.wallets = wallets
     }
 
     func end() { isOpen = false }
@@ -64,7 +67,9 @@ final class SQLiteStoreTransaction: StoreTransaction {
     }
 
     func insertWallet(_ wallet: Wallet) throws(ApprovalError) {
-        try open().run(
+        let database = try open()
+        wallets?.beginWrite(wallet)
+        try database.run(
             "INSERT INTO wallets (\(Self.walletColumns)) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [.text(wallet.id), .text(wallet.kind.rawValue), .text(wallet.externalUserID), .text(wallet.currency),
              .integer(wallet.balance), .integer(wallet.held), .integer(wallet.createdAt.millisecondsSinceEpoch)]
@@ -73,6 +78,7 @@ final class SQLiteStoreTransaction: StoreTransaction {
 
     func updateWallet(_ wallet: Wallet) throws(ApprovalError) {
         // Only the balances change; identity columns stay as inserted.
+        wallets?.beginWrite(wallet)
         try updateOne("wallet \(wallet.id)", "UPDATE wallets SET balance = ?, held = ? WHERE id = ?",
                       [.integer(wallet.balance), .integer(wallet.held), .text(wallet.id)])
     }

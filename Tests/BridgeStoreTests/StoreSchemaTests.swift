@@ -12,42 +12,58 @@ struct StoreSchemaTests {
         let store = try database.open()
         let recorded = try store.withDatabase { database throws(ApprovalError) in try database.appliedMigrations().map(\.version) }
         #expect(recorded == SQLiteApprovalStore.migrations.map(\.version))
-        #expect(recorded == [1])
+        #expect(recorded == [1, 2])
         try store.transaction { store throws(ApprovalError) in try store.insertWallet(Fixtures.wallet("w-1", balance: 4_200)) }
         store.close()
 
         let reopened = try database.open()
         let applied = try reopened.withDatabase { database throws(ApprovalError) in
-            try database.migrate([SQLiteMigration(version: 1, name: SQLiteApprovalStore.migrations[0].name, sql: "SELECT 1")],
+            try database.migrate(SQLiteApprovalStore.migrations.map { SQLiteMigration(version: $0.version, name: $0.name, sql: "SELECT 1") },
                                  now: Fixtures.start)
         }
         #expect(applied.isEmpty)
         #expect(try reopened.withDatabase { database throws(ApprovalError) in
             try database.queryFirst("SELECT count(*) FROM schema_migrations") { row throws(ApprovalError) in try row.int64(0) }
-        } == 1)
+        } == Int64(SQLiteApprovalStore.migrations.count))
         #expect(try reopened.transaction { store throws(ApprovalError) in try store.wallet(id: "w-1")?.balance } == 4_200)
+    }
+
+    @Test func theDispatchersQueryReadsOnlyUndeliveredRows() throws {
+        let database = try TemporaryDatabase()
+        defer { database.remove() }
+        let store = try database.open()
+        let plan = try store.withDatabase { database throws(ApprovalError) in
+            try database.query("""
+                EXPLAIN QUERY PLAN SELECT id FROM outbox
+                WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= 0 ORDER BY id LIMIT 100
+                """) { row throws(ApprovalError) in try row.string(3) }
+        }
+        #expect(plan == ["SCAN outbox USING INDEX outbox_undelivered"])
+        store.close()
     }
 
     @Test func aLaterMigrationAppliesInItsOwnTransaction() throws {
         let database = try TemporaryDatabase()
         defer { database.remove() }
         let store = try database.open()
+        let known = SQLiteApprovalStore.migrations.map(\.version)
+        let nextVersion = known.last! + 1
         let next = SQLiteApprovalStore.migrations + [
-            SQLiteMigration(version: 2, name: "notes", sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL) STRICT"),
+            SQLiteMigration(version: nextVersion, name: "notes", sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL) STRICT"),
         ]
         let broken = SQLiteApprovalStore.migrations + [
-            SQLiteMigration(version: 2, name: "broken", sql: "CREATE TABLE half (id INTEGER); INSERT INTO nowhere VALUES (1)"),
+            SQLiteMigration(version: nextVersion, name: "broken", sql: "CREATE TABLE half (id INTEGER); INSERT INTO nowhere VALUES (1)"),
         ]
         try store.withDatabase { database throws(ApprovalError) in
             // A failing migration leaves neither its tables nor its record.
             #expect(throws: ApprovalError.self) { try database.migrate(broken, now: Fixtures.start) }
-            #expect(try database.appliedMigrations().map(\.version) == [1])
+            #expect(try database.appliedMigrations().map(\.version) == known)
             #expect(try database.queryFirst("SELECT count(*) FROM sqlite_schema WHERE name = 'half'") { row throws(ApprovalError) in
                 try row.int64(0)
             } == 0)
-            #expect(try database.migrate(next, now: Fixtures.start) == [2])
+            #expect(try database.migrate(next, now: Fixtures.start) == [nextVersion])
             #expect(try database.migrate(next, now: Fixtures.start).isEmpty)
-            #expect(try database.appliedMigrations().map(\.name) == [SQLiteApprovalStore.migrations[0].name, "notes"])
+            #expect(try database.appliedMigrations().map(\.name) == SQLiteApprovalStore.migrations.map(\.name) + ["notes"])
         }
     }
 
@@ -56,11 +72,11 @@ struct StoreSchemaTests {
         defer { database.remove() }
         let store = try database.open()
         try store.withDatabase { database throws(ApprovalError) in
-            try database.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (2, 'from the future', 0)")
+            try database.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'from the future', 0)")
         }
         store.close()
         #expect(storageFailure { _ = try database.open() }?
-            .contains("has schema version 2 (from the future), newer than this WalletBridge knows (1)") == true)
+            .contains("has schema version 99 (from the future), newer than this WalletBridge knows (2)") == true)
     }
 
     @Test func aMissingFileIsNotCreatedWhenAskedNotTo() throws {

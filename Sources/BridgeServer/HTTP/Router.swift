@@ -26,6 +26,9 @@ public struct Router: HTTPHandler {
     }
 
     private var routes: [Route] = []
+    /// Routes whose pattern has no `{name}` segment, by method and normalized path (`/wallets/getOne`): most requests
+    /// are answered from here without splitting their path. Such a route beats any parameter route on its path.
+    private var literalRoutes: [String: [String: Int]] = [:]
     private let notFound: HTTPResponse
     private let methodNotAllowed: HTTPResponse
 
@@ -49,7 +52,12 @@ public struct Router: HTTPHandler {
             }
             return .literal(segment)
         }
-        routes.append(Route(method: method.uppercased(), pattern: pattern, segments: segments, handler: handler))
+        let route = Route(method: method.uppercased(), pattern: pattern, segments: segments, handler: handler)
+        routes.append(route)
+        if route.literalCount == segments.count {
+            let path = "/" + segments.map { if case .literal(let literal) = $0 { literal } else { "" } }.joined(separator: "/")
+            if literalRoutes[route.method]?[path] == nil { literalRoutes[route.method, default: [:]][path] = routes.count - 1 }
+        }
     }
 
     public mutating func get(_ pattern: String, _ handler: @escaping Handler) { add("GET", pattern, handler) }
@@ -76,6 +84,10 @@ public struct Router: HTTPHandler {
 
     /// The route for `method` and `path`.
     public func match(method: String, path: String) -> Match {
+        if let index = literalRoutes[method]?[path] {
+            let route = routes[index]
+            return .found(pattern: route.pattern, parameters: RouteParameters([:]), handler: route.handler)
+        }
         let pathSegments = Self.split(path)
         var best: (route: Route, parameters: [String: String])?
         var otherMethods: (pattern: String, literalCount: Int, methods: [String])?

@@ -15,6 +15,9 @@ public struct AccessLog: Sendable {
         self.clock = clock
     }
 
+    /// Writes out lines a batching sink still holds (at shutdown).
+    public func flush() { sink.flush() }
+
     /// Writes the line for one request.
     public func record(request: HTTPRequest, status: Int, bytes: Int, duration: Duration) {
         sink.write(line(request: request, status: status, bytes: bytes, duration: duration))

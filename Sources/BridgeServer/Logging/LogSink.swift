@@ -1,26 +1,46 @@
 import Foundation
 
-/// Where log lines go: one call per complete line (without the trailing newline).
+/// Where log lines go: one call per complete line (without the trailing newline), and a `flush` for sinks that
+/// batch their writes.
 public struct LogSink: Sendable {
     public let write: @Sendable (String) -> Void
+    /// Writes out whatever the sink still holds; a no-op for sinks that write each line at once.
+    public let flush: @Sendable () -> Void
 
-    public init(_ write: @escaping @Sendable (String) -> Void) {
+    public init(flush: @escaping @Sendable () -> Void = {}, _ write: @escaping @Sendable (String) -> Void) {
         self.write = write
+        self.flush = flush
     }
 
     /// Standard error, one `write(2)` per line so concurrent lines do not interleave.
     public static let standardError = LogSink { line in
-        let bytes = Array((line + "\n").utf8)
+        FileDescriptorWriter.writeAll(Array((line + "\n").utf8), to: 2)
+    }
+
+    /// Standard error in batches (``LogBatcher``): a line reaches the file within `interval`, or at once when
+    /// `batchBytes` are waiting, or at ``flush``. For the access log, whose line per request would otherwise cost a
+    /// system call per request; a process killed outright loses at most `interval` of lines.
+    public static func batchedStandardError(interval: Duration = LogBatcher.defaultInterval,
+                                            batchBytes: Int = LogBatcher.defaultBatchBytes) -> LogSink {
+        let batcher = LogBatcher(fileDescriptor: 2, interval: interval, batchBytes: batchBytes)
+        return LogSink(flush: { batcher.flush() }) { line in batcher.append(line) }
+    }
+
+    /// Drops every line.
+    public static let discard = LogSink { _ in }
+}
+
+/// `write(2)` until every byte is out (or the descriptor fails: a log has nowhere to report its own failure).
+enum FileDescriptorWriter {
+    static func writeAll(_ bytes: [UInt8], to fileDescriptor: Int32) {
         bytes.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
-                let written = Foundation.write(2, buffer.baseAddress?.advanced(by: offset), buffer.count - offset)
+                let written = Foundation.write(fileDescriptor, buffer.baseAddress?.advanced(by: offset), buffer.count - offset)
+                if written < 0, errno == EINTR { continue }
                 if written <= 0 { return }
                 offset += written
             }
         }
     }
-
-    /// Drops every line.
-    public static let discard = LogSink { _ in }
 }

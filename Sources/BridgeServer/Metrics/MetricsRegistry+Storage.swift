@@ -1,7 +1,16 @@
 /// The registry's data, behind its mutex.
 struct RegistryState {
-    var order: [String] = []
-    var families: [String: MetricFamily] = [:]
+    /// In registration order; a handle keeps its family's position here, so an update hashes no name.
+    var families: [MetricFamily] = []
+    var positions: [String: Int] = [:]
+
+    /// Registers a family unless one has the name already; returns its position either way.
+    mutating func register(_ family: MetricFamily) -> Int {
+        if let position = positions[family.name] { return position }
+        families.append(family)
+        positions[family.name] = families.count - 1
+        return families.count - 1
+    }
 }
 
 enum MetricKind: String {
@@ -40,6 +49,12 @@ struct LabelSet: Hashable, Comparable {
 
     init(_ labels: [String: String]) {
         self.labels = labels.map { Label(name: $0.key, value: $0.value) }.sorted { $0.name < $1.name }
+    }
+
+    /// Labels already in name order (the request path's own label sets, built without a dictionary).
+    init(sorted labels: [Label]) {
+        assert(labels.map(\.name) == labels.map(\.name).sorted(), "labels out of order")
+        self.labels = labels
     }
 
     static func < (lhs: LabelSet, rhs: LabelSet) -> Bool {

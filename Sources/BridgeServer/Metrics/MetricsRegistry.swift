@@ -15,31 +15,27 @@ public final class MetricsRegistry: Sendable {
     /// A counter (only goes up).
     @discardableResult
     public func counter(_ name: String, help: String) -> Counter {
-        register(name, help: help, kind: .counter, buckets: [])
-        return Counter(registry: self, name: name)
+        Counter(registry: self, name: name, position: register(name, help: help, kind: .counter, buckets: []))
     }
 
     /// A gauge (set to any value).
     @discardableResult
     public func gauge(_ name: String, help: String) -> Gauge {
-        register(name, help: help, kind: .gauge, buckets: [])
-        return Gauge(registry: self, name: name)
+        Gauge(registry: self, name: name, position: register(name, help: help, kind: .gauge, buckets: []))
     }
 
     /// A histogram with the given upper bounds (sorted for you; `+Inf` is implicit).
     @discardableResult
     public func histogram(_ name: String, help: String, buckets: [Double] = Histogram.defaultBuckets) -> Histogram {
-        register(name, help: help, kind: .histogram, buckets: Array(Set(buckets.filter(\.isFinite))).sorted())
-        return Histogram(registry: self, name: name)
+        let bounds = Array(Set(buckets.filter(\.isFinite))).sorted()
+        return Histogram(registry: self, name: name, position: register(name, help: help, kind: .histogram, buckets: bounds))
     }
 
     /// A gauge whose samples are read at every ``render()``, e.g. the number of pending approvals from the
     /// database. `sample` is called without the registry's lock held.
     public func sampledGauge(_ name: String, help: String, sample: @escaping @Sendable () -> [MetricSample]) {
         state.withLock { state in
-            guard state.families[name] == nil else { return }
-            state.order.append(name)
-            state.families[name] = MetricFamily(name: name, help: help, kind: .gauge, buckets: [], sampler: sample)
+            _ = state.register(MetricFamily(name: name, help: help, kind: .gauge, buckets: [], sampler: sample))
         }
     }
 
@@ -48,9 +44,7 @@ public final class MetricsRegistry: Sendable {
     /// series sorted by their labels.
     public func render() -> String {
         let (families, samplers) = state.withLock { state in
-            (state.order.compactMap { state.families[$0] }, state.order.compactMap { name in
-                state.families[name]?.sampler.map { (name, $0) }
-            })
+            (state.families, state.families.compactMap { family in family.sampler.map { (family.name, $0) } })
         }
         let sampled = Dictionary(samplers.map { ($0.0, $0.1()) }, uniquingKeysWith: { first, _ in first })
         var text = ""
@@ -60,30 +54,23 @@ public final class MetricsRegistry: Sendable {
         return text
     }
 
-    private func register(_ name: String, help: String, kind: MetricKind, buckets: [Double]) {
+    private func register(_ name: String, help: String, kind: MetricKind, buckets: [Double]) -> Int {
         state.withLock { state in
-            guard state.families[name] == nil else { return }
-            state.order.append(name)
-            state.families[name] = MetricFamily(name: name, help: help, kind: kind, buckets: buckets, sampler: nil)
+            state.register(MetricFamily(name: name, help: help, kind: kind, buckets: buckets, sampler: nil))
         }
     }
 
-    func update(_ name: String, labels: [String: String], _ change: (inout SeriesValue, [Double]) -> Void) {
-        let key = LabelSet(labels)
+    /// Changes one series in place (created at zero on first use).
+    func update(_ position: Int, labels: LabelSet, _ change: (inout SeriesValue, [Double]) -> Void) {
         state.withLock { state in
-            guard var family = state.families[name] else { return }
-            // Take the family out so the update does not copy its series (copy-on-write).
-            state.families[name] = nil
-            var value = family.series[key] ?? SeriesValue(bucketCount: family.buckets.count)
-            change(&value, family.buckets)
-            family.series[key] = value
-            state.families[name] = family
+            let buckets = state.families[position].buckets
+            change(&state.families[position].series[labels, default: SeriesValue(bucketCount: buckets.count)], buckets)
         }
     }
 
-    func read<T>(_ name: String, labels: [String: String], _ body: (SeriesValue?) -> T) -> T {
+    func read<T>(_ position: Int, labels: [String: String], _ body: (SeriesValue?) -> T) -> T {
         let key = LabelSet(labels)
-        return state.withLock { body($0.families[name]?.series[key]) }
+        return state.withLock { body($0.families[position].series[key]) }
     }
 }
 
@@ -102,16 +89,21 @@ public struct MetricSample: Sendable, Equatable {
 public struct Counter: Sendable {
     let registry: MetricsRegistry
     public let name: String
+    let position: Int
 
     /// Adds `amount` (not negative) to the series with `labels`.
     public func increment(_ labels: [String: String] = [:], by amount: Double = 1) {
+        increment(LabelSet(labels), by: amount)
+    }
+
+    func increment(_ labels: LabelSet, by amount: Double = 1) {
         guard amount >= 0 else { return }
-        registry.update(name, labels: labels) { value, _ in value.value += amount }
+        registry.update(position, labels: labels) { value, _ in value.value += amount }
     }
 
     /// The series' current value (0 before the first increment).
     public func value(_ labels: [String: String] = [:]) -> Double {
-        registry.read(name, labels: labels) { $0?.value ?? 0 }
+        registry.read(position, labels: labels) { $0?.value ?? 0 }
     }
 }
 
@@ -119,17 +111,18 @@ public struct Counter: Sendable {
 public struct Gauge: Sendable {
     let registry: MetricsRegistry
     public let name: String
+    let position: Int
 
     public func set(_ newValue: Double, _ labels: [String: String] = [:]) {
-        registry.update(name, labels: labels) { value, _ in value.value = newValue }
+        registry.update(position, labels: LabelSet(labels)) { value, _ in value.value = newValue }
     }
 
     public func add(_ amount: Double, _ labels: [String: String] = [:]) {
-        registry.update(name, labels: labels) { value, _ in value.value += amount }
+        registry.update(position, labels: LabelSet(labels)) { value, _ in value.value += amount }
     }
 
     public func value(_ labels: [String: String] = [:]) -> Double {
-        registry.read(name, labels: labels) { $0?.value ?? 0 }
+        registry.read(position, labels: labels) { $0?.value ?? 0 }
     }
 }
 
@@ -140,10 +133,15 @@ public struct Histogram: Sendable {
 
     let registry: MetricsRegistry
     public let name: String
+    let position: Int
 
     /// Records one observation in the series with `labels`.
     public func observe(_ observation: Double, _ labels: [String: String] = [:]) {
-        registry.update(name, labels: labels) { value, bounds in
+        observe(observation, LabelSet(labels))
+    }
+
+    func observe(_ observation: Double, _ labels: LabelSet) {
+        registry.update(position, labels: labels) { value, bounds in
             value.value += observation
             value.count += 1
             if let bucket = bounds.firstIndex(where: { observation <= $0 }) { value.buckets[bucket] += 1 }
@@ -152,17 +150,21 @@ public struct Histogram: Sendable {
 
     /// Records a duration in seconds.
     public func observe(_ duration: Duration, _ labels: [String: String] = [:]) {
+        observe(duration, LabelSet(labels))
+    }
+
+    func observe(_ duration: Duration, _ labels: LabelSet) {
         let components = duration.components
         observe(Double(components.seconds) + Double(components.attoseconds) / 1e18, labels)
     }
 
     /// How many observations the series has.
     public func count(_ labels: [String: String] = [:]) -> Int {
-        registry.read(name, labels: labels) { Int($0?.count ?? 0) }
+        registry.read(position, labels: labels) { Int($0?.count ?? 0) }
     }
 
     /// The sum of the series' observations.
     public func sum(_ labels: [String: String] = [:]) -> Double {
-        registry.read(name, labels: labels) { $0?.value ?? 0 }
+        registry.read(position, labels: labels) { $0?.value ?? 0 }
     }
 }

@@ -14,6 +14,7 @@ public final class ServiceRuntime: Sendable {
     private let server: HTTPServer
     private let expirySweep: DispatchSourceTimerBox?
     private let logger: Logger
+    private let accessLog: AccessLog?
 
     /// Wires everything; nothing listens until ``start()``.
     /// - Parameters:
@@ -24,11 +25,12 @@ public final class ServiceRuntime: Sendable {
     ///     tests that move a manual clock and call `service.expireDueOrders()` themselves.
     public init(configuration: ServiceConfiguration, apiKey: String, store: any ApprovalStore,
                 clock: any BridgeApprovals.Clock = SystemClock(), logger: Logger = Logger(),
-                accessLog: AccessLog? = AccessLog(), webhookTransport: any WebhookTransport = URLSessionWebhookTransport(),
+                accessLog: AccessLog? = AccessLog(sink: .batchedStandardError()), webhookTransport: any WebhookTransport = URLSessionWebhookTransport(),
                 webhookRetryDelays: [Duration] = WebhookDispatcher.defaultRetryDelays,
                 expirySweepInterval: Duration? = .seconds(1)) throws(ApprovalError) {
         self.configuration = configuration
         self.logger = logger
+        self.accessLog = accessLog
         let deploymentID = try ApprovalConfiguration.loadOrCreateDeploymentID(store: store, clock: clock)
         let service = ApprovalService(store: store, policy: configuration.policies,
                                       configuration: try configuration.approvalConfiguration(deploymentID: deploymentID),
@@ -76,7 +78,7 @@ public final class ServiceRuntime: Sendable {
                 connectionTimeoutSeconds: Int(configuration.requestTimeout.components.seconds), tls: tls),
             handler: InstrumentedHandler(router: router, metrics: metrics), accessLog: accessLog)
 
-        expirySweep = expirySweepInterval.map { interval in DispatchSourceTimerBox(interval: interval) {
+        expirySweep = expirySweepInterval.map { interval in DispatchSourceTimerBox(label: "walletbridge.expiry", interval: interval) {
             do {
                 if try !service.expireDueOrders().isEmpty { webhooks.wake() }
             } catch {
@@ -99,6 +101,7 @@ public final class ServiceRuntime: Sendable {
         _ = server.stop(drainTimeout: drainTimeout)
         expirySweep?.stop()
         webhooks.stop()
+        accessLog?.flush()
     }
 
     static func registerServiceMetrics(_ metrics: MetricsRegistry, service: ApprovalService, webhookMetrics: WebhookMetrics) {
@@ -125,20 +128,4 @@ public final class ServiceRuntime: Sendable {
             [MetricSample(value: 0)]
         }
     }
-}
-
-/// A repeating timer on its own queue, started and stopped once.
-final class DispatchSourceTimerBox: @unchecked Sendable {
-    // DispatchSource is thread-safe; only resume and cancel are called, once each.
-    private let timer: DispatchSourceTimer
-
-    init(interval: Duration, _ tick: @escaping @Sendable () -> Void) {
-        timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "walletbridge.expiry"))
-        let milliseconds = Int(interval.wholeMilliseconds)
-        timer.schedule(deadline: .now() + .milliseconds(milliseconds), repeating: .milliseconds(milliseconds))
-        timer.setEventHandler(handler: tick)
-    }
-
-    func start() { timer.resume() }
-    func stop() { timer.cancel() }
 }

@@ -86,10 +86,26 @@ public final class WebhookDispatcher: Sendable {
     @discardableResult
     public func runOnce() throws(ApprovalError) -> RunSummary {
         try deliveryState.withLock { (delivered: inout [Int64: Set<URL>]) throws(ApprovalError) -> RunSummary in
-            let due = try store.transaction { transaction throws(ApprovalError) in
+            // A lookup: it need not hold the writer's lock that transfers are waiting for.
+            let due = try store.read { transaction throws(ApprovalError) in
                 try transaction.dueOutboxMessages(at: clock.now(), limit: batchSize)
             }
             var summary = RunSummary()
+            if urls.isEmpty {
+                // Nothing to send: the whole batch is settled in one transaction rather than one each, which under a
+                // transfer load would double the writes competing for the store.
+                let now = clock.now()
+                let settled = due.map { message in
+                    var updated = message
+                    updated.deliveredAt = now
+                    return updated
+                }
+                try store.transaction { transaction throws(ApprovalError) in
+                    for message in settled { try transaction.updateOutboxMessage(message) }
+                }
+                summary.delivered = settled.count
+                return summary
+            }
             for message in due {
                 guard let id = message.id else { continue }
                 let updated = attempt(message, id: id, alreadyDelivered: &delivered[id, default: []])

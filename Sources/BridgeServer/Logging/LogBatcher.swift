@@ -1,0 +1,58 @@
+import Dispatch
+import Synchronization
+
+/// Collects log lines and writes them to a file descriptor in batches: when `batchBytes` are waiting, every
+/// `interval` from a timer, and on ``flush()``. Lines keep their order and are never split; like nginx's
+/// `access_log ... buffer= flush=`, it trades a little delay for one system call per batch instead of one per line.
+public final class LogBatcher: Sendable {
+    public static let defaultInterval: Duration = .milliseconds(100)
+    public static let defaultBatchBytes = 64 * 1024
+
+    private let fileDescriptor: Int32
+    private let batchBytes: Int
+    private let pending = Mutex<[UInt8]>([])
+    /// Held while a batch is written, so batches reach the file in the order they were taken.
+    private let writing = Mutex(())
+    private let timer: DispatchSourceTimerBox
+
+    public init(fileDescriptor: Int32, interval: Duration = defaultInterval, batchBytes: Int = defaultBatchBytes) {
+        self.fileDescriptor = fileDescriptor
+        self.batchBytes = max(1, batchBytes)
+        let flushing = WeakBox<LogBatcher>()
+        timer = DispatchSourceTimerBox(label: "walletbridge.log-batcher", interval: interval) { flushing.value?.flush() }
+        flushing.value = self
+        timer.start()
+    }
+
+    deinit {
+        timer.stop()
+        flush()
+    }
+
+    /// Adds one line (a newline is appended); writes the batch at once when it has grown to `batchBytes`.
+    public func append(_ line: String) {
+        let full = pending.withLock { buffer -> Bool in
+            buffer.append(contentsOf: line.utf8)
+            buffer.append(UInt8(ascii: "\n"))
+            return buffer.count >= batchBytes
+        }
+        if full { flush() }
+    }
+
+    /// Writes every line appended so far.
+    public func flush() {
+        writing.withLock { _ in
+            let batch = pending.withLock { buffer -> [UInt8] in
+                defer { buffer.removeAll(keepingCapacity: true) }
+                return buffer
+            }
+            if !batch.isEmpty { FileDescriptorWriter.writeAll(batch, to: fileDescriptor) }
+        }
+    }
+}
+
+/// Lets the timer reach its batcher without keeping it alive.
+private final class WeakBox<Value: AnyObject>: @unchecked Sendable {
+    // Set once, before the timer starts; read on the timer's queue afterwards.
+    weak var value: Value?
+}

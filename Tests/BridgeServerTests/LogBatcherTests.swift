@@ -1,0 +1,97 @@
+@testable import BridgeServer
+import Foundation
+import Synchronization
+import Testing
+
+/// The access log's batching: lines come out whole, in order, on flush, on a full batch and on the timer.
+@Suite("Log batcher")
+struct LogBatcherTests {
+    /// A pipe whose read end is non-blocking, so "nothing written yet" can be asserted.
+    private final class Pipe {
+        let readEnd: Int32
+        let writeEnd: Int32
+
+        init() throws {
+            var ends: [Int32] = [0, 0]
+            guard pipe(&ends) == 0 else { throw POSIXError(.EIO) }
+            readEnd = ends[0]
+            writeEnd = ends[1]
+            _ = fcntl(readEnd, F_SETFL, fcntl(readEnd, F_GETFL) | O_NONBLOCK)
+        }
+
+        func available() -> String {
+            var bytes: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let count = read(readEnd, &chunk, chunk.count)
+                if count <= 0 { break }
+                bytes += chunk[0..<count]
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+
+        deinit {
+            close(readEnd)
+            close(writeEnd)
+        }
+    }
+
+    @Test func linesWaitForAFlushThenComeOutInOrder() throws {
+        let pipe = try Pipe()
+        let batcher = LogBatcher(fileDescriptor: pipe.writeEnd, interval: .seconds(3600))
+        batcher.append("{\"n\":1}")
+        batcher.append("{\"n\":2}")
+        #expect(pipe.available() == "")
+        batcher.flush()
+        #expect(pipe.available() == "{\"n\":1}\n{\"n\":2}\n")
+        batcher.flush()
+        #expect(pipe.available() == "")
+    }
+
+    @Test func aFullBatchIsWrittenAtOnce() throws {
+        let pipe = try Pipe()
+        let batcher = LogBatcher(fileDescriptor: pipe.writeEnd, interval: .seconds(3600), batchBytes: 20)
+        batcher.append("0123456789")
+        #expect(pipe.available() == "")
+        batcher.append("abcdefghij")
+        #expect(pipe.available() == "0123456789\nabcdefghij\n")
+    }
+
+    @Test func concurrentLinesStayWhole() throws {
+        let pipe = try Pipe()
+        let batcher = LogBatcher(fileDescriptor: pipe.writeEnd, interval: .seconds(3600), batchBytes: 512)
+        var text = ""
+        DispatchQueue.concurrentPerform(iterations: 4) { thread in
+            for line in 0..<50 { batcher.append("thread \(thread) line \(line)") }
+        }
+        batcher.flush()
+        text = pipe.available()
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines.count == 200)
+        for thread in 0..<4 {
+            let own = lines.filter { $0.hasPrefix("thread \(thread) ") }
+            #expect(own == (0..<50).map { "thread \(thread) line \($0)" })
+        }
+    }
+
+    @Test func theTimerWritesWithoutAFlush() async throws {
+        let pipe = try Pipe()
+        let batcher = LogBatcher(fileDescriptor: pipe.writeEnd, interval: .milliseconds(10))
+        batcher.append("tick")
+        var seen = ""
+        // Waits for the timer (bounded); the assertion is on the bytes, not on the time taken.
+        for _ in 0..<500 where seen.isEmpty {
+            try await Task.sleep(for: .milliseconds(10))
+            seen = pipe.available()
+        }
+        #expect(seen == "tick\n")
+        withExtendedLifetime(batcher) {}
+    }
+
+    @Test func theAccessLogFlushesItsSink() {
+        let flushed = Mutex(0)
+        let log = AccessLog(sink: LogSink(flush: { flushed.withLock { $0 += 1 } }) { _ in })
+        log.flush()
+        #expect(flushed.withLock { $0 } == 1)
+    }
+}
