@@ -59,6 +59,7 @@ struct ConfigurationTests {
         #expect(configuration.idleTimeout == .seconds(1800))
         #expect(configuration.requestBodyLimit == 65536)
         #expect(configuration.workerThreads == 4)
+        #expect(configuration.blockingThreads == 32)
         #expect(configuration.requestTimeout == .seconds(30))
     }
 
@@ -78,7 +79,7 @@ struct ConfigurationTests {
                            "alertURL": "https://alerts.example/walletbridge", "pollIntervalMilliseconds": 250},
               "database": "/var/lib/walletbridge/walletbridge.sqlite",
               "sessions": {"ttlSeconds": 3600, "idleTimeoutSeconds": 600},
-              "http": {"bodyLimitBytes": 32768, "workerThreads": 8, "requestTimeoutSeconds": 10}
+              "http": {"bodyLimitBytes": 32768, "workerThreads": 8, "blockingThreads": 2, "requestTimeoutSeconds": 10}
             }
             """
         let configuration = try parse(text)
@@ -102,6 +103,7 @@ struct ConfigurationTests {
         #expect(configuration.idleTimeout == .seconds(600))
         #expect(configuration.requestBodyLimit == 32768)
         #expect(configuration.workerThreads == 8)
+        #expect(configuration.blockingThreads == 2)
         #expect(configuration.requestTimeout == .seconds(10))
         let approvals = try configuration.approvalConfiguration(deploymentID: [UInt8](repeating: 7, count: 32))
         #expect(approvals.chainID == 5)

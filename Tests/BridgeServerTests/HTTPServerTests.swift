@@ -33,6 +33,19 @@ final class GatedHandler: HTTPHandler {
     }
 }
 
+/// Answers reads at once and blocks each request with a body until the test opens the gate.
+final class PostGatedHandler: HTTPHandler {
+    let entered = DispatchSemaphore(value: 0)
+    let gate = DispatchSemaphore(value: 0)
+
+    func handle(_ request: HTTPRequest) -> HTTPResponse {
+        guard request.method != "GET" else { return .text("read GET \(request.path)") }
+        entered.signal()
+        gate.wait()
+        return .text("wrote \(request.method) \(String(decoding: request.body, as: UTF8.self))")
+    }
+}
+
 /// Runs blocking work off Swift's cooperative pool (2 cores: blocking it could starve the tests).
 func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
     await withCheckedContinuation { continuation in
@@ -207,6 +220,43 @@ struct HTTPServerTests {
         #expect(response.headers["connection"]?.lowercased() == "close")
         #expect(await stopped.value == true)
         #expect(server.port == nil)
+    }
+
+    /// A request with a body runs on the blocking pool: while it waits, the single worker thread still answers reads,
+    /// and the waiting request gets its answer once its handler returns, through the resumed connection.
+    @Test func aBlockingWriteDoesNotHoldUpReadsOnTheSameWorkerThread() async throws {
+        let handler = PostGatedHandler()
+        let configuration = HTTPServerConfiguration(workerThreads: 1, blockingThreads: 2)
+        let server = HTTPServer(configuration: configuration, handler: handler, accessLog: nil)
+        let port = try server.start()
+        defer { server.stop(drainTimeout: .seconds(5)) }
+        let write = Task { try await send("PATCH", "http://127.0.0.1:\(port)/wallets/balance", body: "{\"amount\":1}") }
+        await offPool { handler.entered.wait() }
+
+        let read = try await send("GET", "http://127.0.0.1:\(port)/wallets/getOne?x=1")
+        #expect(read.status == 200)
+        #expect(read.body == "read GET /wallets/getOne")
+        #expect(server.inFlightRequests == 1)
+
+        handler.gate.signal()
+        let written = try await write.value
+        #expect(written.status == 200)
+        #expect(written.body == "wrote PATCH {\"amount\":1}")
+    }
+
+    @Test func gracefulStopWaitsForARequestOnTheBlockingPool() async throws {
+        let handler = PostGatedHandler()
+        let server = HTTPServer(configuration: HTTPServerConfiguration(blockingThreads: 1), handler: handler)
+        let port = try server.start()
+        let write = Task { try await send("POST", "http://127.0.0.1:\(port)/wallets", body: "{}") }
+        await offPool { handler.entered.wait() }
+        let stopped = Task { await offPool { server.stop(drainTimeout: .seconds(30)) } }
+        handler.gate.signal()
+        let written = try await write.value
+        #expect(written.status == 200)
+        #expect(written.body == "wrote POST {}")
+        #expect(written.headers["connection"]?.lowercased() == "close")
+        #expect(await stopped.value == true)
     }
 
     @Test func accessLogWritesOneJSONLinePerRequest() async throws {

@@ -69,6 +69,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var requestBodyLimit = 65536
     /// `http.workerThreads`: threads answering requests. Default 4.
     public var workerThreads = 4
+    /// `http.blockingThreads`: threads for requests with a body (transfers, approvals), which wait for a durable
+    /// commit while the worker threads keep serving reads; concurrent ones share one commit. Default 32.
+    public var blockingThreads = 32
     /// `http.requestTimeoutSeconds`: a connection idle this long (slow headers or body included) is closed.
     /// Default 30.
     public var requestTimeout: Duration = .seconds(30)

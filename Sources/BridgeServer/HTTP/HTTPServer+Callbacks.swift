@@ -14,6 +14,9 @@ final class HTTPServerContext: Sendable {
     /// Set while stopping: responses then close their connection instead of keeping it alive.
     let stopping = Atomic<Bool>(false)
 
+    /// Where requests with a body run when the server has blocking threads (nil: on the worker thread).
+    let blockingPool = Mutex<BlockingWorkerPool?>(nil)
+
     init(handler: any HTTPHandler, accessLog: AccessLog?, maximumBodyBytes: Int) {
         self.handler = handler
         self.accessLog = accessLog
@@ -23,11 +26,24 @@ final class HTTPServerContext: Sendable {
 
 /// One request being read, behind libmicrohttpd's per-request `con_cls` pointer. Only the connection's worker
 /// thread touches it, one callback at a time.
-final class RequestInProgress {
+final class RequestInProgress: @unchecked Sendable {
+    // @unchecked: the fields are touched by the connection's worker thread, one callback at a time; a request handed
+    // to the blocking pool is not touched by the worker thread until the pool resumes its connection, and the answer
+    // crosses over in `deferred`, behind its own lock.
     let started = ContinuousClock.now
     var body: [UInt8] = []
     var exceedsLimit = false
     var responded = false
+    /// A request run on the blocking pool, kept for the access log.
+    var offloadedRequest: HTTPRequest?
+    /// The pool's answer, queued when libmicrohttpd calls back after the connection is resumed.
+    let deferred = Mutex<HTTPResponse?>(nil)
+}
+
+/// A libmicrohttpd connection handle that may cross to a pool thread, which only passes it to
+/// `MHD_resume_connection` (documented as callable from any thread).
+private struct SuspendedConnection: @unchecked Sendable {
+    let pointer: OpaquePointer
 }
 
 /// libmicrohttpd's access handler. It is called several times per request: the first call (`*con_cls == NULL`)
@@ -66,7 +82,13 @@ let httpAccessHandler: MHD_AccessHandlerCallback = { cls, connection, url, metho
         uploadDataSize.pointee = 0
         return .YES
     }
-    guard !progress.responded else { return .YES }
+    guard !progress.responded else {
+        // A request answered on the blocking pool: libmicrohttpd calls again once its connection is resumed.
+        if let response = progress.deferred.withLock({ $0.take() }), let request = progress.offloadedRequest {
+            return context.finish(request, response, on: connection, progress: progress)
+        }
+        return .YES
+    }
     return context.respond(to: connection, progress: progress, method: method, url: url,
                            bodyTooLarge: progress.exceedsLimit)
 }
@@ -92,6 +114,8 @@ extension HTTPServerContext {
     static let payloadTooLarge = HTTPResponse.json(["error": true, "code": 413, "type": "payload_too_large"], status: 413)
 
     /// Builds the ``HTTPRequest``, asks the handler (unless the body is too large), queues the response and logs it.
+    /// With a blocking pool, a request with a body is handed to the pool instead and its connection suspended until
+    /// the answer is ready, so this worker thread goes on serving other connections meanwhile.
     func respond(to connection: OpaquePointer, progress: RequestInProgress, method: UnsafePointer<CChar>,
                  url: UnsafePointer<CChar>, bodyTooLarge: Bool) -> MHD_Result {
         progress.responded = true
@@ -102,8 +126,37 @@ extension HTTPServerContext {
             body: bodyTooLarge ? [] : progress.body,
             clientAddress: walletbridge_mhd_client_address(connection).map { SocketAddress.text(of: $0) } ?? "")
         progress.body = []
-        var response = bodyTooLarge ? Self.payloadTooLarge : handler.handle(request)
-        if bodyTooLarge || stopping.load(ordering: .acquiring) {
+        if bodyTooLarge { return finish(request, Self.payloadTooLarge, on: connection, progress: progress) }
+        if Self.runsOnBlockingPool(request), let pool = blockingPool.withLock({ $0 }) {
+            progress.offloadedRequest = request
+            MHD_suspend_connection(connection)
+            let suspended = SuspendedConnection(pointer: connection)
+            let handler = handler
+            let submitted = pool.submit {
+                let response = handler.handle(request)
+                progress.deferred.withLock { $0 = response }
+                MHD_resume_connection(suspended.pointer)
+            }
+            if !submitted {
+                // The pool is shutting down: answer on this thread, through the same resume path.
+                progress.deferred.withLock { $0 = handler.handle(request) }
+                MHD_resume_connection(connection)
+            }
+            return .YES
+        }
+        return finish(request, handler.handle(request), on: connection, progress: progress)
+    }
+
+    /// Requests that may wait for a durable commit: anything with a body. Reads (GET, HEAD) stay on the worker thread.
+    static func runsOnBlockingPool(_ request: HTTPRequest) -> Bool {
+        request.method != "GET" && request.method != "HEAD"
+    }
+
+    /// Queues `response` for `request` and logs it.
+    func finish(_ request: HTTPRequest, _ response: HTTPResponse, on connection: OpaquePointer,
+                progress: RequestInProgress) -> MHD_Result {
+        var response = response
+        if progress.exceedsLimit || stopping.load(ordering: .acquiring) {
             // Do not keep a connection alive whose unread body is still coming, or that a stop will cut.
             response.headers.append(("Connection", "close"))
         }

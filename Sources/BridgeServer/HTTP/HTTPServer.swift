@@ -33,6 +33,10 @@ public final class HTTPServer: Sendable {
         try running.withLock { (current: inout RunningDaemon?) throws(HTTPServerError) -> Int in
             guard current == nil else { throw .alreadyRunning }
             let daemon = try RunningDaemon.start(configuration: configuration, context: context)
+            if configuration.blockingThreads > 0 {
+                let pool = BlockingWorkerPool(threadCount: configuration.blockingThreads, name: "walletbridge-http-blocking")
+                context.blockingPool.withLock { $0 = pool }
+            }
             current = daemon
             return daemon.port
         }
@@ -60,6 +64,8 @@ public final class HTTPServer: Sendable {
             usleep(2_000)
         }
         let drained = context.inFlight.load(ordering: .acquiring) == 0
+        // Every request handed to the pool must have resumed its connection before the daemon frees it.
+        context.blockingPool.withLock { $0.take() }?.shutDown()
         daemon.shutDown()
         context.stopping.store(false, ordering: .releasing)
         return drained
@@ -77,6 +83,9 @@ struct RunningDaemon: @unchecked Sendable {
 
     static func start(configuration: HTTPServerConfiguration,
                       context: HTTPServerContext) throws(HTTPServerError) -> RunningDaemon {
+        guard configuration.blockingThreads >= 0 else {
+            throw .invalidConfiguration(field: "blockingThreads", reason: "must be 0 or more")
+        }
         guard configuration.workerThreads >= 1 else {
             throw .invalidConfiguration(field: "workerThreads", reason: "must be at least 1")
         }
@@ -87,6 +96,7 @@ struct RunningDaemon: @unchecked Sendable {
             throw .invalidConfiguration(field: "connectionTimeoutSeconds", reason: "must be at least 1")
         }
         var flags = UInt32(MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue | MHD_USE_ITC.rawValue)
+        if configuration.blockingThreads > 0 { flags |= UInt32(MHD_ALLOW_SUSPEND_RESUME.rawValue) }
         var tlsKey: UnsafeMutablePointer<CChar>?
         var tlsCertificate: UnsafeMutablePointer<CChar>?
         if let tls = configuration.tls {

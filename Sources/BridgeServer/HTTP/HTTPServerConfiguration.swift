@@ -17,6 +17,10 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
     public var port: UInt16
     /// Threads answering requests (libmicrohttpd's thread pool, each with its own epoll loop).
     public var workerThreads: Int
+    /// Threads that run requests with a body (POST, PUT, PATCH, DELETE: transfers, approvals), which may wait for a
+    /// durable commit; their connections are suspended meanwhile so the worker threads keep serving reads. 0 runs
+    /// every request on the worker threads.
+    public var blockingThreads: Int
     /// Larger request bodies get 413 `payload_too_large`.
     public var maximumBodyBytes: Int
     /// An idle connection, or a request whose headers and body do not arrive within this time, is closed.
@@ -24,11 +28,12 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
     /// HTTPS when set; plain HTTP otherwise.
     public var tls: TLS?
 
-    public init(host: String = "127.0.0.1", port: UInt16 = 0, workerThreads: Int = 4,
+    public init(host: String = "127.0.0.1", port: UInt16 = 0, workerThreads: Int = 4, blockingThreads: Int = 0,
                 maximumBodyBytes: Int = 1 << 20, connectionTimeoutSeconds: Int = 30, tls: TLS? = nil) {
         self.host = host
         self.port = port
         self.workerThreads = workerThreads
+        self.blockingThreads = blockingThreads
         self.maximumBodyBytes = maximumBodyBytes
         self.connectionTimeoutSeconds = connectionTimeoutSeconds
         self.tls = tls

@@ -74,7 +74,8 @@ public final class ServiceRuntime: Sendable {
         server = HTTPServer(
             configuration: HTTPServerConfiguration(
                 host: configuration.listen.host, port: configuration.listen.port,
-                workerThreads: configuration.workerThreads, maximumBodyBytes: configuration.requestBodyLimit,
+                workerThreads: configuration.workerThreads, blockingThreads: configuration.blockingThreads,
+                maximumBodyBytes: configuration.requestBodyLimit,
                 connectionTimeoutSeconds: Int(configuration.requestTimeout.components.seconds), tls: tls),
             handler: InstrumentedHandler(router: router, metrics: metrics), accessLog: accessLog)
 
