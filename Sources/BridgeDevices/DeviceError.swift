@@ -9,6 +9,8 @@ public enum DeviceError: BridgeError, Equatable {
     /// Another operation or another program holds the device.
     case busy(String)
     case locked
+    /// Locked, with the reason and how to unlock (a Trezor One's PIN matrix: no --pin given, or a wrong PIN).
+    case lockedWithReason(String, hint: String)
     /// The wrong app (or none) is open; `expected` is the app the operation needs.
     case wrongApp(expected: String, open: String?)
     case rejectedOnDevice
@@ -33,7 +35,7 @@ public enum DeviceError: BridgeError, Equatable {
         case .severalDevices: .severalDevices
         case .disconnected: .connectionLost
         case .busy: .busy
-        case .locked: .deviceLocked
+        case .locked, .lockedWithReason: .deviceLocked
         case .wrongApp: .wrongApp
         case .rejectedOnDevice: .rejectedOnDevice
         case .timedOut, .cancelled: .timedOut
@@ -56,6 +58,7 @@ public enum DeviceError: BridgeError, Equatable {
         case .disconnected(let why): "Lost the connection to the device: \(why)"
         case .busy(let why): "The device is busy: \(why)"
         case .locked: "The device is locked"
+        case .lockedWithReason(let why, _): why
         case .wrongApp(let expected, let open?): "The \(expected) app is needed, but \(open) is open"
         case .wrongApp(let expected, nil): "The \(expected) app is needed, but it is not open"
         case .rejectedOnDevice: "Rejected on the device"
@@ -77,6 +80,7 @@ public enum DeviceError: BridgeError, Equatable {
         switch self {
         case .wrongApp(let expected, _): "Open the \(expected) app on the device (or let WalletBridge open it and confirm)."
         case .settingsRefuse(_, let hint): hint
+        case .lockedWithReason(_, let hint): hint
         case .severalDevices: "Choose one with --device ID (see `walletbridge enumerate`)."
         case .cancelled: "Run the command again."
         default: code.defaultHint

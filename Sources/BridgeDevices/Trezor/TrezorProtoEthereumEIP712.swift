@@ -1,0 +1,303 @@
+// The full EIP-712 flow: trezor/trezor-firmware common/protob/messages-ethereum-eip712.proto (EthereumSignTypedData,
+// EthereumTypedDataStructRequest/Ack with EthereumStructMember, EthereumFieldType, EthereumDataType, and
+// EthereumTypedDataValueRequest/Ack); EthereumDefinitions from common/protob/messages-ethereum-definitions.proto.
+// The proto nests EthereumStructMember, EthereumFieldType and EthereumDataType in EthereumTypedDataStructAck; they
+// live directly in TrezorProto here. Field 4 (definitions) and 5 (show_message_hash) of EthereumSignTypedData are
+// from ../shared/reference/trezor.md section 3.
+
+extension TrezorProto {
+    /// EthereumDefinitions (embedded): signed network and token definitions.
+    public struct EthereumDefinitions: TrezorProtobufCodable {
+        /// 1: optional bytes.
+        public var encodedNetwork: [UInt8]?
+        /// 2: optional bytes.
+        public var encodedToken: [UInt8]?
+
+        public init(encodedNetwork: [UInt8]? = nil, encodedToken: [UInt8]? = nil) {
+            self.encodedNetwork = encodedNetwork
+            self.encodedToken = encodedToken
+        }
+
+        public init(protobuf: [UInt8]) throws(DeviceError) {
+            var reader = ProtobufReader(protobuf)
+            self.init()
+            while let field = try reader.next() {
+                switch field.number {
+                case 1: encodedNetwork = try field.bytes()
+                case 2: encodedToken = try field.bytes()
+                default: break
+                }
+            }
+        }
+
+        public func protobuf() -> [UInt8] {
+            var writer = ProtobufWriter()
+            writer.lengthDelimited(encodedNetwork, field: 1)
+            writer.lengthDelimited(encodedToken, field: 2)
+            return writer.bytes
+        }
+    }
+
+    /// EthereumSignTypedData (464): starts the struct/value request loop (core models; a Trezor One answers
+    /// Failure(UnexpectedMessage, "Unknown message")).
+    public struct EthereumSignTypedData: TrezorMessage {
+        public static let messageType = TrezorMessageType.ethereumSignTypedData
+        /// 1: repeated uint32.
+        public var addressN: [UInt32]
+        /// 2: required string: the name of the root struct.
+        public var primaryType: String
+        /// 3: optional bool (default true): MetaMask v4 array encoding.
+        public var metamaskV4Compat: Bool?
+        /// 4: optional EthereumDefinitions.
+        public var definitions: EthereumDefinitions?
+        /// 5: optional bytes: the message hash to show (and check) on the device.
+        public var showMessageHash: [UInt8]?
+
+        public init(addressN: [UInt32] = [], primaryType: String, metamaskV4Compat: Bool? = nil,
+                    definitions: EthereumDefinitions? = nil, showMessageHash: [UInt8]? = nil) {
+            self.addressN = addressN
+            self.primaryType = primaryType
+            self.metamaskV4Compat = metamaskV4Compat
+            self.definitions = definitions
+            self.showMessageHash = showMessageHash
+        }
+
+        public init(protobuf: [UInt8]) throws(DeviceError) {
+            var reader = ProtobufReader(protobuf)
+            var primaryType: String?
+            self.init(primaryType: "")
+            while let field = try reader.next() {
+                switch field.number {
+                case 1: addressN += try field.uint32s()
+                case 2: primaryType = try field.string()
+                case 3: metamaskV4Compat = try field.bool()
+                case 4: definitions = try field.message(EthereumDefinitions.self)
+                case 5: showMessageHash = try field.bytes()
+                default: break
+                }
+            }
+            guard let primaryType else { throw .missingField("EthereumSignTypedData", "primary_type") }
+            self.primaryType = primaryType
+        }
+
+        public func protobuf() -> [UInt8] {
+            var writer = ProtobufWriter()
+            writer.repeatedUInt32(addressN, field: 1)
+            writer.string(primaryType, field: 2)
+            writer.bool(metamaskV4Compat, field: 3)
+            writer.message(definitions, field: 4)
+            writer.lengthDelimited(showMessageHash, field: 5)
+            return writer.bytes
+        }
+    }
+
+    /// EthereumTypedDataStructRequest (465): the device asks for a struct's members.
+    public struct EthereumTypedDataStructRequest: TrezorMessage {
+        public static let messageType = TrezorMessageType.ethereumTypedDataStructRequest
+        /// 1: required string.
+        public var name: String
+
+        public init(name: String) {
+            self.name = name
+        }
+
+        public init(protobuf: [UInt8]) throws(DeviceError) {
+            var reader = ProtobufReader(protobuf)
+            var name: String?
+            while let field = try reader.next() {
+                if field.number == 1 { name = try field.string() }
+            }
+            guard let name else { throw .missingField("EthereumTypedDataStructRequest", "name") }
+            self.init(name: name)
+        }
+
+        public func protobuf() -> [UInt8] {
+            var writer = ProtobufWriter()
+            writer.string(name, field: 1)
+            return writer.bytes
+        }
+    }
+
+    /// EthereumDataType: the kind of an EIP-712 member.
+    public enum EthereumDataType: Int, Sendable, CaseIterable {
+        case uint = 1
+        case int = 2
+        case bytes = 3
+        case string = 4
+        case bool = 5
+        case address = 6
+        case array = 7
+        case `struct` = 8
+    }
+
+    /// EthereumFieldType (embedded): a member's type, recursively for arrays.
+    public struct EthereumFieldType: TrezorProtobufCodable {
+        /// 1: required EthereumDataType.
+        public var dataType: EthereumDataType
+        /// 2: optional uint32: bytes for int/uint/fixed bytes, elements for fixed arrays, members for structs;
+        /// unset for dynamic bytes/arrays, string, bool and address.
+        public var size: UInt32?
+        /// 3: optional EthereumFieldType: an array's element type.
+        public var entryType: EthereumFieldType? {
+            get { entryTypeStorage.first }
+            set { entryTypeStorage = newValue.map { [$0] } ?? [] }
+        }
+        /// 4: optional string: a struct's name.
+        public var structName: String?
+        public var unrecognizedFields: [UInt8] = []
+        // An array gives the recursive field value semantics without a class box.
+        private var entryTypeStorage: [EthereumFieldType] = []
+
+        public init(dataType: EthereumDataType, size: UInt32? = nil, entryType: EthereumFieldType? = nil, structName: String? = nil) {
+            self.dataType = dataType
+            self.size = size
+            self.structName = structName
+            self.entryType = entryType
+        }
+
+        public init(protobuf: [UInt8]) throws(DeviceError) {
+            var reader = ProtobufReader(protobuf)
+            var dataType: EthereumDataType?
+            var size: UInt32?, entryType: EthereumFieldType?, structName: String?
+            var unrecognized: [UInt8] = []
+            while let field = try reader.next() {
+                switch field.number {
+                case 1:
+                    if let value = try field.enumeration(EthereumDataType.self) { dataType = value } else { unrecognized += field.encoded }
+                case 2: size = try field.uint32()
+                case 3: entryType = try field.message(EthereumFieldType.self)
+                case 4: structName = try field.string()
+                default: break
+                }
+            }
+            guard let dataType else { throw .missingField("EthereumFieldType", "data_type (or it has an unknown value)") }
+            self.init(dataType: dataType, size: size, entryType: entryType, structName: structName)
+            unrecognizedFields = unrecognized
+        }
+
+        public func protobuf() -> [UInt8] {
+            var writer = ProtobufWriter()
+            writer.enumeration(dataType, field: 1)
+            writer.uint32(size, field: 2)
+            writer.message(entryType, field: 3)
+            writer.string(structName, field: 4)
+            writer.raw(unrecognizedFields)
+            return writer.bytes
+        }
+    }
+
+    /// EthereumStructMember (embedded): one member of a struct.
+    public struct EthereumStructMember: TrezorProtobufCodable {
+        /// 1: required EthereumFieldType.
+        public var type: EthereumFieldType
+        /// 2: required string.
+        public var name: String
+
+        public init(type: EthereumFieldType, name: String) {
+            self.type = type
+            self.name = name
+        }
+
+        public init(protobuf: [UInt8]) throws(DeviceError) {
+            var reader = ProtobufReader(protobuf)
+            var type: EthereumFieldType?, name: String?
+            while let field = try reader.next() {
+                switch field.number {
+                case 1: type = try field.message(EthereumFieldType.self)
+                case 2: name = try field.string()
+                default: break
+                }
+            }
+            guard let type else { throw .missingField("EthereumStructMember", "type") }
+            guard let name else { throw .missingField("EthereumStructMember", "name") }
+            self.init(type: type, name: name)
+        }
+
+        public func protobuf() -> [UInt8] {
+            var writer = ProtobufWriter()
+            writer.message(type, field: 1)
+            writer.string(name, field: 2)
+            return writer.bytes
+        }
+    }
+
+    /// EthereumTypedDataStructAck (466): the members of the requested struct, in declaration order.
+    public struct EthereumTypedDataStructAck: TrezorMessage {
+        public static let messageType = TrezorMessageType.ethereumTypedDataStructAck
+        /// 1: repeated EthereumStructMember.
+        public var members: [EthereumStructMember]
+
+        public init(members: [EthereumStructMember] = []) {
+            self.members = members
+        }
+
+        public init(protobuf: [UInt8]) throws(DeviceError) {
+            var reader = ProtobufReader(protobuf)
+            var members: [EthereumStructMember] = []
+            while let field = try reader.next() {
+                if field.number == 1 { members.append(try field.message(EthereumStructMember.self)) }
+            }
+            self.init(members: members)
+        }
+
+        public func protobuf() -> [UInt8] {
+            var writer = ProtobufWriter()
+            writer.repeatedMessage(members, field: 1)
+            return writer.bytes
+        }
+    }
+
+    /// EthereumTypedDataValueRequest (467): the device asks for the value at a member path (first element 0 =
+    /// domain, 1 = message; then member indexes and array indexes).
+    public struct EthereumTypedDataValueRequest: TrezorMessage {
+        public static let messageType = TrezorMessageType.ethereumTypedDataValueRequest
+        /// 1: repeated uint32.
+        public var memberPath: [UInt32]
+
+        public init(memberPath: [UInt32] = []) {
+            self.memberPath = memberPath
+        }
+
+        public init(protobuf: [UInt8]) throws(DeviceError) {
+            var reader = ProtobufReader(protobuf)
+            var memberPath: [UInt32] = []
+            while let field = try reader.next() {
+                if field.number == 1 { memberPath += try field.uint32s() }
+            }
+            self.init(memberPath: memberPath)
+        }
+
+        public func protobuf() -> [UInt8] {
+            var writer = ProtobufWriter()
+            writer.repeatedUInt32(memberPath, field: 1)
+            return writer.bytes
+        }
+    }
+
+    /// EthereumTypedDataValueAck (468): one atomic value, or an array's length as a big-endian uint16.
+    public struct EthereumTypedDataValueAck: TrezorMessage {
+        public static let messageType = TrezorMessageType.ethereumTypedDataValueAck
+        /// 1: required bytes.
+        public var value: [UInt8]
+
+        public init(value: [UInt8]) {
+            self.value = value
+        }
+
+        public init(protobuf: [UInt8]) throws(DeviceError) {
+            var reader = ProtobufReader(protobuf)
+            var value: [UInt8]?
+            while let field = try reader.next() {
+                if field.number == 1 { value = try field.bytes() }
+            }
+            guard let value else { throw .missingField("EthereumTypedDataValueAck", "value") }
+            self.init(value: value)
+        }
+
+        public func protobuf() -> [UInt8] {
+            var writer = ProtobufWriter()
+            writer.lengthDelimited(value, field: 1)
+            return writer.bytes
+        }
+    }
+}
