@@ -44,11 +44,12 @@ test: deps
 	if [ -n "$$total" ]; then echo "$$((total - failed)) passed, $$failed failed"; fi; \
 	exit $$status
 
-## bench: the crypto, ledger and approvals benchmarks, optimized build
+## bench: the crypto, ledger, trezor and approvals benchmarks, optimized build
 bench: deps
 	swift build -c release --product walletbridge-bench
 	.build/release/walletbridge-bench crypto
 	.build/release/walletbridge-bench ledger
+	.build/release/walletbridge-bench trezor
 	.build/release/walletbridge-bench approvals
 
 ## bench-http: HTTP load with wrk on loopback: `serve --demo` (balance reads, small transfers) beside a bare

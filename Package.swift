@@ -39,10 +39,10 @@ let package = Package(
             dependencies: ["BridgeCore", "CSecp256k1", "CCrypto", "CNettle"],
             resources: [.copy("Resources/bip39-english.txt")]
         ),
-        // Sans-I/O device protocols (Ledger HID framing + APDUs, later Trezor) and the device interface.
+        // Sans-I/O device protocols (Ledger HID framing + APDUs, Trezor protocol v1 + protobuf) and the device interface.
         .target(name: "BridgeDevices", dependencies: ["BridgeCore", "BridgeCrypto"]),
-        // Real links: hidapi (hidraw), TCP (Speculos), later libusb and UDP.
-        .target(name: "BridgeUSB", dependencies: ["BridgeCore", "BridgeDevices", "CHIDAPI"]),
+        // Real links: hidapi (hidraw: Ledger, legacy Trezor One), libusb (Trezor WebUSB), TCP (Speculos), UDP (Trezor emulator).
+        .target(name: "BridgeUSB", dependencies: ["BridgeCore", "BridgeDevices", "CHIDAPI", "CLibUSB"]),
         // Simulated devices and transcript replay: ships like a testing module.
         .target(name: "BridgeSimulator", dependencies: ["BridgeCore", "BridgeCrypto", "BridgeDevices"]),
         // The session manager: money, orders, policies, operators, device-signed approvals, audit chain (pure logic).

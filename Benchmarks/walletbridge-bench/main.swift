@@ -3,7 +3,7 @@ import BridgeServer
 
 /// `walletbridge-bench SUITE [--seconds S]`: prints throughput figures for one suite.
 let usage = """
-    usage: walletbridge-bench crypto|ledger|approvals [--seconds S]
+    usage: walletbridge-bench crypto|ledger|trezor|approvals [--seconds S]
            walletbridge-bench http-bare [--port N] [--threads T]
            walletbridge-bench http-requests --count N --api-key K [--prefix P]
 
@@ -12,6 +12,10 @@ let usage = """
                BIP-39 seed: our Swift API beside the raw C call doing the same work, in the same run.
       ledger   APDU round trips and frame bytes per second through the in-process simulated Ledger, and the
                bridge's own CPU time per exchange as a fraction of a USB full-speed HID frame interval (1 ms).
+      trezor   Protocol-v1 message round trips through the in-process simulated Trezor (Ping and EthereumGetAddress,
+               on the bare channel and through TrezorDevice), protobuf encode/decode rates (Features,
+               EthereumSignTypedHash, EthereumTypedDataSignature), and the bridge's own CPU time per exchange
+               (recorded replies replayed) as a fraction of a USB full-speed frame interval (1 ms).
       approvals
                Approval signature verifications beside raw secp256k1 recovery; durable order applications through
                the approval service on SQLite (WAL, synchronous=FULL) beside a bare SQLite insert-and-commit loop;
@@ -73,6 +77,13 @@ case "crypto":
 case "ledger":
     do {
         try LedgerBenchmarks(harness: harness).run()
+    } catch {
+        FileHandle.standardError.write(Data("benchmark failed: \(error)\n".utf8))
+        exit(1)
+    }
+case "trezor":
+    do {
+        try await TrezorBenchmarks(harness: harness).run()
     } catch {
         FileHandle.standardError.write(Data("benchmark failed: \(error)\n".utf8))
         exit(1)

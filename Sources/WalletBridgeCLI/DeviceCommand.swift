@@ -6,15 +6,20 @@ enum DeviceCommand {
     static let optionGroups = [DeviceSelection.options, DeviceSelection.simulatorOptions]
 
     /// Opens the device the command line selects, runs `body` with it and per-call options (the `--timeout`;
-    /// progress and prompts such as "Confirm on your Ledger..." to standard error), and closes it whatever happens.
+    /// progress and prompts such as "Confirm on your Ledger..." and a Trezor One's PIN grid to standard error), and
+    /// closes it whatever happens.
     static func withDevice<Output>(
         _ arguments: ParsedArguments, _ io: CommandIO,
         _ body: (_ wallet: any HardwareWallet, _ options: OperationOptions) async throws -> Output
     ) async throws -> Output {
         let selection = try DeviceSelection(arguments)
-        let device = try DeviceResolver(selection, commandLine: arguments.commandLine).open()
+        let device = try DeviceResolver(selection, commandLine: arguments.commandLine, writePrompt: io.writeError).open()
         defer { device.close() }
         let options = OperationOptions(timeout: selection.timeout, progress: { io.progress($0) })
-        return try await body(device.wallet, options)
+        do {
+            return try await body(device.wallet, options)
+        } catch where device.wallet is TrezorDevice {
+            throw TrezorErrorHints.refine(error)
+        }
     }
 }

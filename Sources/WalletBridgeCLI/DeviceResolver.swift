@@ -7,9 +7,13 @@ import Synchronization
 /// A device the selection can reach, before it is opened.
 struct DeviceCandidate: Sendable {
     enum Route: Sendable {
+        /// A Ledger, or a Trezor One on legacy HID firmware.
         case hid(HIDDeviceInfo)
+        case webUSB(WebUSBDeviceInfo)
         case speculos(host: String, port: UInt16)
+        case trezorEmulator(host: String, port: UInt16)
         case simulatedLedger(LedgerSimulatorSettings)
+        case simulatedTrezor(TrezorSimulatorSettings)
     }
 
     let descriptor: DeviceDescriptor
@@ -67,42 +71,92 @@ final class LinkHolder: Sendable {
 }
 
 /// Turns the device-selection options into a device: lists what `--transport` reaches, picks the one `--device`
-/// names (or the only one), and opens it as a ``HardwareWallet``.
+/// names (or the only one), and opens it as a ``HardwareWallet`` (a ``LedgerDevice`` or a ``TrezorDevice``).
 ///
-/// No device: code -1. Several without `--device`: code -2 listing them. A Trezor: code -9 until Trezor support lands.
+/// No device: code -1. Several without `--device`: code -2 listing them.
 struct DeviceResolver: Sendable {
     let selection: DeviceSelection
     let transport: DeviceTransport
     let environment: DeviceEnvironment
+    /// Where a Trezor PIN prompt is drawn (standard error).
+    let writePrompt: @Sendable (String) -> Void
 
-    init(_ selection: DeviceSelection, commandLine: String, environment: DeviceEnvironment = .current) throws {
+    init(_ selection: DeviceSelection, commandLine: String, environment: DeviceEnvironment = .current,
+         writePrompt: @escaping @Sendable (String) -> Void = { _ in }) throws {
         self.selection = selection
         transport = try DeviceTransport(parsing: selection.transport, commandLine: commandLine)
         self.environment = environment
+        self.writePrompt = writePrompt
     }
 
     /// Every device the transport reaches (`--device` not applied).
     func candidates() throws -> [DeviceCandidate] {
         switch transport {
+        case .usb:
+            // WebUSB is listed where libusb works; a machine where it cannot start still lists its hidraw wallets.
+            let webUSB = (try? environment.listWebUSBDevices()) ?? []
+            return try hidCandidates() + webUSB.map { DeviceCandidate(descriptor: $0.descriptor, route: .webUSB($0)) }
         case .hid:
-            return try environment.listHIDDevices().map { DeviceCandidate(descriptor: $0.descriptor, route: .hid($0)) }
+            return try hidCandidates()
+        case .webUSB:
+            return try environment.listWebUSBDevices().map { DeviceCandidate(descriptor: $0.descriptor, route: .webUSB($0)) }
         case .speculos(let host, let port):
-            let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+            let address = Self.address(host: host, port: port)
             return [DeviceCandidate(
                 descriptor: DeviceDescriptor(id: "tcp:\(address)", family: .ledger, model: "speculos", transport: "tcp", path: address),
                 route: .speculos(host: host, port: port))]
+        case .trezorEmulator(let host, let port):
+            let address = Self.address(host: host, port: port)
+            return [DeviceCandidate(
+                descriptor: DeviceDescriptor(id: "udp:\(address)", family: .trezor, model: "emulator", transport: "udp", path: address),
+                route: .trezorEmulator(host: host, port: port))]
         case .simulatedLedger:
             return [DeviceCandidate(
                 descriptor: DeviceDescriptor(id: "sim:ledger", family: .ledger, model: "simulated", transport: "sim", path: "in-process"),
                 route: .simulatedLedger(selection.ledgerSimulator))]
+        case .simulatedTrezor:
+            let settings = selection.trezorSimulator
+            return [DeviceCandidate(
+                descriptor: DeviceDescriptor(id: "sim:trezor", family: .trezor, model: settings.modelName, transport: "sim",
+                                             path: "in-process"),
+                route: .simulatedTrezor(settings))]
         }
+    }
+
+    private func hidCandidates() throws -> [DeviceCandidate] {
+        try environment.listHIDDevices().map { DeviceCandidate(descriptor: $0.descriptor, route: .hid($0)) }
+    }
+
+    /// `HOST:PORT`, an IPv6 host in brackets.
+    static func address(host: String, port: UInt16) -> String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
+    /// Whether `wanted` (a `--device` value) names `descriptor`: its id or its path. A WebUSB id is also taken with
+    /// its ports dot-separated (`webusb:001:2.1`, the sysfs style) for the colon form trezorlib prints.
+    static func names(_ wanted: String, _ descriptor: DeviceDescriptor) -> Bool {
+        if descriptor.id == wanted || descriptor.path == wanted { return true }
+        guard descriptor.transport == "webusb", wanted.hasPrefix("webusb:") else { return false }
+        return String(wanted.map { $0 == "." ? ":" : $0 }) == descriptor.id
+    }
+
+    /// How a Trezor answers its PIN and passphrase requests: `--pin` (else the terminal, when there is one) and
+    /// `--passphrase-on-host`.
+    var trezorCredentials: TrezorCredentials {
+        let pinPositions: (@Sendable (TrezorProto.PinMatrixRequestType?) -> String?)?
+        if let pin = selection.pinPositions {
+            pinPositions = { _ in pin }
+        } else {
+            pinPositions = environment.pinPrompt.positionsProvider(write: writePrompt)
+        }
+        return TrezorCredentials(pinPositions: pinPositions, passphraseOnHost: selection.passphraseOnHost)
     }
 
     /// The candidate the selection means: the one `--device` names, or the only one.
     func chosenCandidate() throws -> DeviceCandidate {
         let all = try candidates()
         if let wanted = selection.device {
-            guard let match = all.first(where: { $0.descriptor.id == wanted || $0.descriptor.path == wanted }) else {
+            guard let match = all.first(where: { Self.names(wanted, $0.descriptor) }) else {
                 let known = all.isEmpty ? "none is connected" : "connected: " + all.map(\.descriptor.id).joined(separator: ", ")
                 throw GenericBridgeError(.noDevice, "No device has the id '\(wanted)' (\(known))",
                                          hint: "Run `walletbridge enumerate` to see the ids of the devices connected now.")
@@ -123,10 +177,15 @@ struct DeviceResolver: Sendable {
 
     /// Opens `candidate` as a ``HardwareWallet`` over the link its route needs.
     func open(_ candidate: DeviceCandidate) throws -> OpenedDevice {
-        guard candidate.descriptor.family == .ledger else {
-            throw DeviceTransport.trezorNotYetSupported("\(candidate.summary)")
-        }
         switch candidate.route {
+        case .hid(let device) where device.family == .trezor:
+            return openTrezor(try environment.openHIDLink(device), candidate)
+        case .webUSB(let device):
+            return openTrezor(try environment.openWebUSBLink(device), candidate)
+        case .trezorEmulator(let host, let port):
+            return openTrezor(try UDPLink(host: host, port: port), candidate)
+        case .simulatedTrezor(let settings):
+            return openTrezor(SimulatedTrezorLink(device: try SimulatedTrezor(configuration: settings.configuration)), candidate)
         case .hid(let device):
             let holder = LinkHolder(try environment.openHIDLink(device))
             let environment = environment
@@ -150,6 +209,12 @@ struct DeviceResolver: Sendable {
             return OpenedDevice(wallet: LedgerDevice(channel: LedgerHIDChannel(link: link), descriptor: candidate.descriptor),
                                 link: LinkHolder(link))
         }
+    }
+
+    /// A Trezor over `link`, answering PIN and passphrase requests with ``trezorCredentials``.
+    private func openTrezor(_ link: any DeviceLink, _ candidate: DeviceCandidate) -> OpenedDevice {
+        OpenedDevice(wallet: TrezorDevice(link: link, descriptor: candidate.descriptor, credentials: trezorCredentials),
+                     link: LinkHolder(link))
     }
 
     /// The Ledger that `original` became after restarting its USB stack: the one with its serial number, else its

@@ -48,7 +48,7 @@ struct DoctorChecks {
         }
     }
 
-    /// libusb is what Trezor's WebUSB interface will need; it is loaded by name so its absence is reported, not fatal.
+    /// libusb is what Trezor's WebUSB interface needs; it is loaded by name so its absence is reported, not fatal.
     func libusb() -> Check {
         guard let handle = dlopen("libusb-1.0.so.0", RTLD_NOW) else {
             return Check(name: "libusb", ok: false, detail: "libusb-1.0.so.0 cannot be loaded: \(String(cString: dlerror()))",
@@ -151,16 +151,19 @@ struct DoctorChecks {
 
     // MARK: Devices
 
+    /// The wallets visible over hidraw and, where libusb starts, WebUSB (Trezor).
     func devices() -> Check {
-        let found: [HIDDeviceInfo]
+        var found: [DeviceDescriptor]
         do {
-            found = try environment.listHIDDevices()
+            found = try environment.listHIDDevices().map(\.descriptor)
         } catch {
             return Check(name: "devices", ok: false, detail: error.asBridgeError.message, fix: "Run `walletbridge doctor` again after fixing hidapi.")
         }
+        // A libusb that cannot start is the libusb check's business; the hidraw devices are still worth listing.
+        found += ((try? environment.listWebUSBDevices()) ?? []).map(\.descriptor)
         guard !found.isEmpty else {
-            return Check(name: "devices", ok: false, detail: "no Ledger or Trezor is visible over USB HID",
-                         fix: "Connect the device by USB and unlock it; close Ledger Live or Trezor Suite if they hold it. Without hardware, use --transport sim:ledger.")
+            return Check(name: "devices", ok: false, detail: "no Ledger or Trezor is visible over USB HID or WebUSB",
+                         fix: "Connect the device by USB and unlock it; close Ledger Live or Trezor Suite if they hold it. Without hardware, use --transport sim:ledger or sim:trezor.")
         }
         let list = found.map { "\($0.id) (\($0.family.rawValue) \($0.model))" }.joined(separator: ", ")
         return Check(name: "devices", ok: true, detail: "\(found.count) visible: \(list)", fix: nil)

@@ -22,20 +22,28 @@ struct LedgerSimulatorSettings: Sendable, Equatable {
     /// Added to every answer, to imitate a person taking time to confirm.
     var delayMilliseconds = 0
 
-    /// The knob options (mnemonic and passphrase excepted, which callers declare with their own help), each name
-    /// after `prefix`: "" for `simulate ledger`, "sim-" for device selection.
+    /// The knob options of `simulate ledger` (mnemonic and passphrase excepted, which callers declare with their
+    /// own help), each name after `prefix`.
     static func knobOptions(prefix: String) -> [CommandOption] {
         [
             .value(prefix + "approve", "auto|deny", help: "How the simulated user answers every prompt on the device.",
                    default: "auto"),
             .flag(prefix + "locked", help: "The simulated device is locked: every request fails with code -5."),
-            .value(prefix + "app", "APP", help: "The app open on the simulated device: ethereum, bitcoin, bitcoin-test or dashboard (none).",
-                   default: "ethereum"),
-            .value(prefix + "blind-signing", "on|off", help: "The Ethereum app's \"Blind signing\" setting (needed for hashed EIP-712).",
-                   default: "off"),
-            .value(prefix + "raw-messages", "on|off", help: "The Ethereum app's \"Raw messages\" setting (needed for full EIP-712 without blind signing).",
-                   default: "on"),
+        ] + specificOptions(prefix: prefix) + [
             .value(prefix + "delay-ms", "N", help: "Milliseconds the simulated device waits before each answer.", default: "0"),
+        ]
+    }
+
+    /// The knobs only a simulated Ledger has (its app and the Ethereum app's settings); the device-selection group
+    /// lists them beside the knobs both simulated devices share, their help after `label` ("Ledger only. ").
+    static func specificOptions(prefix: String, label: String = "") -> [CommandOption] {
+        [
+            .value(prefix + "app", "APP", help: label + "The app open on the simulated device: ethereum, bitcoin, bitcoin-test or dashboard (none).",
+                   default: "ethereum"),
+            .value(prefix + "blind-signing", "on|off", help: label + "The Ethereum app's \"Blind signing\" setting (needed for hashed EIP-712).",
+                   default: "off"),
+            .value(prefix + "raw-messages", "on|off", help: label + "The Ethereum app's \"Raw messages\" setting (needed for full EIP-712 without blind signing).",
+                   default: "on"),
         ]
     }
 

@@ -60,7 +60,7 @@ struct DeviceSelectionTests {
         #expect(unknown.errorMessage.contains("hid:/dev/hidraw3, hid:/dev/hidraw7"))
     }
 
-    @Test("enumerate lists every device in its own entry; a Trezor is listed but not usable yet (code -9)")
+    @Test("enumerate lists every device in its own entry, a legacy-HID Trezor One among them; it is usable")
     func enumerateSeveral() async throws {
         var locked = LedgerSimulatorSettings()
         locked.locked = true
@@ -72,17 +72,17 @@ struct DeviceSelectionTests {
         #expect(entries.map { $0["id"]?.stringValue } == ["hid:/dev/hidraw2", "hid:/dev/hidraw3", "hid:/dev/hidraw4"])
         #expect(entries.map { $0["type"]?.stringValue } == ["trezor", "ledger", "ledger"])
         #expect(entries.map { $0["model"]?.stringValue } == ["one", "nanox", "stax"])
-        #expect(entries.map { $0["state"]?.stringValue } == ["error", "ready", "locked"])
+        #expect(entries.map { $0["state"]?.stringValue } == ["ready", "ready", "locked"])
         #expect(entries.map { $0["transport"]?.stringValue } == ["hid", "hid", "hid"])
-        #expect(entries[0]["code"] == -9)
-        #expect(entries[0]["error"]?.stringValue?.contains("Trezor support arrives with its own issue") == true)
+        #expect(entries[0]["app"]?["name"] == "Trezor One")
         #expect(entries[1]["app"]?["name"] == "Ethereum")
         #expect(entries[1]["path"] == "/dev/hidraw3")
         #expect(entries[2]["code"] == -5)
 
+        // The simulated Trezor One has the "all all ..." seed (TrezorTestSupport.ethAddress).
         let trezor = await run(address + ["--device", "hid:/dev/hidraw2"], devices: devices)
-        #expect(trezor.exitCode == 1)
-        #expect(trezor.errorCode == -9)
+        #expect(trezor.exitCode == 0, "\(trezor.stdout)")
+        #expect(try trezor.json()["address"]?.stringValue == "0x73d0385F4d8E00C5e6504C6030F47BF6212736A8")
     }
 
     @Test("A Ledger on USB restarts when it switches apps: the command reopens it and goes on")
@@ -127,13 +127,14 @@ struct DeviceSelectionTests {
         }
     }
 
-    @Test("Trezor transports are not supported yet (code -9); unknown or malformed ones are usage errors")
+    @Test("Trezor transports: sim:trezor works, webusb with none is -1, udp with no emulator -3; unknown or malformed ones are usage errors")
     func transports() async throws {
-        for transport in ["webusb", "udp:127.0.0.1:21324", "sim:trezor"] {
-            let result = await run(address + ["--transport", transport], devices: [])
-            #expect(result.exitCode == 1, "\(transport)")
-            #expect(result.errorCode == -9, "\(transport)")
-        }
+        let simulated = await run(address + ["--transport", "sim:trezor"], devices: [])
+        #expect(simulated.exitCode == 0, "\(simulated.stdout)")
+        let webUSB = await run(address + ["--transport", "webusb"], devices: [])
+        #expect(webUSB.errorCode == -1, "\(webUSB.stdout)")
+        let udp = await run(address + ["--transport", "udp:127.0.0.1:\(try Self.closedPort())"], devices: [])
+        #expect(udp.errorCode == -3, "\(udp.stdout)")
         for transport in ["usb", "tcp:127.0.0.1", "tcp:127.0.0.1:0", "tcp::9999", "tcp:localhost:99999", "sim:ledgr"] {
             let result = await run(address + ["--transport", transport], devices: [])
             #expect(result.exitCode == 2, "\(transport): \(result.stdout)")
@@ -143,7 +144,7 @@ struct DeviceSelectionTests {
 
     @Test("The transport forms parse to what they name")
     func transportParsing() throws {
-        #expect(try DeviceTransport(parsing: nil, commandLine: "x") == .hid)
+        #expect(try DeviceTransport(parsing: nil, commandLine: "x") == .usb)
         #expect(try DeviceTransport(parsing: "hid", commandLine: "x") == .hid)
         #expect(try DeviceTransport(parsing: "sim:ledger", commandLine: "x") == .simulatedLedger)
         #expect(try DeviceTransport(parsing: "tcp:127.0.0.1:9999", commandLine: "x") == .speculos(host: "127.0.0.1", port: 9999))

@@ -41,16 +41,22 @@ enum DeviceTestSupport {
         return Hex.encodePrefixed(try PublicKey(serialized: bytes).compressed)
     }
 
-    /// A HID environment listing `devices`, each Ledger a simulated Ledger with its own settings. Every open of a
-    /// device reaches the same simulated Ledger, as reopening a real one after an app switch does.
+    /// A HID environment listing `devices`, each Ledger a simulated Ledger with its own settings and each Trezor a
+    /// simulated Trezor One (the Ledger settings do not apply to it). Every open of a device reaches the same
+    /// simulator, as reopening a real one after an app switch does.
     static func environment(_ devices: [(info: HIDDeviceInfo, settings: LedgerSimulatorSettings)]) -> DeviceEnvironment {
         let simulators = devices.map { try? SimulatedLedger(configuration: $0.settings.configuration) }
+        var trezorOne = SimulatedTrezor.Configuration()
+        trezorOne.model = .one
+        let trezors = devices.map { $0.info.family == .trezor ? try? SimulatedTrezor(configuration: trezorOne) : nil }
         return DeviceEnvironment(
             listHIDDevices: { devices.map(\.info) },
             openHIDLink: { info throws(DeviceError) in
-                guard let index = devices.firstIndex(where: { $0.info == info }), let simulator = simulators[index] else {
+                guard let index = devices.firstIndex(where: { $0.info == info }) else {
                     throw .disconnected("no device at \(info.path)")
                 }
+                if let trezor = trezors[index] { return SimulatedTrezorLink(device: trezor) }
+                guard let simulator = simulators[index] else { throw .disconnected("no device at \(info.path)") }
                 return SimulatedLedgerLink(device: simulator)
             }
         )

@@ -8,15 +8,19 @@ extension Command {
         abstract: "List the connected hardware wallets with their state and open app.",
         discussion: """
             Prints a JSON array, one entry per device: {"id", "type": "ledger"|"trezor", "model", "transport", \
-            "path", "state", "app": {"name", "version"}?, "error"?, "code"?}. state is ready (an app is open), \
-            app-closed (the Ledger dashboard), locked, busy or error; a device that fails is reported in its own \
-            entry with the error and its code, and the command still succeeds. Pass an id to --device to choose \
-            a device when several are connected. Without --transport, hidraw devices are listed (Ledger; Trezor One \
-            on legacy HID firmware, which other commands do not support yet).
+            "path", "state", "app": {"name", "version"}?, "error"?, "code"?}. state is ready (a Ledger app is \
+            open; a Trezor is unlocked), app-closed (the Ledger dashboard), locked (a Ledger's lock screen; a \
+            Trezor whose PIN is not entered yet), busy or error; a device that fails is reported in its own entry \
+            with the error and its code, and the command still succeeds. A Trezor's app is its firmware \
+            ("Trezor Safe 5", "2.8.1") and its model comes from its Features. Pass an id to --device to choose a \
+            device when several are connected. Without --transport, every wallet on USB is listed: hidraw \
+            (Ledger; Trezor One on legacy HID firmware) and WebUSB (Trezor, through libusb).
 
             Examples:
               walletbridge enumerate
+              walletbridge enumerate --transport webusb
               walletbridge enumerate --transport tcp:127.0.0.1:9999
+              walletbridge enumerate --transport udp:127.0.0.1:21324
             """,
         optionGroups: DeviceCommand.optionGroups,
         run: { arguments, _ in
@@ -47,7 +51,12 @@ enum DeviceProbe {
         do {
             let device = try resolver.open(candidate)
             defer { device.close() }
-            let app = try await device.wallet.appInfo(OperationOptions(timeout: min(timeout, longestWait)))
+            let options = OperationOptions(timeout: min(timeout, longestWait))
+            if let trezor = device.wallet as? TrezorDevice {
+                try await describe(trezor, into: &entry, options)
+                return .object(entry)
+            }
+            let app = try await device.wallet.appInfo(options)
             // ledger.md section 3: the dashboard answers B0 01 with the name "BOLOS".
             if app.name == "BOLOS" {
                 entry["state"] = "app-closed"
@@ -62,6 +71,27 @@ enum DeviceProbe {
             entry["code"] = .number(JSONNumber(failure.code.rawValue))
         }
         return .object(entry)
+    }
+
+    /// A Trezor's state from its Features, which it gives without a PIN: locked until the PIN is entered (unlocked
+    /// false), busy while another host's workflow runs, and its firmware as the app. A device in its bootloader or
+    /// without a seed is an error entry with the code a command would get.
+    static func describe(_ trezor: TrezorDevice, into entry: inout JSONObject, _ options: OperationOptions) async throws {
+        let features = try await trezor.features(options)
+        entry["model"] = .string(features.modelIdentifier)
+        let version = features.firmwareVersion
+        if features.bootloaderMode == true {
+            throw DeviceError.notSupported("the Trezor is in bootloader mode (bootloader \(version)); restart it to run its firmware")
+        }
+        if features.initialized == false { throw DeviceError.notInitialized }
+        if features.unlocked == false {
+            entry["state"] = "locked"
+        } else if features.busy == true {
+            entry["state"] = "busy"
+        } else {
+            entry["state"] = "ready"
+        }
+        entry["app"] = ["name": .string(features.productName), "version": .string(version)]
     }
 
     /// The state word for a probe that failed.

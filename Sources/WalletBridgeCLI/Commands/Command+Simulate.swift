@@ -1,5 +1,6 @@
 import BridgeCore
 import BridgeSimulator
+import BridgeUSB
 import Foundation
 
 extension Command {
@@ -7,7 +8,7 @@ extension Command {
     static let simulate = Command(
         name: "simulate",
         abstract: "Run a simulated hardware wallet that other programs reach like the vendor's emulator.",
-        subcommands: [.simulateLedger]
+        subcommands: [.simulateLedger, .simulateTrezor]
     )
 
     /// `walletbridge simulate ledger [...]`: a Speculos-compatible APDU server backed by the simulated Ledger.
@@ -75,5 +76,94 @@ enum LedgerSimulatorGuidance {
             "Try: walletbridge address --transport tcp:\(address) --path \"m/44'/60'/0'/0/0\"",
             "Stop it with Ctrl-C (SIGINT) or SIGTERM.",
         ]
+    }
+}
+
+extension Command {
+    /// `walletbridge simulate trezor [...]`: a Trezor-emulator-compatible UDP server backed by the simulated Trezor.
+    static let simulateTrezor = Command(
+        name: "trezor",
+        abstract: "Serve a simulated Trezor over the Trezor emulator's UDP protocol until SIGINT or SIGTERM.",
+        discussion: """
+            Once ready, prints {"listening": "udp:HOST:PORT"} on standard output and serves until SIGINT (Ctrl-C) \
+            or SIGTERM; guidance goes to standard error. Each UDP datagram is one 64-byte protocol-v1 packet and \
+            PINGPING is answered PONGPONG, as by the Trezor emulator, so any emulator client reaches it: \
+            --transport udp:HOST:PORT, trezorctl with TREZOR_PATH=udp:HOST:PORT, Trezor Bridge with -e PORT. \
+            --port 0 picks a free port. The default seed is "all all ... all", the public seed of Trezor's device \
+            tests, so answers match emulator-based tests: NEVER send funds to its addresses. A Trezor One (--model \
+            one) asks for its PIN through the scrambled PIN matrix and signs EIP-712 as hashes only; the other \
+            models ask for PIN and passphrase on the device (the simulated user enters them) and sign EIP-712 field \
+            by field.
+
+            Examples:
+              walletbridge simulate trezor
+              walletbridge simulate trezor --port 0 --model one --device-pin 1234 --pin-layout 123456789
+              walletbridge simulate trezor --approve deny --passphrase "TREZOR"
+            """,
+        options: [
+            .value("mnemonic", "M", help: "The BIP-39 seed (default: \"all all ... all\", Trezor's public test seed). For tests and demos only."),
+            .value("passphrase", "P", help: "Turn passphrase protection on; the simulated user types P when the passphrase is entered on the device (default: protection off)."),
+            .value("host", "H", help: "The address to listen on.", default: "127.0.0.1"),
+            .value("port", "N", help: "The UDP port; 0 picks a free one.", default: String(UDPLink.defaultPort)),
+        ] + TrezorSimulatorSettings.knobOptions(prefix: ""),
+        run: { arguments, io in
+            let settings = try TrezorSimulatorSettings(arguments, prefix: "", mnemonicOption: "mnemonic", passphraseOption: "passphrase")
+            let host = try arguments.requiredValue("host")
+            let port = try arguments.integer("port", in: 0...65_535) ?? Int(UDPLink.defaultPort)
+            let device = try SimulatedTrezor(configuration: settings.configuration)
+            let server = TrezorEmulatorServer(device: device, host: host, port: UInt16(port))
+            let signals = TerminationSignals()
+            let boundPort: UInt16
+            do {
+                boundPort = try server.start()
+            } catch {
+                throw GenericBridgeError(.badArgument, "Cannot listen on udp \(host):\(port): \(error.asBridgeError.message)",
+                                         hint: "Stop what listens there, or choose another port (--port 0 picks a free one).")
+            }
+            if port != 0, boundPort != UInt16(port) {
+                server.stop()
+                throw GenericBridgeError(.badArgument, "Port \(port) on \(host) is in use",
+                                         hint: "Stop what listens there, or choose another port (--port 0 picks a free one).")
+            }
+            let address = DeviceResolver.address(host: host, port: boundPort)
+
+            for line in TrezorSimulatorGuidance.lines(settings, address: address) { io.progress(line) }
+            io.writeOutput(JSONValue.object(["listening": .string("udp:\(address)")]).serialized() + "\n")
+
+            let received = await signals.next()
+            server.stop()
+            io.progress("Simulated Trezor stopped (\(TerminationSignals.name(received))).")
+            // The ready line was this run's one JSON document.
+            return nil
+        }
+    )
+}
+
+/// What `simulate trezor` tells the user on standard error.
+enum TrezorSimulatorGuidance {
+    static func lines(_ settings: TrezorSimulatorSettings, address: String) -> [String] {
+        let seed = settings.mnemonic == nil
+            ? "Trezor's PUBLIC test seed (\"all all ... all\"): anyone can derive its keys"
+            : "the mnemonic given on the command line, held in memory in clear"
+        var state: [String] = []
+        if let pin = settings.devicePIN {
+            let layout = settings.pinLayout.map { " on the fixed grid \($0.map(String.init).joined())" } ?? " on a random grid"
+            state.append(settings.model == .one
+                ? "PIN \(pin) (asked through the PIN matrix\(layout))"
+                : "PIN \(pin) (entered on the device by the simulated user)")
+        }
+        if settings.passphrase != nil { state.append("passphrase protection on") }
+        state.append(settings.approves ? "approves every prompt" : "rejects every prompt")
+        let delay = settings.delayMilliseconds > 0 ? ", answers after \(settings.delayMilliseconds) ms" : ""
+        var lines = [
+            "WARNING: this simulated Trezor signs with \(seed). It is for tests and demos only: NEVER send funds to its addresses.",
+            "Simulated Trezor \(settings.modelName): \(state.joined(separator: ", "))\(delay).",
+            "Try: walletbridge address --transport udp:\(address) --path \"m/44'/60'/0'/0/0\"",
+        ]
+        if settings.model == .one, settings.devicePIN != nil {
+            lines.append("     add --pin POSITIONS (the positions of the PIN's digits on the device's grid; with --pin-layout 123456789 they are the digits).")
+        }
+        lines.append("Stop it with Ctrl-C (SIGINT) or SIGTERM.")
+        return lines
     }
 }
