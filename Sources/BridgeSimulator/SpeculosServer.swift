@@ -15,18 +15,9 @@ public final class SpeculosServer: Sendable {
     public let device: SimulatedLedger
     public let host: String
     public let requestedPort: UInt16
-    private let state = Mutex(ServerState())
-    /// How long the serving thread blocks in poll before it looks for a stop request.
-    private static let pollMilliseconds: Int32 = 50
+    private let server = SimulatorSocketServer(kind: .stream, name: "the simulated Speculos server")
     /// Longer requests are garbage: a short APDU is at most 5 + 255 bytes.
     private static let maximumRequestLength = 65_536
-
-    private struct ServerState {
-        var listener: Int32 = -1
-        var boundPort: UInt16?
-        var stopRequested = false
-        var stopped: DispatchSemaphore?
-    }
 
     public init(device: SimulatedLedger, host: String = "127.0.0.1", port: UInt16 = 9999) {
         self.device = device
@@ -35,89 +26,27 @@ public final class SpeculosServer: Sendable {
     }
 
     /// The port it listens on once started.
-    public var port: UInt16? { state.withLock { $0.boundPort } }
+    public var port: UInt16? { server.port }
 
     /// Binds `host:port` (port 0 takes any free port), starts serving on a background thread and returns the bound
     /// port. `.busy` when the port is taken or the server already runs.
     @discardableResult
     public func start() throws(DeviceError) -> UInt16 {
-        let alreadyRunning = state.withLock { $0.listener >= 0 }
-        guard !alreadyRunning else { throw .busy("the simulated Speculos server is already running") }
-        let listener = try Self.listen(host: host, port: requestedPort)
-        var address = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
-        }
-        guard named == 0 else {
-            Glibc.close(listener)
-            throw .deviceFailure("getsockname: \(String(cString: strerror(errno)))")
-        }
-        let port = UInt16(bigEndian: address.sin_port)
-        let stopped = DispatchSemaphore(value: 0)
-        state.withLock { state in
-            state.listener = listener
-            state.boundPort = port
-            state.stopRequested = false
-            state.stopped = stopped
-        }
-        let thread = Thread { [self] in
-            serve(listener: listener)
-            stopped.signal()
-        }
-        thread.name = "SpeculosServer \(host):\(port)"
-        thread.start()
-        return port
+        try server.start(host: host, port: requestedPort) { [self] listener in serve(listener: listener) }
     }
 
     /// Stops serving, closes the client and the listening socket, and returns once the thread has finished.
-    public func stop() {
-        let stopped: DispatchSemaphore? = state.withLock { state in
-            state.stopRequested = true
-            return state.stopped
-        }
-        stopped?.wait()
-        state.withLock { state in
-            if state.listener >= 0 { Glibc.close(state.listener) }
-            state.listener = -1
-            state.boundPort = nil
-            state.stopped = nil
-        }
-    }
-
-    /// A listening IPv4 socket on `host:port`.
-    private static func listen(host: String, port: UInt16) throws(DeviceError) -> Int32 {
-        var hints = addrinfo()
-        hints.ai_family = AF_INET
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_flags = AI_PASSIVE
-        var results: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, String(port), &hints, &results) == 0, let info = results else {
-            throw .badArgument("cannot resolve \(host) to an IPv4 address to listen on")
-        }
-        defer { freeaddrinfo(results) }
-        let fd = socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
-        guard fd >= 0 else { throw .deviceFailure("socket: \(String(cString: strerror(errno)))") }
-        var one: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        guard bind(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0, Glibc.listen(fd, 4) == 0 else {
-            let code = errno
-            Glibc.close(fd)
-            if code == EADDRINUSE { throw .busy("\(host):\(port) is already in use") }
-            throw .deviceFailure("cannot listen on \(host):\(port): \(String(cString: strerror(code)))")
-        }
-        return fd
-    }
+    public func stop() { server.stop() }
 
     /// The serving loop: accept (replacing the client), read requests, answer each in one write.
     private func serve(listener: Int32) {
         var client: Int32 = -1
         var buffer: [UInt8] = []
         defer { if client >= 0 { Glibc.close(client) } }
-        while !state.withLock({ $0.stopRequested }) {
+        while !server.stopRequested {
             var descriptors = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0)]
             if client >= 0 { descriptors.append(pollfd(fd: client, events: Int16(POLLIN), revents: 0)) }
-            guard poll(&descriptors, nfds_t(descriptors.count), Self.pollMilliseconds) > 0 else { continue }
+            guard poll(&descriptors, nfds_t(descriptors.count), SimulatorSocketServer.pollMilliseconds) > 0 else { continue }
             if descriptors.count > 1, descriptors[1].revents != 0 {
                 var chunk = [UInt8](repeating: 0, count: 4096)
                 let count = chunk.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }

@@ -11,32 +11,11 @@ public final class TCPLink: DeviceLink, @unchecked Sendable {
     /// Connects to `host:port` (IPv4 dotted quad or a name resolvable by getaddrinfo).
     public init(host: String, port: UInt16) throws(DeviceError) {
         endpoint = "tcp:\(host):\(port)"
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var results: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, String(port), &hints, &results) == 0, let first = results else {
-            throw .disconnected("cannot resolve \(host)")
-        }
-        defer { freeaddrinfo(results) }
-        var candidate: UnsafeMutablePointer<addrinfo>? = first
-        var lastError: Int32 = 0
-        while let info = candidate {
-            let fd = socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
-            if fd >= 0 {
-                if connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 {
-                    var one: Int32 = 1
-                    // APDUs are small and latency-bound: do not wait to coalesce them.
-                    setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-                    socketDescriptor = fd
-                    return
-                }
-                lastError = errno
-                Glibc.close(fd)
-            }
-            candidate = info.pointee.ai_next
-        }
-        throw .disconnected("cannot connect to \(host):\(port): \(String(cString: strerror(lastError)))")
+        let fd = try ConnectedSocket.connect(.stream, host: host, port: port)
+        var one: Int32 = 1
+        // APDUs are small and latency-bound: do not wait to coalesce them.
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        socketDescriptor = fd
     }
 
     public func send(_ packet: [UInt8]) throws(DeviceError) {

@@ -28,7 +28,7 @@ public final class UDPLink: DeviceLink, @unchecked Sendable {
     public init(host: String, port: UInt16, pingTimeout: Duration = UDPLink.pingTimeout) throws(DeviceError) {
         let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         endpoint = "udp:\(address)"
-        socketDescriptor = try Self.connectedSocket(host: host, port: port)
+        socketDescriptor = try ConnectedSocket.connect(.datagram, host: host, port: port)
         guard try ping(timeout: pingTimeout) else {
             close()
             throw .disconnected("no Trezor emulator answers at udp:\(address) (is `walletbridge simulate trezor` or the emulator running?)")
@@ -115,31 +115,5 @@ public final class UDPLink: DeviceLink, @unchecked Sendable {
             throw .disconnected("\(endpoint): \(String(cString: strerror(errno)))")
         }
         return Array(buffer.prefix(count))
-    }
-
-    /// A UDP socket connected to the first address of `host` that accepts it.
-    private static func connectedSocket(host: String, port: UInt16) throws(DeviceError) -> Int32 {
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
-        var results: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, String(port), &hints, &results) == 0, let first = results else {
-            throw .disconnected("cannot resolve \(host)")
-        }
-        defer { freeaddrinfo(results) }
-        var candidate: UnsafeMutablePointer<addrinfo>? = first
-        var lastError: Int32 = 0
-        while let info = candidate {
-            let fd = socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
-            if fd >= 0 {
-                if connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 { return fd }
-                lastError = errno
-                Glibc.close(fd)
-            } else {
-                lastError = errno
-            }
-            candidate = info.pointee.ai_next
-        }
-        throw .disconnected("cannot reach udp \(host):\(port): \(String(cString: strerror(lastError)))")
     }
 }

@@ -80,6 +80,6 @@ struct SpeculosServerTests {
         let port = try server.start()
         defer { server.stop() }
         let rival = SpeculosServer(device: try SimulatorTest.device(), port: port)
-        #expect(throws: DeviceError.busy("127.0.0.1:\(port) is already in use")) { try rival.start() }
+        #expect(throws: DeviceError.busy("tcp:127.0.0.1:\(port) is already in use")) { try rival.start() }
     }
 }
