@@ -126,12 +126,7 @@ public final class LedgerDevice: HardwareWallet {
     public func signTypedData(path: DerivationPath, typedData: TypedData, mode: TypedDataSigningMode, _ options: OperationOptions)
         async throws(DeviceError) -> TypedDataSignatureResult
     {
-        let hashes: TypedData.Hashes
-        do {
-            hashes = try typedData.hashes()
-        } catch {
-            throw .badArgument(error.message)
-        }
+        let hashes = try typedData.deviceHashes()
         return try await perform(options) { context throws(DeviceError) in
             let app = try context.ensureApp(.ethereum)
             let signature: EthereumSignature

@@ -93,17 +93,17 @@ enum LedgerEthereumEIP712Encoding {
             }
             return bytes
         case .integer(let bits, let signed):
-            let word = try encodedWord(value, as: type, in: typedData, at: place)
+            let word = try typedData.deviceWord(value, as: type, at: place)
             if signed, word[0] & 0x80 != 0 {
                 return Array(word.suffix(bits / 8))
             }
             return Array(word.drop(while: { $0 == 0 })).nonEmptyOrZero
         case .address:
-            return Array(try encodedWord(value, as: type, in: typedData, at: place).suffix(20))
+            return Array(try typedData.deviceWord(value, as: type, at: place).suffix(20))
         case .bool:
-            return [try encodedWord(value, as: type, in: typedData, at: place)[31]]
+            return [try typedData.deviceWord(value, as: type, at: place)[31]]
         case .fixedBytes(let count):
-            return Array(try encodedWord(value, as: type, in: typedData, at: place).prefix(count))
+            return Array(try typedData.deviceWord(value, as: type, at: place).prefix(count))
         case .structure, .array:
             throw .badArgument("EIP-712 value \(place) of type \(type) is not a single field")
         }
@@ -139,19 +139,6 @@ enum LedgerEthereumEIP712Encoding {
     /// The struct types `name`'s members refer to, in reverse member order (so popping yields member order).
     private static func references(of name: String, in typedData: TypedData) -> [String] {
         (typedData.members(ofStruct: name) ?? []).compactMap(\.type.structName).reversed()
-    }
-
-    private static func encodedWord(_ value: JSONValue, as type: TypedDataType, in typedData: TypedData, at place: String)
-        throws(DeviceError) -> [UInt8]
-    {
-        let word: [UInt8]
-        do {
-            word = try typedData.encodeValue(value, as: type)
-        } catch {
-            throw .badArgument("EIP-712 value \(place): \(error.message)")
-        }
-        guard word.count == 32 else { throw .badArgument("EIP-712 value \(place) did not encode to one 32-byte word") }
-        return word
     }
 
     /// `length(1) | UTF-8 bytes`.

@@ -9,12 +9,7 @@ extension TrezorDevice {
     public func signTypedData(path: DerivationPath, typedData: TypedData, mode: TypedDataSigningMode, _ options: OperationOptions)
         async throws(DeviceError) -> TypedDataSignatureResult
     {
-        let hashes: TypedData.Hashes
-        do {
-            hashes = try typedData.hashes()
-        } catch {
-            throw .badArgument(error.message)
-        }
+        let hashes = try typedData.deviceHashes()
         let fullFlow: TrezorEIP712?
         switch mode {
         case .full:

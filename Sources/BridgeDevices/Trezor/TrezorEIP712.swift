@@ -143,28 +143,15 @@ public struct TrezorEIP712: Sendable {
             }
             return bytes
         case .fixedBytes(let count):
-            return Array(try word(value, type, typedData, place).prefix(count))
+            return Array(try typedData.deviceWord(value, as: type, at: place).prefix(count))
         case .integer(let bits, _):
-            return Array(try word(value, type, typedData, place).suffix(bits / 8))
+            return Array(try typedData.deviceWord(value, as: type, at: place).suffix(bits / 8))
         case .bool:
-            return [try word(value, type, typedData, place)[31]]
+            return [try typedData.deviceWord(value, as: type, at: place)[31]]
         case .address:
-            return Array(try word(value, type, typedData, place).suffix(20))
+            return Array(try typedData.deviceWord(value, as: type, at: place).suffix(20))
         case .structure, .array:
             throw .protocolError("the Trezor asked for \(place) of type \(type) as a single value")
         }
-    }
-
-    private static func word(_ value: JSONValue, _ type: TypedDataType, _ typedData: TypedData, _ place: String)
-        throws(DeviceError) -> [UInt8]
-    {
-        let word: [UInt8]
-        do {
-            word = try typedData.encodeValue(value, as: type)
-        } catch {
-            throw .badArgument("EIP-712 value \(place): \(error.message)")
-        }
-        guard word.count == 32 else { throw .badArgument("EIP-712 value \(place) did not encode to one 32-byte word") }
-        return word
     }
 }
