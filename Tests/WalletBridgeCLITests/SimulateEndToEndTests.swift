@@ -39,18 +39,19 @@ struct SimulateEndToEndTests {
                         stderr: String(decoding: stderr, as: UTF8.self))
     }
 
-    /// The simulator as a child process, up and listening.
+    /// `walletbridge simulate DEVICE ARGUMENTS` as a child process, up and listening (the Ledger and Trezor
+    /// end-to-end tests share it).
     final class SimulatorProcess {
         let process = Process()
         let output = Pipe()
         let error = Pipe()
         let readyLine: String
 
-        /// Starts `walletbridge simulate ledger ARGUMENTS` and reads its ready line. A watchdog ends a child that
+        /// Starts `walletbridge simulate DEVICE ARGUMENTS` and reads its ready line. A watchdog ends a child that
         /// never gets ready, so the read sees end-of-file instead of hanging the test run.
-        init(_ arguments: [String]) throws {
+        init(device: String = "ledger", _ arguments: [String]) throws {
             process.executableURL = URL(fileURLWithPath: SimulateEndToEndTests.binaryPath)
-            process.arguments = ["simulate", "ledger"] + arguments
+            process.arguments = ["simulate", device] + arguments
             process.standardInput = FileHandle.nullDevice
             process.standardOutput = output
             process.standardError = error

@@ -15,51 +15,9 @@ import TestVectors
 struct TrezorSimulateEndToEndTests {
     typealias Support = TrezorTestSupport
 
-    /// `walletbridge simulate trezor ARGUMENTS` as a child process, up and listening.
-    final class SimulatorProcess {
-        let process = Process()
-        let output = Pipe()
-        let error = Pipe()
-        let readyLine: String
-
-        /// Starts the simulator and reads its ready line; a watchdog ends a child that never gets ready, so the read
-        /// sees end-of-file instead of hanging the test run.
-        init(_ arguments: [String]) throws {
-            process.executableURL = URL(fileURLWithPath: SimulateEndToEndTests.binaryPath)
-            process.arguments = ["simulate", "trezor"] + arguments
-            process.standardInput = FileHandle.nullDevice
-            process.standardOutput = output
-            process.standardError = error
-            try process.run()
-            let ready = Atomic(false)
-            let child = process
-            DispatchQueue.global().asyncAfter(deadline: .now() + 60) {
-                if !ready.load(ordering: .acquiring), child.isRunning { child.terminate() }
-            }
-            var line = Data()
-            while !line.contains(UInt8(ascii: "\n")) {
-                let chunk = output.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                line.append(chunk)
-            }
-            ready.store(true, ordering: .releasing)
-            readyLine = String(decoding: line, as: UTF8.self)
-        }
-
-        /// The `udp:127.0.0.1:PORT` of the ready line.
-        func listening() throws -> String {
-            try #require(try JSONValue(parsing: readyLine)["listening"]?.stringValue, "ready line: \(readyLine)")
-        }
-
-        /// Sends `signal` and returns the exit status, the rest of stdout and all of stderr.
-        func stop(signal: Int32 = SIGINT) -> SimulateEndToEndTests.Finished {
-            if process.isRunning { kill(process.processIdentifier, signal) }
-            let rest = output.fileHandleForReading.readDataToEndOfFile()
-            let stderr = error.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return SimulateEndToEndTests.Finished(exitCode: process.terminationStatus, stdout: String(decoding: rest, as: UTF8.self),
-                                                  stderr: String(decoding: stderr, as: UTF8.self))
-        }
+    /// `walletbridge simulate trezor ARGUMENTS`, up and listening.
+    static func simulator(_ arguments: [String]) throws -> SimulateEndToEndTests.SimulatorProcess {
+        try SimulateEndToEndTests.SimulatorProcess(device: "trezor", arguments)
     }
 
     static func binaryBuilt() -> Bool {
@@ -73,7 +31,7 @@ struct TrezorSimulateEndToEndTests {
     @Test("A simulated Safe 5 over UDP: address (eth, btc), xpub, sign-message (eth, btc), full EIP-712, enumerate")
     func safe5() async throws {
         guard Self.binaryBuilt() else { return }
-        let simulator = try SimulatorProcess(["--port", "0"])
+        let simulator = try Self.simulator(["--port", "0"])
         var stopped = false
         defer { if !stopped { _ = simulator.stop(signal: SIGKILL) } }
         let listening = try simulator.listening()
@@ -155,7 +113,7 @@ struct TrezorSimulateEndToEndTests {
     @Test("A simulated Trezor One over UDP signs EIP-712 hashed (the same signature as full on the Safe 5); full is -9")
     func trezorOne() async throws {
         guard Self.binaryBuilt() else { return }
-        let simulator = try SimulatorProcess(["--port", "0", "--model", "one"])
+        let simulator = try Self.simulator(["--port", "0", "--model", "one"])
         defer { _ = simulator.stop() }
         let transport = ["--transport", try simulator.listening()]
 
@@ -181,7 +139,7 @@ struct TrezorSimulateEndToEndTests {
     @Test("simulate trezor --approve deny: a signature is refused (-7); SIGTERM stops it")
     func deniedAndTerminated() async throws {
         guard Self.binaryBuilt() else { return }
-        let simulator = try SimulatorProcess(["--port", "0", "--approve", "deny"])
+        let simulator = try Self.simulator(["--port", "0", "--approve", "deny"])
         let refused = await Support.run(["sign-message", "--path", Support.ethPath, "--message", "no",
                                          "--transport", try simulator.listening()])
         #expect(refused.exitCode == 1)
@@ -195,7 +153,7 @@ struct TrezorSimulateEndToEndTests {
     @Test("Nothing at udp:HOST:PORT is -3 naming the address; simulate trezor on a port in use fails with an error JSON")
     func nothingListeningAndPortInUse() async throws {
         guard Self.binaryBuilt() else { return }
-        let first = try SimulatorProcess(["--port", "0"])
+        let first = try Self.simulator(["--port", "0"])
         let listening = try first.listening()
         let port = try #require(listening.split(separator: ":").last.map(String.init))
         let second = try SimulateEndToEndTests.launch(["simulate", "trezor", "--port", port])
@@ -209,5 +167,12 @@ struct TrezorSimulateEndToEndTests {
         #expect(gone.exitCode == 1)
         #expect(gone.errorCode == -3, "\(gone.stdout)")
         #expect(gone.errorMessage.contains(listening), "\(gone.errorMessage)")
+    }
+}
+
+extension SimulateEndToEndTests.SimulatorProcess {
+    /// The `udp:127.0.0.1:PORT` (or `tcp:...`) of the ready line.
+    func listening() throws -> String {
+        try #require(try JSONValue(parsing: readyLine)["listening"]?.stringValue, "ready line: \(readyLine)")
     }
 }
