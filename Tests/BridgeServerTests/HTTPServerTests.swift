@@ -252,6 +252,12 @@ struct HTTPServerTests {
         let write = Task { try await send("POST", "http://127.0.0.1:\(port)/wallets", body: "{}") }
         await offPool { handler.entered.wait() }
         let stopped = Task { await offPool { server.stop(drainTimeout: .seconds(30)) } }
+        // Open the gate only once the stop has begun (the listening socket is closed), so the answer is a draining one.
+        let refused = await offPool {
+            for _ in 0..<5_000 where !connectionRefused(port: port) { usleep(1_000) }
+            return connectionRefused(port: port)
+        }
+        #expect(refused)
         handler.gate.signal()
         let written = try await write.value
         #expect(written.status == 200)
