@@ -26,6 +26,10 @@ public enum ApprovalError: BridgeError, Equatable {
     case sessionInvalid(String)
     case challengeInvalid(String)
     case forbidden(String)
+    /// A state that does not allow the change: already voted, already effective, a stale version (-23, 409).
+    case conflict(String)
+    /// A named thing that does not exist (an operator, a policy version, a wallet): 404.
+    case notFound(String)
 
     /// The database failed; nothing was changed.
     case storage(String)
@@ -33,6 +37,10 @@ public enum ApprovalError: BridgeError, Equatable {
     public var code: ErrorCode {
         switch self {
         case .storage: .internalError
+        case .sessionInvalid, .challengeInvalid, .operatorRevoked: .notSignedIn
+        case .notAllowedByPolicy, .forbidden, .policyDenied: .notPermitted
+        case .alreadyDecided, .orderNotPending, .replayedSignature, .duplicateOrder, .conflict: .conflict
+        case .expired: .expired
         default: .badArgument
         }
     }
@@ -40,8 +48,8 @@ public enum ApprovalError: BridgeError, Equatable {
     /// The HTTP status the API answers with.
     public var httpStatus: Int {
         switch self {
-        case .orderNotFound, .accountNotFound: 404
-        case .duplicateOrder, .alreadyDecided, .replayedSignature, .orderNotPending: 409
+        case .orderNotFound, .accountNotFound, .notFound: 404
+        case .duplicateOrder, .alreadyDecided, .replayedSignature, .orderNotPending, .conflict: 409
         case .sessionInvalid, .challengeInvalid, .invalidSignature, .notEnrolled, .operatorRevoked: 401
         case .forbidden, .notAllowedByPolicy, .policyDenied: 403
         case .storage: 500
@@ -72,6 +80,8 @@ public enum ApprovalError: BridgeError, Equatable {
         case .sessionInvalid: "session_invalid"
         case .challengeInvalid: "challenge_invalid"
         case .forbidden: "forbidden"
+        case .conflict: "conflict"
+        case .notFound: "not_found"
         case .storage: "internal_error"
         }
     }
@@ -99,6 +109,8 @@ public enum ApprovalError: BridgeError, Equatable {
         case .sessionInvalid(let why): "Invalid session: \(why)"
         case .challengeInvalid(let why): "Invalid login challenge: \(why)"
         case .forbidden(let why): "Forbidden: \(why)"
+        case .conflict(let why): "Conflict: \(why)"
+        case .notFound(let what): "Not found: \(what)"
         case .storage(let why): "Storage failure: \(why)"
         }
     }
@@ -110,6 +122,8 @@ public enum ApprovalError: BridgeError, Equatable {
         case .expired: "Ask for a new one and sign it before it expires."
         case .invalidSignature, .replayedSignature: "Fetch the approval again and sign it on your device."
         case .storage: "Check the database file and disk; the change was not applied."
+        case .conflict: "Fetch the current state and act on that; nothing was changed."
+        case .notFound: "Check the name or id (list them with the matching `list` or `show` command)."
         case .orderNotPending, .alreadyDecided: "Nothing to do: the order's state is final or your decision is recorded."
         case .duplicateOrder: "Use a new order_id for a different transfer; a retry must repeat the original content."
         case .notAllowedByPolicy, .forbidden, .policyDenied: "Ask an admin which operators the policy accepts for this transfer."

@@ -19,6 +19,14 @@ public enum ErrorCode: Int, Sendable, CaseIterable, Codable {
     case deviceNotInitialized = -15
     case thpNotSupported = -16
     case internalError = -20
+    /// No session, or an expired or revoked one (CONTRACT 4).
+    case notSignedIn = -21
+    /// The role, the policy's eligibility or the initiator rule forbids it.
+    case notPermitted = -22
+    /// Already decided, already voted, or a stale version.
+    case conflict = -23
+    /// An order, proposal, invite or challenge past its expiry.
+    case expired = -24
 
     /// A short generic remedy, used when an error has nothing more specific to say.
     public var defaultHint: String {
@@ -40,6 +48,10 @@ public enum ErrorCode: Int, Sendable, CaseIterable, Codable {
         case .deviceNotInitialized: "Set the device up with its vendor's app first."
         case .thpNotSupported: "Trezor Safe 7 (THP) is not supported yet; use another Trezor model."
         case .internalError: "This is a bug in WalletBridge; please report it with the command you ran."
+        case .notSignedIn: "Sign in again: the CLI asks your device to sign a new login challenge."
+        case .notPermitted: "Ask an admin: your role or the policy does not allow this."
+        case .conflict: "Nothing to do: it was already decided or voted on; fetch the current state."
+        case .expired: "Ask for a new one and sign it before it expires."
         }
     }
 }

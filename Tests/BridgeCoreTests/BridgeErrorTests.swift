@@ -9,6 +9,7 @@ struct BridgeErrorTests {
             .rejectedOnDevice: -7, .timedOut: -8, .notSupported: -9, .badArgument: -10, .protocolError: -11,
             .permissionDenied: -12, .pinOrPassphraseNeeded: -13, .deviceSettingsRefuse: -14,
             .deviceNotInitialized: -15, .thpNotSupported: -16, .internalError: -20,
+            .notSignedIn: -21, .notPermitted: -22, .conflict: -23, .expired: -24,
         ]
         #expect(ErrorCode.allCases.count == expected.count)
         for code in ErrorCode.allCases {
