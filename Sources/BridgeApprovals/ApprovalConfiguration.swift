@@ -23,6 +23,9 @@ public struct ApprovalConfiguration: Sendable {
     public var idleTimeout: Duration
     /// The approval window when a policy requires approvals without naming one (a zero or negative `expiresAfter`).
     public var defaultApprovalExpiry: Duration
+    /// `wallets.autoCreate`: a credit to an unknown `external_user_id` in a configured currency opens its wallet
+    /// (audited) instead of answering `account_not_found`.
+    public var autoCreateWallets = false
 
     /// Throws `invalid_request` for a deployment id that is not 32 bytes or currencies that repeat a code.
     public init(currencies: [Currency], chainID: UInt64 = 1, deploymentID: [UInt8],

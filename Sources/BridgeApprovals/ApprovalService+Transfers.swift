@@ -40,7 +40,7 @@ struct StoreVelocityLookup: VelocityLookup {
     let transaction: any StoreTransaction
 
     func totals(externalUserID: String, currency: String?, since: Timestamp)
-        throws(ApprovalError) -> (count: Int, absoluteSum: Int64)
+        throws(ApprovalError) -> (count: Int, absoluteSum: Int128)
     {
         try transaction.orderTotals(externalUserID: externalUserID, currency: currency,
                                     statuses: [.completed, .pendingApproval], since: since)
@@ -74,16 +74,23 @@ extension ApprovalService {
                 }
                 return TransferOutcome(order: existing, wallet: wallet, replayed: true)
             }
-            guard var wallet = try transaction.wallet(externalUserID: request.externalUserID, currency: currency.code)
-            else {
+            let recorder = ChangeRecorder(transaction: transaction, time: now,
+                                          actor: request.initiatorOperatorID.map { "operator:" + $0 } ?? "crm")
+            var wallet: Wallet
+            if let existing = try transaction.wallet(externalUserID: request.externalUserID, currency: currency.code) {
+                wallet = existing
+            } else if configuration.autoCreateWallets, amount > 0 {
+                // wallets.autoCreate: a credit opens the wallet (at zero; the credit itself moves the money).
+                wallet = try insertWallet(externalUserID: request.externalUserID, currency: currency, initialBalance: 0,
+                                          in: transaction, recorder: recorder,
+                                          extraAudit: ["auto_created_by_order": .string(request.orderID)])
+            } else {
                 throw .accountNotFound(externalUserID: request.externalUserID, currency: currency.code)
             }
             let facts = TransferFacts(orderID: request.orderID, externalUserID: request.externalUserID,
                                       walletID: wallet.id, currency: currency, amount: amount,
                                       initiatorOperatorID: request.initiatorOperatorID, time: now)
             let decision = try policy.decide(facts, velocity: StoreVelocityLookup(transaction: transaction))
-            let recorder = ChangeRecorder(transaction: transaction, time: now,
-                                          actor: request.initiatorOperatorID.map { "operator:" + $0 } ?? "crm")
 
             func newOrder(status: OrderStatus, policy: String?, approvals: Int = 0, eligibility: ApproverEligibility? = nil,
                           nonce: [UInt8] = [], expiresAt: Timestamp? = nil) -> TransferOrder {
@@ -115,11 +122,14 @@ extension ApprovalService {
                 let required = max(1, count)
                 order = newOrder(status: .pendingApproval, policy: policyName, approvals: required,
                                  eligibility: eligibility, nonce: try randomBytes(32), expiresAt: now + window)
+                // What quorum will apply must fit then too: a credit that would overflow the wallet or the settlement
+                // account is refused now, not after operators have signed it.
+                try requireRoom(for: amount, in: wallet, transaction: transaction, now: now)
                 if amount < 0 {
                     try requireAvailable(amount, in: wallet, currency: currency)
-                    wallet.held += -amount
+                    wallet.held = try MinorUnits.adding(wallet.held, -amount, "wallet \(wallet.id)'s held amount")
+                    try Self.checkInvariants(wallet)
                     try transaction.updateWallet(wallet)
-                    Self.checkInvariants(wallet)
                 }
                 decisionPayload = [
                     "decision": "require_approvals", "policy": .string(policyName),
@@ -183,11 +193,22 @@ extension ApprovalService {
     // MARK: Moving money
 
     /// `insufficient_funds` unless a debit of `amount` fits in the wallet's available balance (credits always fit).
-    func requireAvailable(_ amount: Int64, in wallet: Wallet, currency: Currency) throws(ApprovalError) {
-        guard amount < 0, wallet.available < -amount else { return }
-        throw .insufficientFunds(available: MinorUnits.format(wallet.available, decimals: currency.decimals),
+    func requireAvailable(_ amount: Int128, in wallet: Wallet, currency: Currency) throws(ApprovalError) {
+        let (available, overflow) = wallet.balance.subtractingReportingOverflow(wallet.held)
+        guard !overflow else { throw .storage("wallet \(wallet.id)'s balance and holds are out of range") }
+        guard amount < 0, available < -amount else { return }
+        throw .insufficientFunds(available: MinorUnits.format(available, decimals: currency.decimals),
                                  requested: MinorUnits.format(-amount, decimals: currency.decimals),
                                  currency: currency.code)
+    }
+
+    /// `invalid_amount` unless applying `amount` later would still fit in the wallet and the settlement account.
+    func requireRoom(for amount: Int128, in wallet: Wallet, transaction: any StoreTransaction, now: Timestamp)
+        throws(ApprovalError)
+    {
+        _ = try MinorUnits.adding(wallet.balance, amount, "wallet \(wallet.id)'s balance")
+        let settlement = try settlementAccount(currency: wallet.currency, in: transaction, now: now)
+        _ = try MinorUnits.subtracting(settlement.balance, amount, "the \(wallet.currency) settlement account's balance")
     }
 
     /// Applies the order: the external wallet gains `amount`, the settlement account loses it. The caller has checked
@@ -196,9 +217,11 @@ extension ApprovalService {
         throws(ApprovalError)
     {
         var settlement = try settlementAccount(currency: order.currency, in: transaction, now: now)
-        wallet.balance += order.amount
-        settlement.balance -= order.amount
-        Self.checkInvariants(wallet)
+        // Both sums are checked before either row changes; a throw rolls the whole transaction back.
+        wallet.balance = try MinorUnits.adding(wallet.balance, order.amount, "wallet \(wallet.id)'s balance")
+        settlement.balance = try MinorUnits.subtracting(settlement.balance, order.amount,
+                                                        "the \(order.currency) settlement account's balance")
+        try Self.checkInvariants(wallet)
         try transaction.updateWallet(wallet)
         try transaction.updateWallet(settlement)
     }
@@ -208,8 +231,8 @@ extension ApprovalService {
         throws(ApprovalError)
     {
         guard order.amount < 0 else { return }
-        wallet.held -= -order.amount
-        Self.checkInvariants(wallet)
+        wallet.held = try MinorUnits.subtracting(wallet.held, -order.amount, "wallet \(wallet.id)'s held amount")
+        try Self.checkInvariants(wallet)
         try transaction.updateWallet(wallet)
     }
 

@@ -39,12 +39,15 @@ public protocol StoreTransaction: AnyObject {
     // MARK: Wallets
 
     func wallet(id: String) throws(ApprovalError) -> Wallet?
+    /// The OPEN wallet of `externalUserID` in `currency`; a closed wallet is no longer found.
     func wallet(externalUserID: String, currency: String) throws(ApprovalError) -> Wallet?
-    /// External wallets in `id` order, optionally only those of `externalUserIDs`, with the total that matches.
+    /// Open external wallets in `id` order, optionally only those of `externalUserIDs`, with the total that matches.
     func wallets(externalUserIDs: [String]?, skip: Int, limit: Int) throws(ApprovalError) -> (wallets: [Wallet], total: Int)
     /// Every wallet, settlement accounts included (invariant checks, audits).
     func allWallets() throws(ApprovalError) -> [Wallet]
     func insertWallet(_ wallet: Wallet) throws(ApprovalError)
+    /// Writes balance, held, status and closedAt; owner, kind and currency never change, and a closed wallet never
+    /// reopens.
     func updateWallet(_ wallet: Wallet) throws(ApprovalError)
 
     // MARK: Orders
@@ -59,7 +62,9 @@ public protocol StoreTransaction: AnyObject {
     /// For velocity limits: how many orders of `externalUserID` (in `currency`, when given) with one of `statuses`
     /// were created at or after `since`, and the sum of their absolute amounts in minor units.
     func orderTotals(externalUserID: String, currency: String?, statuses: Set<OrderStatus>, since: Timestamp)
-        throws(ApprovalError) -> (count: Int, absoluteSum: Int64)
+        throws(ApprovalError) -> (count: Int, absoluteSum: Int128)
+    /// How many orders on `walletID` still wait for approval (a wallet closes only with none).
+    func pendingOrderCount(walletID: String) throws(ApprovalError) -> Int
 
     // MARK: Approvals
 

@@ -47,7 +47,7 @@ public final class InMemoryApprovalStore: ApprovalStore {
 /// The rows, in dictionaries with the secondary indexes the lookups need. Only touched while the store's lock is held.
 final class InMemoryTables: @unchecked Sendable {
     var wallets: [String: Wallet] = [:]
-    /// "user\u{0}currency" -> wallet id.
+    /// "user\u{0}currency" -> the OPEN wallet's id (a closed wallet leaves it, so the pair can get a new wallet).
     var walletIDByOwner: [String: String] = [:]
 
     var orders: [String: TransferOrder] = [:]
@@ -120,7 +120,7 @@ final class InMemoryTransaction: StoreTransaction {
         try checkOpen()
         let wanted = externalUserIDs.map(Set.init)
         let matching = tables.wallets.values
-            .filter { $0.kind == .external && (wanted?.contains($0.externalUserID) ?? true) }
+            .filter { $0.kind == .external && $0.status == .open && (wanted?.contains($0.externalUserID) ?? true) }
             .sorted { $0.id < $1.id }
         let page = matching.dropFirst(max(0, skip)).prefix(max(0, limit))
         return (Array(page), matching.count)
@@ -135,14 +135,15 @@ final class InMemoryTransaction: StoreTransaction {
         try checkOpen()
         let ownerKey = InMemoryTables.ownerKey(externalUserID: wallet.externalUserID, currency: wallet.currency)
         guard tables.wallets[wallet.id] == nil else { throw .storage("duplicate wallet id \(wallet.id)") }
-        if wallet.kind == .external, tables.walletIDByOwner[ownerKey] != nil {
+        let indexed = wallet.kind == .external && wallet.status == .open
+        if indexed, tables.walletIDByOwner[ownerKey] != nil {
             throw .storage("duplicate wallet for \(wallet.externalUserID) in \(wallet.currency)")
         }
         tables.wallets[wallet.id] = wallet
-        if wallet.kind == .external { tables.walletIDByOwner[ownerKey] = wallet.id }
+        if indexed { tables.walletIDByOwner[ownerKey] = wallet.id }
         undoLog.append { tables in
             tables.wallets[wallet.id] = nil
-            if wallet.kind == .external { tables.walletIDByOwner[ownerKey] = nil }
+            if indexed { tables.walletIDByOwner[ownerKey] = nil }
         }
     }
 
@@ -152,8 +153,15 @@ final class InMemoryTransaction: StoreTransaction {
         guard old.kind == wallet.kind, old.externalUserID == wallet.externalUserID, old.currency == wallet.currency else {
             throw .storage("wallet \(wallet.id) cannot change owner, kind or currency")
         }
+        let ownerKey = InMemoryTables.ownerKey(externalUserID: wallet.externalUserID, currency: wallet.currency)
+        let closedNow = old.kind == .external && old.status == .open && wallet.status == .closed
+        guard old.status == wallet.status || closedNow else { throw .storage("wallet \(wallet.id) cannot reopen") }
         tables.wallets[wallet.id] = wallet
-        undoLog.append { $0.wallets[old.id] = old }
+        if closedNow { tables.walletIDByOwner[ownerKey] = nil }
+        undoLog.append { tables in
+            tables.wallets[old.id] = old
+            if closedNow { tables.walletIDByOwner[ownerKey] = old.id }
+        }
     }
 
     // MARK: Orders
@@ -229,19 +237,24 @@ final class InMemoryTransaction: StoreTransaction {
     }
 
     func orderTotals(externalUserID: String, currency: String?, statuses: Set<OrderStatus>, since: Timestamp)
-        throws(ApprovalError) -> (count: Int, absoluteSum: Int64)
+        throws(ApprovalError) -> (count: Int, absoluteSum: Int128)
     {
         try checkOpen()
         var count = 0
-        var sum: Int64 = 0
+        var sum: Int128 = 0
         for orderID in tables.orderIDsByUser[externalUserID] ?? [] {
             guard let order = tables.orders[orderID], order.createdAt >= since, statuses.contains(order.status),
                   currency == nil || order.currency == currency
             else { continue }
             count += 1
-            sum += Int64(clamping: order.amount.magnitude)
+            sum = try MinorUnits.adding(sum, Int128(order.amount.magnitude), "\(externalUserID)'s velocity window sum")
         }
         return (count, sum)
+    }
+
+    func pendingOrderCount(walletID: String) throws(ApprovalError) -> Int {
+        try checkOpen()
+        return tables.pendingOrderIDs.count { tables.orders[$0]?.walletID == walletID }
     }
 
     // MARK: Approvals

@@ -135,5 +135,75 @@ enum SQLiteApprovalSchema {
             CREATE INDEX outbox_undelivered ON outbox (id) WHERE delivered_at IS NULL AND failed_at IS NULL;
             DROP INDEX outbox_due;
             """),
+        // Exact 128-bit money (CONTRACT 4): SQLite's integers are 64-bit, so amounts, balances and holds become
+        // canonical decimal text ("-12345": no leading zeros, no "+", no exponent), written and read only through
+        // Int128; sums are computed in Swift, never by SQL (whose sum() of text would go through REAL). The CHECKs
+        // keep the text canonical and external balances non-negative. Wallets gain a status: a closed wallet keeps
+        // its rows, and only open wallets are unique per (user, currency).
+        SQLiteMigration(version: 3, name: "money as exact 128-bit decimal text; wallets open or closed",
+                        rebuildsTables: true, sql: """
+            CREATE TABLE wallets_v3 (
+                id TEXT PRIMARY KEY,
+                kind TEXT NOT NULL CHECK (kind IN ('external', 'settlement')),
+                external_user_id TEXT NOT NULL,
+                currency TEXT NOT NULL,
+                balance TEXT NOT NULL CHECK (\(canonicalInteger("balance"))),
+                held TEXT NOT NULL CHECK (\(canonicalInteger("held"))) CHECK (held NOT GLOB '-*'),
+                created_at INTEGER NOT NULL,
+                status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+                closed_at INTEGER,
+                CHECK (kind = 'settlement' OR balance NOT GLOB '-*'),
+                -- held <= balance: for canonical non-negative decimal text, shorter is smaller and equal lengths
+                -- compare as text.
+                CHECK (kind = 'settlement' OR length(held) < length(balance)
+                       OR (length(held) = length(balance) AND held <= balance))
+            ) STRICT;
+            INSERT INTO wallets_v3 (id, kind, external_user_id, currency, balance, held, created_at)
+                SELECT id, kind, external_user_id, currency, CAST(balance AS TEXT), CAST(held AS TEXT), created_at
+                FROM wallets;
+            DROP TABLE wallets;
+            ALTER TABLE wallets_v3 RENAME TO wallets;
+            CREATE UNIQUE INDEX wallets_open_by_owner ON wallets (external_user_id, currency) WHERE status = 'open';
+
+            CREATE TABLE orders_v3 (
+                order_id TEXT PRIMARY KEY,
+                external_user_id TEXT NOT NULL,
+                currency TEXT NOT NULL,
+                wallet_id TEXT NOT NULL REFERENCES wallets (id) DEFERRABLE INITIALLY DEFERRED,
+                amount TEXT NOT NULL CHECK (\(canonicalInteger("amount"))) CHECK (amount <> '0'),
+                status TEXT NOT NULL CHECK (status IN ('pending_approval', 'completed', 'rejected', 'expired')),
+                policy_name TEXT,
+                approvals_required INTEGER NOT NULL CHECK (approvals_required >= 0),
+                eligible_approvers TEXT,
+                nonce BLOB NOT NULL,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER,
+                decided_at INTEGER,
+                balance_after TEXT CHECK (balance_after IS NULL OR (\(canonicalInteger("balance_after")))),
+                reason TEXT,
+                initiator_operator_id TEXT
+            ) STRICT, WITHOUT ROWID;
+            INSERT INTO orders_v3
+                SELECT order_id, external_user_id, currency, wallet_id, CAST(amount AS TEXT), status, policy_name,
+                       approvals_required, eligible_approvers, nonce, created_at, expires_at, decided_at,
+                       CAST(balance_after AS TEXT), reason, initiator_operator_id
+                FROM orders;
+            DROP TABLE orders;
+            ALTER TABLE orders_v3 RENAME TO orders;
+            CREATE INDEX orders_pending_by_expiry ON orders (expires_at) WHERE status = 'pending_approval';
+            CREATE INDEX orders_pending_by_age ON orders (created_at) WHERE status = 'pending_approval';
+            CREATE INDEX orders_by_user ON orders (external_user_id, currency, created_at);
+            CREATE INDEX orders_pending_by_wallet ON orders (wallet_id) WHERE status = 'pending_approval';
+            """),
     ]
+
+    /// A CHECK that `column` holds a canonical decimal integer of at most 39 digits: "0", or digits not starting
+    /// with 0, optionally after "-".
+    static func canonicalInteger(_ column: String) -> String {
+        """
+        length(\(column)) BETWEEN 1 AND 40 AND (\(column) = '0' \
+        OR (\(column) GLOB '[1-9]*' AND \(column) NOT GLOB '*[^0-9]*') \
+        OR (\(column) GLOB '-[1-9]*' AND substr(\(column), 2) NOT GLOB '*[^0-9]*'))
+        """
+    }
 }

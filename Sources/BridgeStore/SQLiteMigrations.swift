@@ -8,10 +8,15 @@ public struct SQLiteMigration: Sendable {
     public let name: String
     /// One or more statements, run in the migration's own transaction.
     public let sql: String
+    /// True for a migration that rebuilds tables (SQLite cannot change a column's type in place): foreign keys are
+    /// off while it runs, as SQLite's documented table-rebuild procedure needs, and `PRAGMA foreign_key_check` must
+    /// find nothing before it commits.
+    public let rebuildsTables: Bool
 
-    public init(version: Int64, name: String, sql: String) {
+    public init(version: Int64, name: String, rebuildsTables: Bool = false, sql: String) {
         self.version = version
         self.name = name
+        self.rebuildsTables = rebuildsTables
         self.sql = sql
     }
 }
@@ -31,6 +36,9 @@ extension SQLiteDatabase {
         }
         var applied: [Int64] = []
         for migration in migrations {
+            // PRAGMA foreign_keys is a no-op inside a transaction: it is switched around the migration's own.
+            if migration.rebuildsTables { try execute("PRAGMA foreign_keys=OFF") }
+            defer { if migration.rebuildsTables { try? execute("PRAGMA foreign_keys=ON") } }
             let didApply = try transaction { () throws(ApprovalError) -> Bool in
                 try execute("""
                     CREATE TABLE IF NOT EXISTS \(Self.migrationsTable) (
@@ -43,6 +51,12 @@ extension SQLiteDatabase {
                 try Self.check(recorded, against: migrations, path: path)
                 guard !recorded.contains(where: { $0.version == migration.version }) else { return false }
                 try execute(migration.sql)
+                if migration.rebuildsTables {
+                    let broken = try query("PRAGMA foreign_key_check") { row throws(ApprovalError) in try row.string(0) }
+                    guard broken.isEmpty else {
+                        throw .storage("migration \(migration.version) left rows without their parent in \(broken)")
+                    }
+                }
                 try run(
                     "INSERT INTO \(Self.migrationsTable) (version, name, applied_at) VALUES (?, ?, ?)",
                     [.integer(migration.version), .text(migration.name), .integer(now.millisecondsSinceEpoch)]

@@ -35,6 +35,20 @@ public struct SQLiteRow {
         }
     }
 
+    /// Exact money stored by ``SQLiteValue/money(_:)``: anything but canonical decimal text is a storage error.
+    public func money(_ column: Int32) throws(ApprovalError) -> Int128 {
+        guard let value = try optionalMoney(column) else { throw unexpected(column, expected: "a decimal amount") }
+        return value
+    }
+
+    public func optionalMoney(_ column: Int32) throws(ApprovalError) -> Int128? {
+        guard let text = try optionalString(column) else { return nil }
+        guard let value = MinorUnits.fromStorageText(text) else {
+            throw .storage("\"\(text)\" is not an exact amount, in: \(sql)")
+        }
+        return value
+    }
+
     public func string(_ column: Int32) throws(ApprovalError) -> String {
         guard let value = try optionalString(column) else { throw unexpected(column, expected: "text") }
         return value

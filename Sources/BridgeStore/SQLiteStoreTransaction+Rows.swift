@@ -33,7 +33,8 @@ extension Wallet {
     init(row: SQLiteRow) throws(ApprovalError) {
         self.init(
             id: try row.string(0), kind: try row.enumeration(1, Kind.self), externalUserID: try row.string(2),
-            currency: try row.string(3), balance: try row.int64(4), held: try row.int64(5), createdAt: try row.timestamp(6)
+            currency: try row.string(3), balance: try row.money(4), held: try row.money(5), createdAt: try row.timestamp(6),
+            status: try row.enumeration(7, Status.self), closedAt: try row.optionalTimestamp(8)
         )
     }
 }
@@ -47,10 +48,10 @@ extension TransferOrder {
         }
         self.init(
             orderID: orderID, externalUserID: try row.string(1), currency: try row.string(2), walletID: try row.string(3),
-            amount: try row.int64(4), status: try row.enumeration(5, OrderStatus.self), policyName: try row.optionalString(6),
+            amount: try row.money(4), status: try row.enumeration(5, OrderStatus.self), policyName: try row.optionalString(6),
             approvalsRequired: try row.int(7), eligibleApprovers: eligibility, nonce: try row.blob(9),
             createdAt: try row.timestamp(10), expiresAt: try row.optionalTimestamp(11), decidedAt: try row.optionalTimestamp(12),
-            balanceAfter: try row.optionalInt64(13), reason: try row.optionalString(14),
+            balanceAfter: try row.optionalMoney(13), reason: try row.optionalString(14),
             initiatorOperatorID: try row.optionalString(15)
         )
     }

@@ -34,10 +34,12 @@ final class SQLiteStoreTransaction: StoreTransaction {
 
     // MARK: Wallets
 
-    private static let walletColumns = "id, kind, external_user_id, currency, balance, held, created_at"
+    private static let walletColumns = "id, kind, external_user_id, currency, balance, held, created_at, status, closed_at"
     // The statements every transfer runs are built once: their text is also the statement cache's key.
     private static let walletByID = "SELECT \(walletColumns) FROM wallets WHERE id = ?"
-    private static let walletByUser = "SELECT \(walletColumns) FROM wallets WHERE external_user_id = ? AND currency = ?"
+    private static let walletByUser = """
+        SELECT \(walletColumns) FROM wallets WHERE external_user_id = ? AND currency = ? AND status = 'open'
+        """
 
     func wallet(id: String) throws(ApprovalError) -> Wallet? {
         try open().queryFirst(Self.walletByID, [.text(id)], row: Wallet.init(row:))
@@ -50,7 +52,7 @@ final class SQLiteStoreTransaction: StoreTransaction {
     func wallets(externalUserIDs: [String]?, skip: Int, limit: Int) throws(ApprovalError) -> (wallets: [Wallet], total: Int) {
         let database = try open()
         // One SQL text whatever the list's length (so one cached statement): the ids travel as a JSON array.
-        let filter = "kind = 'external' AND (?1 IS NULL OR external_user_id IN (SELECT value FROM json_each(?1)))"
+        let filter = "kind = 'external' AND status = 'open' AND (?1 IS NULL OR external_user_id IN (SELECT value FROM json_each(?1)))"
         let ids: SQLiteValue = .text(externalUserIDs.map { JSONValue.array($0.map(JSONValue.string)).serialized() })
         let total = try database.queryFirst("SELECT count(*) FROM wallets WHERE \(filter)", [ids]) { row throws(ApprovalError) in
             try row.int64(0)
@@ -70,17 +72,25 @@ final class SQLiteStoreTransaction: StoreTransaction {
         let database = try open()
         wallets?.beginWrite(wallet)
         try database.run(
-            "INSERT INTO wallets (\(Self.walletColumns)) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO wallets (\(Self.walletColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [.text(wallet.id), .text(wallet.kind.rawValue), .text(wallet.externalUserID), .text(wallet.currency),
-             .integer(wallet.balance), .integer(wallet.held), .integer(wallet.createdAt.millisecondsSinceEpoch)]
+             .money(wallet.balance), .money(wallet.held), .integer(wallet.createdAt.millisecondsSinceEpoch),
+             .text(wallet.status.rawValue), .integer(wallet.closedAt?.millisecondsSinceEpoch)]
         )
     }
 
     func updateWallet(_ wallet: Wallet) throws(ApprovalError) {
-        // Only the balances change; identity columns stay as inserted.
+        // Only the balances and the open/closed status change; identity columns stay as inserted.
         wallets?.beginWrite(wallet)
-        try updateOne("wallet \(wallet.id)", "UPDATE wallets SET balance = ?, held = ? WHERE id = ?",
-                      [.integer(wallet.balance), .integer(wallet.held), .text(wallet.id)])
+        if wallet.status == .open {
+            try updateOne("wallet \(wallet.id)", "UPDATE wallets SET balance = ?, held = ? WHERE id = ? AND status = 'open'",
+                          [.money(wallet.balance), .money(wallet.held), .text(wallet.id)])
+        } else {
+            try updateOne("wallet \(wallet.id)",
+                          "UPDATE wallets SET balance = ?, held = ?, status = 'closed', closed_at = ? WHERE id = ?",
+                          [.money(wallet.balance), .money(wallet.held), .integer(wallet.closedAt?.millisecondsSinceEpoch),
+                           .text(wallet.id)])
+        }
     }
 
     // MARK: Orders
@@ -101,11 +111,11 @@ final class SQLiteStoreTransaction: StoreTransaction {
         try open().run(
             Self.orderInsert,
             [.text(order.orderID), .text(order.externalUserID), .text(order.currency), .text(order.walletID),
-             .integer(order.amount), .text(order.status.rawValue), .text(order.policyName),
+             .money(order.amount), .text(order.status.rawValue), .text(order.policyName),
              .integer(Int64(order.approvalsRequired)), .text(order.eligibleApprovers.map(\.canonicalJSON)),
              .blob(order.nonce), .integer(order.createdAt.millisecondsSinceEpoch),
              .integer(order.expiresAt?.millisecondsSinceEpoch), .integer(order.decidedAt?.millisecondsSinceEpoch),
-             .integer(order.balanceAfter), .text(order.reason), .text(order.initiatorOperatorID)]
+             .money(order.balanceAfter), .text(order.reason), .text(order.initiatorOperatorID)]
         )
     }
 
@@ -114,7 +124,7 @@ final class SQLiteStoreTransaction: StoreTransaction {
         try updateOne(
             "order \(order.orderID)",
             "UPDATE orders SET status = ?, decided_at = ?, balance_after = ?, reason = ? WHERE order_id = ?",
-            [.text(order.status.rawValue), .integer(order.decidedAt?.millisecondsSinceEpoch), .integer(order.balanceAfter),
+            [.text(order.status.rawValue), .integer(order.decidedAt?.millisecondsSinceEpoch), .money(order.balanceAfter),
              .text(order.reason), .text(order.orderID)]
         )
     }
@@ -139,7 +149,7 @@ final class SQLiteStoreTransaction: StoreTransaction {
     }
 
     func orderTotals(externalUserID: String, currency: String?, statuses: Set<OrderStatus>, since: Timestamp)
-        throws(ApprovalError) -> (count: Int, absoluteSum: Int64)
+        throws(ApprovalError) -> (count: Int, absoluteSum: Int128)
     {
         let statusList: SQLiteValue = .text(JSONValue.array(statuses.map { .string($0.rawValue) }).serialized())
         // Two texts rather than "currency IS ?" so each uses the (external_user_id, currency, created_at) index fully.
@@ -147,19 +157,32 @@ final class SQLiteStoreTransaction: StoreTransaction {
         var values: [SQLiteValue] = [.text(externalUserID)]
         if let currency {
             sql = """
-                SELECT count(*), coalesce(sum(abs(amount)), 0) FROM orders WHERE external_user_id = ? AND currency = ? \
+                SELECT amount FROM orders WHERE external_user_id = ? AND currency = ? \
                 AND created_at >= ? AND status IN (SELECT value FROM json_each(?))
                 """
             values.append(.text(currency))
         } else {
             sql = """
-                SELECT count(*), coalesce(sum(abs(amount)), 0) FROM orders WHERE external_user_id = ? \
+                SELECT amount FROM orders WHERE external_user_id = ? \
                 AND created_at >= ? AND status IN (SELECT value FROM json_each(?))
                 """
         }
         values += [.integer(since.millisecondsSinceEpoch), statusList]
-        let totals = try open().queryFirst(sql, values) { row throws(ApprovalError) in (try row.int64(0), try row.int64(1)) }
-        return (Int(totals?.0 ?? 0), totals?.1 ?? 0)
+        // Summed here, exactly and checked: SQL's sum() over the decimal text would pass through REAL.
+        var count = 0
+        var sum: Int128 = 0
+        _ = try open().query(sql, values) { row throws(ApprovalError) in
+            count += 1
+            sum = try MinorUnits.adding(sum, Int128(try row.money(0).magnitude), "\(externalUserID)'s velocity window sum")
+        }
+        return (count, sum)
+    }
+
+    func pendingOrderCount(walletID: String) throws(ApprovalError) -> Int {
+        let count = try open().queryFirst(
+            "SELECT count(*) FROM orders WHERE wallet_id = ? AND status = 'pending_approval'", [.text(walletID)]
+        ) { row throws(ApprovalError) in try row.int64(0) }
+        return Int(count ?? 0)
     }
 
     // MARK: Approvals

@@ -10,7 +10,7 @@ import Testing
 struct PropertyPolicy: TransferPolicy {
     func decide(_ facts: TransferFacts, velocity: any VelocityLookup) throws(ApprovalError) -> PolicyDecision {
         if facts.externalUserID.hasSuffix("7") { return .deny(policy: "sevens") }
-        let threshold: Int64 = facts.currency.code == "USD" ? 100_000 : 100_000_000
+        let threshold: Int128 = facts.currency.code == "USD" ? 100_000 : 100_000_000
         guard facts.amount.magnitude > threshold.magnitude else { return .allow(policy: "small") }
         return .requireApprovals(policy: "large", count: 1 + Int(facts.amount.magnitude % 3),
                                  eligibility: ApproverEligibility(roles: [.approver]), expiresAfter: .seconds(2 * 3600))
@@ -32,10 +32,10 @@ struct ApprovalPropertyTests {
         let users = (0..<20).map { "user\($0)" }
 
         // Initial funding, remembered for the final balance check.
-        var expectedBalance: [String: Int64] = [:]  // "user/currency" -> balance
+        var expectedBalance: [String: Int128] = [:]  // "user/currency" -> balance
         for user in users {
             for currency in currencies {
-                let funding = Int64.random(in: 0...(currency.code == "USD" ? 2_000_000 : 1_000_000_000), using: &random)
+                let funding = Int128.random(in: 0...(currency.code == "USD" ? 2_000_000 : 1_000_000_000), using: &random)
                 try harness.service.createWallet(externalUserID: user, currency: currency.code, initialBalance: funding)
                 expectedBalance["\(user)/\(currency.code)"] = funding
             }
@@ -45,7 +45,7 @@ struct ApprovalPropertyTests {
             operators.append(try harness.enroll("op\(number)", role: number == 5 ? .admin : .approver, keyNumber: UInt8(number)))
         }
 
-        struct Submitted { let request: TransferRequest; let amount: Int64 }
+        struct Submitted { let request: TransferRequest; let amount: Int128 }
         var stored: [String: Submitted] = [:]
         var storedIDs: [String] = []
         var pending: [String] = []
@@ -60,7 +60,7 @@ struct ApprovalPropertyTests {
 
         func checkInvariants(_ when: String) throws {
             let wallets = try harness.allWallets()
-            var sums: [String: Int64] = [:]
+            var sums: [String: Int128] = [:]
             for wallet in wallets {
                 sums[wallet.currency, default: 0] += wallet.balance
                 if wallet.kind == .external {
@@ -74,9 +74,9 @@ struct ApprovalPropertyTests {
         for index in 0..<10_000 {
             let currency = currencies[Int.random(in: 0...1, using: &random)]
             let user = users[Int.random(in: 0..<users.count, using: &random)]
-            let unit: Int64 = currency.code == "USD" ? 100_000 : 100_000_000
+            let unit: Int128 = currency.code == "USD" ? 100_000 : 100_000_000
             let large = Int.random(in: 0..<10, using: &random) < 4
-            var amount = large ? Int64.random(in: unit + 1 ... 5 * unit, using: &random) : Int64.random(in: 1...unit, using: &random)
+            var amount = large ? Int128.random(in: unit + 1 ... 5 * unit, using: &random) : Int128.random(in: 1...unit, using: &random)
             if Bool.random(using: &random) { amount = -amount }
             let initiator = Int.random(in: 0..<10, using: &random) == 0
                 ? operators[Int.random(in: 0..<operators.count, using: &random)].id : nil

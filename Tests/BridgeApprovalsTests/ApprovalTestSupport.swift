@@ -8,7 +8,7 @@ import Testing
 /// A policy test double: named users are denied, amounts whose magnitude is above the currency's threshold need
 /// `approvals` approvals from `eligibility` within `expiresAfter`, everything else is allowed.
 struct ThresholdPolicy: TransferPolicy {
-    var thresholds: [String: Int64] = ["USD": 100_000, "BTC": 100_000_000]  // 1,000.00 USD, 1 BTC
+    var thresholds: [String: Int128] = ["USD": 100_000, "BTC": 100_000_000]  // 1,000.00 USD, 1 BTC
     var approvals = 2
     var eligibility = ApproverEligibility(roles: [.approver])
     var expiresAfter: Duration = .seconds(2 * 3600)
@@ -61,11 +61,12 @@ struct Harness: Sendable {
     let clock: ManualClock
     let service: ApprovalService
 
-    init(policy: any TransferPolicy = ThresholdPolicy(), configure: (inout ApprovalConfiguration) -> Void = { _ in },
+    init(policy: any TransferPolicy = ThresholdPolicy(), currencies: [Currency] = [Harness.usd, Harness.btc],
+         configure: (inout ApprovalConfiguration) -> Void = { _ in },
          randomBytes: (@Sendable (Int) throws(ApprovalError) -> [UInt8])? = nil) throws {
         store = InMemoryApprovalStore()
         clock = ManualClock(Timestamp(secondsSinceEpoch: 1_795_000_000))
-        var configuration = try ApprovalConfiguration(currencies: [Self.usd, Self.btc], chainID: 1,
+        var configuration = try ApprovalConfiguration(currencies: currencies, chainID: 1,
                                                       deploymentID: Self.deploymentID)
         configure(&configuration)
         if let randomBytes {
@@ -132,7 +133,7 @@ struct Harness: Sendable {
     }
 
     /// Per currency, the sum of every balance (double entry keeps it at zero).
-    func balanceSums() throws -> [String: Int64] {
+    func balanceSums() throws -> [String: Int128] {
         try allWallets().reduce(into: [:]) { sums, wallet in sums[wallet.currency, default: 0] += wallet.balance }
     }
 
@@ -146,7 +147,7 @@ struct Harness: Sendable {
         }
     }
 
-    func walletBalance(_ user: String, _ currency: String = "USD") throws -> (balance: Int64, held: Int64) {
+    func walletBalance(_ user: String, _ currency: String = "USD") throws -> (balance: Int128, held: Int128) {
         let wallet = try service.wallet(externalUserID: user, currency: currency)
         return (wallet.balance, wallet.held)
     }

@@ -24,7 +24,7 @@ final class RecordingVelocityLookup: VelocityLookup {
     struct Transfer {
         let user: String
         let currency: String
-        let amount: Int64
+        let amount: Int128
         let time: Timestamp
     }
 
@@ -44,20 +44,20 @@ final class RecordingVelocityLookup: VelocityLookup {
 
     /// The same semantics the store has: created at or after `since`, absolute amounts summed.
     func totals(externalUserID: String, currency: String?, since: Timestamp) throws(ApprovalError)
-        -> (count: Int, absoluteSum: Int64)
+        -> (count: Int, absoluteSum: Int128)
     {
         lookups.append((externalUserID, currency, since))
         let matching = transfers.filter {
             $0.user == externalUserID && (currency == nil || $0.currency == currency) && $0.time >= since
         }
-        return (matching.count, matching.reduce(0) { $0 + Int64($1.amount.magnitude) })
+        return (matching.count, matching.reduce(0) { $0 + Int128($1.amount.magnitude) })
     }
 }
 
 /// A store that fails: its error must reach the caller, never turn into a decision.
 struct FailingVelocityLookup: VelocityLookup {
     func totals(externalUserID: String, currency: String?, since: Timestamp) throws(ApprovalError)
-        -> (count: Int, absoluteSum: Int64)
+        -> (count: Int, absoluteSum: Int128)
     {
         throw .storage("disk on fire")
     }
@@ -185,7 +185,7 @@ struct PolicySetTests {
         ("1000000", "EUR", false, false), ("-0.01", "EUR", false, false),  // no EUR entry: neither threshold matches
     ])
     func thresholdsCompareTheAbsoluteAmountStrictly(amount: String, code: String, isAbove: Bool, isBelow: Bool) throws {
-        let limits = [F.usd: Int64(100_000), F.btc: Int64(100_000_000)]
+        let limits = [F.usd: Int128(100_000), F.btc: Int128(100_000_000)]
         let facts = try F.facts(amount, try #require(F.currencies[code]))
         #expect(try PolicyCondition(amountAbove: limits).matches(facts, velocity: noHistory) == isAbove)
         #expect(try PolicyCondition(amountBelow: limits).matches(facts, velocity: noHistory) == isBelow)

@@ -168,7 +168,7 @@ struct TransferTests {
 
     @Test func velocityLookupsSeeCompletedAndPendingOrdersOfTheUser() throws {
         final class Recording: TransferPolicy, @unchecked Sendable {
-            var seen: [(count: Int, absoluteSum: Int64)] = []
+            var seen: [(count: Int, absoluteSum: Int128)] = []
             func decide(_ facts: TransferFacts, velocity: any VelocityLookup) throws(ApprovalError) -> PolicyDecision {
                 seen.append(try velocity.totals(externalUserID: facts.externalUserID, currency: "USD",
                                                 since: facts.time - .seconds(3600)))

@@ -72,7 +72,7 @@ struct APIFixture: Sendable {
         return crm("PATCH", "/wallets/balance", body: body, signature: signature)
     }
 
-    func balance(_ user: String = "user_456", _ currency: String = "USD") throws -> Int64 {
+    func balance(_ user: String = "user_456", _ currency: String = "USD") throws -> Int128 {
         try service.wallet(externalUserID: user, currency: currency).balance
     }
 }

@@ -11,8 +11,8 @@ import Testing
 /// child reported as committed must be there exactly once with its balance effect.
 @Suite("SQLite store: crash test")
 struct CrashTests {
-    static let usdFunding: Int64 = 100_000_000  // 1,000,000.00 USD per user
-    static let btcFunding: Int64 = 10_000_000_000  // 100 BTC per user
+    static let usdFunding: Int128 = 100_000_000  // 1,000,000.00 USD per user
+    static let btcFunding: Int128 = 10_000_000_000  // 100 BTC per user
     static let kills = 24
     static let deadline: Duration = .seconds(120)
 
@@ -117,11 +117,11 @@ struct CrashTests {
         #expect(completions.values.allSatisfy { $0 == 1 }, "run \(run)")
 
         // Balances: the initial funding plus the completed orders' amounts, per wallet; holds: the pending debits.
-        var expectedBalance: [String: Int64] = [:]
-        var expectedHeld: [String: Int64] = [:]
+        var expectedBalance: [String: Int128] = [:]
+        var expectedHeld: [String: Int128] = [:]
         for order in snapshot.completed { expectedBalance[order.walletID, default: 0] += order.amount }
         for order in snapshot.pending where order.amount < 0 { expectedHeld[order.walletID, default: 0] += -order.amount }
-        var sums: [String: Int64] = [:]
+        var sums: [String: Int128] = [:]
         for wallet in snapshot.wallets {
             sums[wallet.currency, default: 0] += wallet.balance
             guard wallet.kind == .external else { continue }

@@ -53,7 +53,7 @@ struct GroupCommitTests {
         }
         #expect(failures.withLock { $0 } == [])
 
-        var expected: [String: Int64] = [:]
+        var expected: [String: Int128] = [:]
         for thread in 0..<threads {
             for index in 0..<perThread {
                 expected[users[(thread + index) % users.count], default: 100_000] += index.isMultiple(of: 2) ? -125 : 250

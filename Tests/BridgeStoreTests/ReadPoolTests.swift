@@ -33,7 +33,7 @@ struct ReadPoolTests {
         try store.transaction { store throws(ApprovalError) in try store.insertWallet(Fixtures.wallet("w-1", balance: 10_000)) }
 
         // A read does not wait for the writer, so it can run while the writer's transaction is open.
-        var seenDuringWrite: Int64?
+        var seenDuringWrite: Int128?
         try store.transaction { transaction throws(ApprovalError) in
             guard var wallet = try transaction.wallet(id: "w-1") else { throw .storage("wallet w-1 vanished") }
             wallet.balance = 1
@@ -55,7 +55,7 @@ struct ReadPoolTests {
         let store = try database.open()
         try store.transaction { store throws(ApprovalError) in try store.insertWallet(Fixtures.wallet("w-1", balance: 10_000)) }
 
-        let balances = try store.read { reader throws(ApprovalError) -> (Int64?, Int64?) in
+        let balances = try store.read { reader throws(ApprovalError) -> (Int128?, Int128?) in
             let before = try reader.wallet(id: "w-1")?.balance
             try store.transaction { writer throws(ApprovalError) in
                 guard var wallet = try writer.wallet(id: "w-1") else { throw .storage("wallet w-1 vanished") }
@@ -111,7 +111,7 @@ struct ReadPoolTests {
         defer { database.remove() }
         let store = try SQLiteApprovalStore(path: database.path, clock: ManualClock(), readConnections: 4)
         let users = (1...6).map { "user-\($0)" }
-        let totals: [String: Int64] = ["USD": 6 * 10_000, "BTC": 6 * 5_000]
+        let totals: [String: Int128] = ["USD": 6 * 10_000, "BTC": 6 * 5_000]
         try store.transaction { store throws(ApprovalError) in
             for (index, user) in users.enumerated() {
                 try store.insertWallet(Fixtures.wallet("usd-\(index)", user: user, currency: "USD", balance: 10_000))
@@ -136,7 +136,7 @@ struct ReadPoolTests {
                             guard var source = try store.wallet(id: from), var target = try store.wallet(id: to) else {
                                 throw .storage("a wallet vanished")
                             }
-                            let amount = Int64(1 + commit % 7)
+                            let amount = Int128(1 + commit % 7)
                             source.balance -= amount
                             try store.updateWallet(source)
                             target.balance += amount

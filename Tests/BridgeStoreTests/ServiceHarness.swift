@@ -73,12 +73,12 @@ final class SQLiteServiceHarness {
     }
 
     /// Per currency, the sum of every balance, settlement accounts included (double entry keeps it at zero).
-    func balanceSums() throws -> [String: Int64] {
+    func balanceSums() throws -> [String: Int128] {
         try store.transaction { transaction throws(ApprovalError) in try transaction.allWallets() }
             .reduce(into: [:]) { sums, wallet in sums[wallet.currency, default: 0] += wallet.balance }
     }
 
-    func balance(_ user: String, _ currency: String = "USD") throws -> (balance: Int64, held: Int64) {
+    func balance(_ user: String, _ currency: String = "USD") throws -> (balance: Int128, held: Int128) {
         let wallet = try service.wallet(externalUserID: user, currency: currency)
         return (wallet.balance, wallet.held)
     }

@@ -45,8 +45,8 @@ func storageMessage(_ error: any Error) -> String? {
 enum Fixtures {
     static let start = Timestamp(secondsSinceEpoch: 1_795_000_000)
 
-    static func wallet(_ id: String, user: String = "user-1", currency: String = "USD", balance: Int64 = 10_000,
-                       held: Int64 = 0) -> Wallet {
+    static func wallet(_ id: String, user: String = "user-1", currency: String = "USD", balance: Int128 = 10_000,
+                       held: Int128 = 0) -> Wallet {
         Wallet(id: id, kind: .external, externalUserID: user, currency: currency, balance: balance, held: held, createdAt: start)
     }
 
@@ -55,7 +55,7 @@ enum Fixtures {
                balance: -10_000, createdAt: start)
     }
 
-    static func order(_ id: String, wallet: String = "w-1", user: String = "user-1", amount: Int64 = -2_500,
+    static func order(_ id: String, wallet: String = "w-1", user: String = "user-1", amount: Int128 = -2_500,
                       status: OrderStatus = .pendingApproval, createdAt: Timestamp = start) -> TransferOrder {
         TransferOrder(
             orderID: id, externalUserID: user, currency: "USD", walletID: wallet, amount: amount, status: status,

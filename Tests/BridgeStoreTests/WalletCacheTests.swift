@@ -9,11 +9,11 @@ import Testing
 /// answered without borrowing a connection.
 @Suite("SQLite store: wallet cache")
 struct WalletCacheTests {
-    private func balance(_ store: SQLiteApprovalStore, user: String = "user-1") throws(ApprovalError) -> Int64? {
+    private func balance(_ store: SQLiteApprovalStore, user: String = "user-1") throws(ApprovalError) -> Int128? {
         try store.committedWallet(externalUserID: user, currency: "USD")?.balance
     }
 
-    private func setBalance(_ store: SQLiteApprovalStore, _ balance: Int64) throws(ApprovalError) {
+    private func setBalance(_ store: SQLiteApprovalStore, _ balance: Int128) throws(ApprovalError) {
         try store.transaction { store throws(ApprovalError) in
             guard var wallet = try store.wallet(id: "w-1") else { throw .storage("wallet w-1 vanished") }
             wallet.balance = balance
@@ -47,7 +47,7 @@ struct WalletCacheTests {
         #expect(try balance(store) == 10_000)
 
         // The outer read holds the only connection: a nested read that needed one would wait forever.
-        let nested = try store.read { outer throws(ApprovalError) -> Int64? in
+        let nested = try store.read { outer throws(ApprovalError) -> Int128? in
             _ = try outer.wallet(id: "w-1")
             return try balance(store)
         }
@@ -78,7 +78,7 @@ struct WalletCacheTests {
         try store.transaction { store throws(ApprovalError) in try store.insertWallet(Fixtures.wallet("w-1", balance: 10_000)) }
         #expect(try balance(store) == 10_000)
 
-        var seenDuringWrite: [Int64?] = []
+        var seenDuringWrite: [Int128?] = []
         try store.transaction { transaction throws(ApprovalError) in
             guard var wallet = try transaction.wallet(id: "w-1") else { throw .storage("wallet w-1 vanished") }
             wallet.balance = 1
@@ -136,14 +136,14 @@ struct WalletCacheTests {
         DispatchQueue.concurrentPerform(iterations: 5) { index in
             do {
                 if index == 0 {
-                    for value in 1...Int64(commits) {
+                    for value in 1...Int128(commits) {
                         try setBalance(store, value)
-                        committed.store(value, ordering: .sequentiallyConsistent)
+                        committed.store(Int64(value), ordering: .sequentiallyConsistent)
                     }
                 } else {
-                    var last: Int64 = 0
-                    while last < Int64(commits) {
-                        let floor = committed.load(ordering: .sequentiallyConsistent)
+                    var last: Int128 = 0
+                    while last < Int128(commits) {
+                        let floor = Int128(committed.load(ordering: .sequentiallyConsistent))
                         guard let seen = try balance(store) else { throw ApprovalError.storage("wallet vanished") }
                         if seen < floor || seen < last {
                             problems.withLock { $0.append("read \(seen) after \(floor) committed (last seen \(last))") }
@@ -157,7 +157,7 @@ struct WalletCacheTests {
             }
         }
         #expect(problems.withLock { $0 } == [])
-        #expect(try balance(store) == Int64(commits))
+        #expect(try balance(store) == Int128(commits))
         store.close()
     }
 }

@@ -40,7 +40,7 @@ func sign(_ document: JSONValue, with key: PrivateKey) throws -> [UInt8] {
 
 let arguments = CommandLine.arguments
 guard arguments.count == 6, let run = Int(arguments[2]), let seed = UInt64(arguments[3]),
-    let usdFunding = Int64(arguments[4]), let btcFunding = Int64(arguments[5])
+    let usdFunding = Int128(arguments[4]), let btcFunding = Int128(arguments[5])
 else {
     fail("usage: walletbridge-crash-child DB RUN SEED USD_FUNDING BTC_FUNDING (funding in minor units)")
 }
@@ -113,10 +113,10 @@ do {
         if inBTC {
             let satoshis = large ? Int64.random(in: 100_000_001...300_000_000, using: &random)
                 : Int64.random(in: 1...100_000_000, using: &random)
-            amount = sign + MinorUnits.format(satoshis, decimals: 8)
+            amount = sign + MinorUnits.format(Int128(satoshis), decimals: 8)
         } else {
             let cents = large ? Int64.random(in: 100_001...500_000, using: &random) : Int64.random(in: 1...100_000, using: &random)
-            amount = sign + MinorUnits.format(cents, decimals: 2)
+            amount = sign + MinorUnits.format(Int128(cents), decimals: 2)
         }
         let request = TransferRequest(orderID: orderID, externalUserID: users.randomElement(using: &random) ?? "u-1",
                                       currency: inBTC ? "BTC" : "USD", amount: amount)

@@ -106,7 +106,7 @@ final class EndToEndService: Sendable {
     }
 
     /// A balance in minor units, read from the session manager.
-    func balance(_ user: String) throws -> Int64 {
+    func balance(_ user: String) throws -> Int128 {
         try runtime.service.wallet(externalUserID: user, currency: "USD").balance
     }
 

@@ -15,15 +15,25 @@ public struct Currency: Sendable, Hashable, Codable {
     }
 }
 
-/// Exact money: amounts are `Int64` counts of the currency's minor unit (cents, satoshis), parsed from the decimal
-/// text of the JSON number and printed back as decimal text. Binary floating point never touches them.
+/// Exact money: amounts are signed 128-bit counts of the currency's minor unit (cents, satoshis, wei), parsed from the
+/// decimal text of the JSON number and printed back as decimal text. Binary floating point never touches them.
+///
+/// One amount may be up to 10^36 minor units in magnitude (10^18 whole units of an 18-decimal currency, CONTRACT 4).
+/// Balances, holds and sums may grow to the whole `Int128` range; every change to them goes through ``adding(_:_:_:)``
+/// so a sum that would not fit is refused as `invalid_amount` before anything changes, never wrapped or trapped.
 public enum MinorUnits {
-    /// The largest magnitude accepted, so sums of many amounts stay far from `Int64` overflow.
-    public static let maximumMagnitude: Int64 = 1_000_000_000_000_000_000 / 10  // 10^17
+    /// The largest magnitude one amount may have: 10^36.
+    public static let maximumMagnitude: Int128 = {
+        var value: Int128 = 1
+        for _ in 0..<36 { value *= 10 }
+        return value
+    }()
 
     /// Parses a JSON number literal (`-100.5`, `1000.50`, `2E3`) or the same text in a string into minor units of
     /// `decimals`. More precision than `decimals` allows (`0.001` USD) is `invalid_amount`; trailing zeros are fine.
-    public static func parse(_ text: String, decimals: Int) throws(ApprovalError) -> Int64 {
+    /// Magnitudes above ``maximumMagnitude`` are `invalid_amount`.
+    public static func parse(_ text: String, decimals: Int) throws(ApprovalError) -> Int128 {
+        guard text.utf8.count <= 512 else { throw .invalidAmount("the amount's text is longer than 512 characters") }
         var utf8 = Substring(text).utf8[...]
         let negative = utf8.first == UInt8(ascii: "-")
         if negative { utf8 = utf8.dropFirst() }
@@ -42,6 +52,8 @@ public enum MinorUnits {
                 throw .invalidAmount("\"\(text)\" is not a decimal number")
             }
             sawDigit = true
+            // Leading zeros carry no value; dropping them keeps `000...0001` from counting as a long number.
+            if digits.isEmpty, char == UInt8(ascii: "0"), !seenPoint { continue }
             digits.append(char - UInt8(ascii: "0"))
             if seenPoint { fractionDigits += 1 }
         }
@@ -64,26 +76,51 @@ public enum MinorUnits {
             digits.removeLast()
             shift += 1
         }
-        var magnitude: Int64 = 0
+        if digits.isEmpty { return 0 }
+        // More than 37 significant digits cannot be at or below 10^36: refuse before the loop could run long.
+        guard digits.count + max(0, shift) <= 37 else { throw .invalidAmount("\"\(text)\" is too large") }
+        var magnitude: Int128 = 0
         for digit in digits + [UInt8](repeating: 0, count: max(0, shift)) {
-            let (times10, overflow1) = magnitude.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = times10.addingReportingOverflow(Int64(digit))
-            guard !overflow1, !overflow2, sum <= maximumMagnitude else {
-                throw .invalidAmount("\"\(text)\" is too large")
-            }
-            magnitude = sum
+            magnitude = magnitude * 10 + Int128(digit)  // at most 37 digits: far from Int128's 38.
+        }
+        guard magnitude <= maximumMagnitude else {
+            throw .invalidAmount("\"\(text)\" is too large: one amount may be at most 10^36 minor units")
         }
         return negative ? -magnitude : magnitude
     }
 
     /// The decimal text of `amount` with exactly `decimals` fraction digits: `-100.50`, `0.00000001`, `5` (0 decimals).
-    public static func format(_ amount: Int64, decimals: Int) -> String {
-        let magnitude = amount.magnitude
-        var text = String(magnitude)
+    public static func format(_ amount: Int128, decimals: Int) -> String {
+        var text = String(amount.magnitude)
         if decimals > 0 {
             if text.count <= decimals { text = String(repeating: "0", count: decimals - text.count + 1) + text }
             text.insert(".", at: text.index(text.endIndex, offsetBy: -decimals))
         }
         return amount < 0 ? "-" + text : text
     }
+
+    /// `lhs + rhs`, or `invalid_amount` naming `what` when the result does not fit in 128 bits: the service refuses
+    /// a change it could not hold instead of wrapping or stopping.
+    public static func adding(_ lhs: Int128, _ rhs: Int128, _ what: @autoclosure () -> String) throws(ApprovalError)
+        -> Int128
+    {
+        let (sum, overflow) = lhs.addingReportingOverflow(rhs)
+        guard !overflow else { throw .invalidAmount("\(what()) would exceed what the service can hold (2^127 - 1 minor units)") }
+        return sum
+    }
+
+    /// `lhs - rhs`, checked as ``adding(_:_:_:)`` is.
+    public static func subtracting(_ lhs: Int128, _ rhs: Int128, _ what: @autoclosure () -> String)
+        throws(ApprovalError) -> Int128
+    {
+        let (difference, overflow) = lhs.subtractingReportingOverflow(rhs)
+        guard !overflow else { throw .invalidAmount("\(what()) would exceed what the service can hold (2^127 - 1 minor units)") }
+        return difference
+    }
+
+    /// The canonical decimal text stores keep amounts in (`-12345`): exact, no exponent, no leading zeros.
+    public static func storageText(_ amount: Int128) -> String { String(amount) }
+
+    /// Reads ``storageText(_:)`` back; nil for anything else.
+    public static func fromStorageText(_ text: String) -> Int128? { Int128(text) }
 }

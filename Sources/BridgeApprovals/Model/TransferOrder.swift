@@ -22,7 +22,7 @@ public struct TransferOrder: Sendable, Hashable {
     public let currency: String
     public let walletID: String
     /// Signed minor units: positive credits the external wallet, negative debits it. Never zero.
-    public let amount: Int64
+    public let amount: Int128
     public var status: OrderStatus
     /// The policy that decided (nil when none matched and the default allowed it).
     public let policyName: String?
@@ -37,16 +37,16 @@ public struct TransferOrder: Sendable, Hashable {
     public let expiresAt: Timestamp?
     public var decidedAt: Timestamp?
     /// The external wallet's balance right after the order applied, for answering a retried request identically.
-    public var balanceAfter: Int64?
+    public var balanceAfter: Int128?
     /// Why it was rejected or expired.
     public var reason: String?
     /// The operator who initiated the transfer (nil for the CRM); they never count towards its approvals.
     public let initiatorOperatorID: String?
 
-    public init(orderID: String, externalUserID: String, currency: String, walletID: String, amount: Int64,
+    public init(orderID: String, externalUserID: String, currency: String, walletID: String, amount: Int128,
                 status: OrderStatus, policyName: String?, approvalsRequired: Int, eligibleApprovers: ApproverEligibility?,
                 nonce: [UInt8], createdAt: Timestamp, expiresAt: Timestamp?, decidedAt: Timestamp? = nil,
-                balanceAfter: Int64? = nil, reason: String? = nil, initiatorOperatorID: String? = nil) {
+                balanceAfter: Int128? = nil, reason: String? = nil, initiatorOperatorID: String? = nil) {
         self.orderID = orderID
         self.externalUserID = externalUserID
         self.currency = currency
@@ -68,7 +68,7 @@ public struct TransferOrder: Sendable, Hashable {
     public var direction: TransferDirection { amount > 0 ? .credit : .debit }
 
     /// True when `other` asks for the same transfer (same user, currency and amount): a retry, not a duplicate.
-    public func hasSameContent(externalUserID: String, currency: String, amount: Int64) -> Bool {
+    public func hasSameContent(externalUserID: String, currency: String, amount: Int128) -> Bool {
         self.externalUserID == externalUserID && self.currency == currency && self.amount == amount
     }
 }

@@ -8,6 +8,11 @@ public struct Wallet: Sendable, Hashable {
         case settlement
     }
 
+    /// Whether the CRM can still use it. A closed wallet keeps its rows and history but is no longer listed or found.
+    public enum Status: String, Sendable, Codable {
+        case open, closed
+    }
+
     /// "Unique Wallet ID in your system" (the CRM's `id`).
     public let id: String
     public let kind: Kind
@@ -15,13 +20,17 @@ public struct Wallet: Sendable, Hashable {
     public let externalUserID: String
     public let currency: String
     /// Minor units.
-    public var balance: Int64
+    public var balance: Int128
     /// Minor units reserved by debits waiting for approval; never above the balance for external wallets.
-    public var held: Int64
+    public var held: Int128
     public let createdAt: Timestamp
+    public var status: Status
+    public var closedAt: Timestamp?
 
-    public init(id: String, kind: Kind = .external, externalUserID: String, currency: String, balance: Int64 = 0,
-                held: Int64 = 0, createdAt: Timestamp) {
+    public init(id: String, kind: Kind = .external, externalUserID: String, currency: String, balance: Int128 = 0,
+                held: Int128 = 0, createdAt: Timestamp, status: Status = .open, closedAt: Timestamp? = nil) {
+        self.status = status
+        self.closedAt = closedAt
         self.id = id
         self.kind = kind
         self.externalUserID = externalUserID
@@ -32,7 +41,7 @@ public struct Wallet: Sendable, Hashable {
     }
 
     /// What a new debit may take: the balance less what pending debits hold.
-    public var available: Int64 { balance - held }
+    public var available: Int128 { balance - held }
 
     /// The settlement account's id for a currency.
     public static func settlementID(currency: String) -> String { "crm:\(currency)" }

@@ -9,9 +9,9 @@ public struct PolicyCondition: Sendable, Equatable {
     /// Currency codes the transfer must be in.
     public var currencies: Set<String>?
     /// The absolute amount must be strictly greater than the entry for the transfer's currency.
-    public var amountAbove: [Currency: Int64]?
+    public var amountAbove: [Currency: Int128]?
     /// The absolute amount must be strictly less than the entry for the transfer's currency.
-    public var amountBelow: [Currency: Int64]?
+    public var amountBelow: [Currency: Int128]?
     /// Credit (amount > 0, money into the external wallet) or debit.
     public var direction: TransferDirection?
     /// The CRM users (`external_user_id`) it applies to.
@@ -21,8 +21,8 @@ public struct PolicyCondition: Sendable, Equatable {
     /// A rolling-window limit the transfer must push the user's recent activity over.
     public var velocity: VelocityLimit?
 
-    public init(currencies: Set<String>? = nil, amountAbove: [Currency: Int64]? = nil,
-                amountBelow: [Currency: Int64]? = nil, direction: TransferDirection? = nil,
+    public init(currencies: Set<String>? = nil, amountAbove: [Currency: Int128]? = nil,
+                amountBelow: [Currency: Int128]? = nil, direction: TransferDirection? = nil,
                 externalUserIDs: Set<String>? = nil, walletIDs: Set<String>? = nil, velocity: VelocityLimit? = nil) {
         self.currencies = currencies
         self.amountAbove = amountAbove
@@ -85,11 +85,11 @@ public struct PolicyCondition: Sendable, Equatable {
         }
     }
 
-    static func magnitude(_ magnitude: UInt64, exceeds threshold: Int64) -> Bool {
-        threshold < 0 || magnitude > UInt64(threshold)
+    static func magnitude(_ magnitude: UInt128, exceeds threshold: Int128) -> Bool {
+        threshold < 0 || magnitude > UInt128(threshold)
     }
 
-    static func magnitude(_ magnitude: UInt64, isBelow threshold: Int64) -> Bool {
-        threshold > 0 && magnitude < UInt64(threshold)
+    static func magnitude(_ magnitude: UInt128, isBelow threshold: Int128) -> Bool {
+        threshold > 0 && magnitude < UInt128(threshold)
     }
 }

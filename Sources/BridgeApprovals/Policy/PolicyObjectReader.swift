@@ -65,12 +65,12 @@ struct PolicyObjectReader {
     }
 
     /// `{"USD": "1000", "BTC": "0.5"}` into minor units of each currency, parsed from the exact decimal text.
-    func amounts(_ key: String, currencies: [String: Currency]) throws(ApprovalError) -> [Currency: Int64]? {
+    func amounts(_ key: String, currencies: [String: Currency]) throws(ApprovalError) -> [Currency: Int128]? {
         guard let value = object[key] else { return nil }
         guard let entries = value.objectValue else {
             throw error(key, "must be an object of currency code to amount, not \(value.typeName)")
         }
-        var amounts: [Currency: Int64] = [:]
+        var amounts: [Currency: Int128] = [:]
         for (code, amountJSON) in entries {
             guard let currency = currencies[code] else {
                 throw error("\(key).\(code)", "is an unknown currency (known: \(PolicyCondition.known(currencies)))")

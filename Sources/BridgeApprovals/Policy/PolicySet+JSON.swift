@@ -233,7 +233,7 @@ extension JSONValue {
     }
 
     /// `{"BTC": "1.00000000", "USD": "1000.00"}`: each amount with its currency's decimals.
-    fileprivate static func amounts(_ amounts: [Currency: Int64]) -> JSONValue {
+    fileprivate static func amounts(_ amounts: [Currency: Int128]) -> JSONValue {
         var object = JSONObject()
         for (currency, minorUnits) in amounts.sorted(by: { $0.key.code < $1.key.code }) {
             object[currency.code] = .string(MinorUnits.format(minorUnits, decimals: currency.decimals))

@@ -5,12 +5,12 @@ public struct TransferFacts: Sendable, Equatable {
     public let walletID: String
     public let currency: Currency
     /// Signed minor units (positive credits the external wallet).
-    public let amount: Int64
+    public let amount: Int128
     /// The operator who initiated the transfer, if one did (they never count towards its approvals); nil for the CRM.
     public let initiatorOperatorID: String?
     public let time: Timestamp
 
-    public init(orderID: String, externalUserID: String, walletID: String, currency: Currency, amount: Int64,
+    public init(orderID: String, externalUserID: String, walletID: String, currency: Currency, amount: Int128,
                 initiatorOperatorID: String? = nil, time: Timestamp) {
         self.orderID = orderID
         self.externalUserID = externalUserID
@@ -29,7 +29,7 @@ public protocol VelocityLookup {
     /// Orders of `externalUserID` (in `currency` when given) created at or after `since` that completed or still
     /// wait for approval, counted, with the sum of their absolute amounts in minor units. The order being decided is
     /// not included.
-    func totals(externalUserID: String, currency: String?, since: Timestamp) throws(ApprovalError) -> (count: Int, absoluteSum: Int64)
+    func totals(externalUserID: String, currency: String?, since: Timestamp) throws(ApprovalError) -> (count: Int, absoluteSum: Int128)
 }
 
 /// What a policy decided for a transfer.

@@ -19,13 +19,13 @@ public struct VelocityLimit: Sendable, Equatable {
     public let window: Duration
     /// Per currency, the absolute sum (minor units) the window may reach; more matches. A currency without an entry
     /// never matches this limit.
-    public let above: [Currency: Int64]?
+    public let above: [Currency: Int128]?
     /// The number of transfers the window may hold; more matches.
     public let countAbove: Int?
 
     /// Refuses a limit without any bound, a negative bound, or a window that is not 1 s to 366 days in whole seconds.
     /// Messages use the JSON configuration's field names.
-    public init(scope: Scope, window: Duration, above: [Currency: Int64]? = nil, countAbove: Int? = nil)
+    public init(scope: Scope, window: Duration, above: [Currency: Int128]? = nil, countAbove: Int? = nil)
         throws(ApprovalError)
     {
         guard above != nil || countAbove != nil else {
@@ -58,9 +58,10 @@ public struct VelocityLimit: Sendable, Equatable {
         if let above, let limit = above[facts.currency] {
             let totals = try lookup.totals(externalUserID: facts.externalUserID, currency: facts.currency.code,
                                            since: since)
-            // Overflow counts as "exceeded": a limit must never be slipped past by wrap-around.
-            let (sum, overflow) = UInt64(clamping: totals.absoluteSum).addingReportingOverflow(facts.amount.magnitude)
-            if overflow || PolicyCondition.magnitude(sum, exceeds: limit) { return true }
+            // A window sum past 128 bits is refused (invalid_amount), never wrapped below a limit.
+            let sum = try MinorUnits.adding(totals.absoluteSum, Int128(facts.amount.magnitude),
+                                            "\(facts.externalUserID)'s \(facts.currency.code) velocity window sum")
+            if PolicyCondition.magnitude(sum.magnitude, exceeds: limit) { return true }
         }
         if let countAbove {
             let currency: String? = scope == .walletPair ? facts.currency.code : nil

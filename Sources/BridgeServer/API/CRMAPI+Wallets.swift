@@ -36,14 +36,7 @@ extension CRMAPI {
 
     /// `{"id","external_user_id","amount","currency","decimals"}`; `amount` is the balance (a JSON number with the
     /// currency's decimals), or `balance` when given (a retried transfer answers with the balance it had then).
-    func walletJSON(_ wallet: Wallet, balance: Int64? = nil) -> JSONValue {
-        let decimals = MoneyJSON.decimals(of: wallet.currency, in: service.configuration)
-        return [
-            "id": .string(wallet.id),
-            "external_user_id": .string(wallet.externalUserID),
-            "amount": MoneyJSON.number(balance ?? wallet.balance, decimals: decimals),
-            "currency": .string(wallet.currency),
-            "decimals": .number(JSONNumber(decimals)),
-        ]
+    func walletJSON(_ wallet: Wallet, balance: Int128? = nil) -> JSONValue {
+        wallet.crmJSON(decimals: MoneyJSON.decimals(of: wallet.currency, in: service.configuration), balance: balance)
     }
 }

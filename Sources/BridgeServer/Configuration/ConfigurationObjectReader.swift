@@ -39,6 +39,13 @@ struct ConfigurationObjectReader {
         return text
     }
 
+    /// `true` or `false`.
+    func bool(_ key: String) throws(ConfigurationError) -> Bool? {
+        guard let value = object[key], value != .null else { return nil }
+        guard case .bool(let flag) = value else { throw error(key, "must be true or false, not \(value.typeName)") }
+        return flag
+    }
+
     /// An integer within `range`.
     func integer(_ key: String, in range: ClosedRange<Int64>) throws(ConfigurationError) -> Int64? {
         guard let value = object[key], value != .null else { return nil }

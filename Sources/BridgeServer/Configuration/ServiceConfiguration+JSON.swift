@@ -5,7 +5,7 @@ import Foundation
 extension ServiceConfiguration {
     static let rootKeys: Set<String> = [
         "listen", "tls", "apiKey", "apiKeyEnv", "crm", "currencies", "policies", "chainId", "webhooks", "database",
-        "sessions", "http",
+        "sessions", "http", "wallets",
     ]
 
     /// An API key or webhook secret shorter than this is refused: both are all that stands between the network and
@@ -86,6 +86,9 @@ extension ServiceConfiguration {
             self.webhooks = try Self.webhooks(webhooks, environment: environment)
         }
         if let database = try root.nonEmptyString("database") { databasePath = database }
+        if let wallets = try root.object("wallets", allowedKeys: ["autoCreate"]) {
+            if let autoCreate = try wallets.bool("autoCreate") { autoCreateWallets = autoCreate }
+        }
         if let sessions = try root.object("sessions", allowedKeys: ["ttlSeconds", "idleTimeoutSeconds"]) {
             if let ttl = try sessions.integer("ttlSeconds", in: 60...(30 * 86400)) { sessionTTL = .seconds(ttl) }
             if let idle = try sessions.integer("idleTimeoutSeconds", in: 60...(30 * 86400)) { idleTimeout = .seconds(idle) }

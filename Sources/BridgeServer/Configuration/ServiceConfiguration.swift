@@ -61,6 +61,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var webhooks = Webhooks()
     /// `database`: the SQLite file (created with its directory when missing). Default `./var/walletbridge.sqlite`.
     public var databasePath = SQLiteApprovalStore.defaultPath
+    /// `wallets.autoCreate`: a credit to an unknown `external_user_id` in a configured currency creates its wallet
+    /// (audited) instead of answering `account_not_found`. Default false.
+    public var autoCreateWallets = false
     /// `sessions.ttlSeconds`: an operator session's absolute lifetime. Default 8 h.
     public var sessionTTL: Duration = .seconds(8 * 3600)
     /// `sessions.idleTimeoutSeconds`: a session unused this long stops working. Default 30 min.
@@ -88,8 +91,10 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// The session manager's settings for this configuration, in the deployment `deploymentID` (kept in the
     /// database, see `ApprovalConfiguration.loadOrCreateDeploymentID`).
     public func approvalConfiguration(deploymentID: [UInt8]) throws(ApprovalError) -> ApprovalConfiguration {
-        try ApprovalConfiguration(currencies: currencies, chainID: chainID, deploymentID: deploymentID,
-                                  sessionTTL: sessionTTL, idleTimeout: idleTimeout)
+        var configuration = try ApprovalConfiguration(currencies: currencies, chainID: chainID, deploymentID: deploymentID,
+                                                      sessionTTL: sessionTTL, idleTimeout: idleTimeout)
+        configuration.autoCreateWallets = autoCreateWallets
+        return configuration
     }
 
     /// The currencies by code, as `PolicySet` reads them.

@@ -32,9 +32,11 @@ public final class ServiceRuntime: Sendable {
         self.logger = logger
         self.accessLog = accessLog
         let deploymentID = try ApprovalConfiguration.loadOrCreateDeploymentID(store: store, clock: clock)
+        let approvalConfiguration = try configuration.approvalConfiguration(deploymentID: deploymentID)
+        // Refuses to start when a currency's decimals changed under its stored balances.
+        try approvalConfiguration.recordCurrencies(in: store, clock: clock)
         let service = ApprovalService(store: store, policy: configuration.policies,
-                                      configuration: try configuration.approvalConfiguration(deploymentID: deploymentID),
-                                      clock: clock)
+                                      configuration: approvalConfiguration, clock: clock)
         try service.recordPolicy(fingerprint: configuration.policies.fingerprint, json: configuration.policies.json,
                                  actor: "config")
         self.service = service
