@@ -76,27 +76,6 @@ extension ApprovalService {
         }
     }
 
-    /// Revokes an operator: their sessions stop working and their signatures, past and future, no longer count.
-    /// Revoking a revoked operator changes nothing.
-    @discardableResult
-    public func revokeOperator(id: String, actor: String) throws(ApprovalError) -> Operator {
-        try store.transaction { transaction throws(ApprovalError) in
-            guard var record = try transaction.operatorRecord(id: id) else {
-                throw .invalidRequest("no operator \(id)")
-            }
-            guard record.status == .active else { return record }
-            let now = clock.now()
-            record.status = .revoked
-            record.revokedAt = now
-            try transaction.updateOperator(record)
-            try ChangeRecorder(transaction: transaction, time: now, actor: actor).audit("operator.revoked", [
-                "operator_id": .string(record.id), "name": .string(record.name),
-                "address": .string(record.address.checksummed),
-            ])
-            return record
-        }
-    }
-
     /// Every operator, active and revoked, in enrolment order.
     public func operators() throws(ApprovalError) -> [Operator] {
         try store.read { transaction throws(ApprovalError) in try transaction.allOperators() }

@@ -91,6 +91,10 @@ extension ApprovalService {
                 throw .sessionInvalid("unknown token")
             }
             if let revokedAt = session.revokedAt {
+                // Revoking an operator ends their sessions too: say so, it tells the operator more than a time.
+                if let record = try transaction.operatorRecord(id: session.operatorID), record.status == .revoked {
+                    throw .sessionInvalid("operator \(record.name) was revoked")
+                }
                 throw .sessionInvalid("the session was revoked at \(revokedAt.rfc3339)")
             }
             guard now < session.expiresAt else {

@@ -72,6 +72,9 @@ public protocol StoreTransaction: AnyObject {
     /// The record that carries `signature`, if any (a replayed signature is refused).
     func approval(signature: [UInt8]) throws(ApprovalError) -> ApprovalRecord?
     func insertApproval(_ record: ApprovalRecord) throws(ApprovalError)
+    /// The decisions `operatorID` recorded on orders still pending approval, oldest order first (what revoking the
+    /// operator withdraws).
+    func pendingApprovals(operatorID: String) throws(ApprovalError) -> [ApprovalRecord]
 
     // MARK: Operators, invites, login challenges, sessions
 
@@ -93,6 +96,9 @@ public protocol StoreTransaction: AnyObject {
     func session(tokenHash: [UInt8]) throws(ApprovalError) -> OperatorSession?
     func insertSession(_ session: OperatorSession) throws(ApprovalError)
     func updateSession(_ session: OperatorSession) throws(ApprovalError)
+    /// Marks every session of `operatorID` that is neither revoked nor expired at `time` as revoked at `time`, in one
+    /// write, and returns the token hashes of the sessions it ended (revoking an operator cuts them all off at once).
+    func revokeSessions(operatorID: String, at time: Timestamp) throws(ApprovalError) -> [[UInt8]]
 
     // MARK: Settings kept with the data (deployment id, policy set hash, API key hash)
 

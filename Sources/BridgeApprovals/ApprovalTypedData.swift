@@ -14,6 +14,7 @@ public struct ApprovalTypedData: Sendable {
         case transferRejection = "TransferRejection"
         case enrollment = "Enrollment"
         case login = "Login"
+        case operatorRevocation = "OperatorRevocation"
 
         /// Member names and EIP-712 types, in definition order.
         var members: [(name: String, type: String)] {
@@ -27,6 +28,9 @@ public struct ApprovalTypedData: Sendable {
             case .transferRejection: return transfer + [("reason", "string")]
             case .enrollment: return [("name", "string"), ("invite", "string"), ("address", "address"), ("path", "string")]
             case .login: return [("operator", "address"), ("nonce", "bytes32"), ("issuedAt", "uint64"), ("expiresAt", "uint64")]
+            case .operatorRevocation:
+                return [("operator", "address"), ("name", "string"), ("reason", "string"), ("nonce", "bytes32"),
+                        ("expiresAt", "uint64")]
             }
         }
     }

@@ -284,6 +284,14 @@ final class InMemoryTransaction: StoreTransaction {
         }
     }
 
+    func pendingApprovals(operatorID: String) throws(ApprovalError) -> [ApprovalRecord] {
+        try checkOpen()
+        return tables.pendingOrderIDs
+            .compactMap { tables.orders[$0] }
+            .sorted(by: oldestFirst)
+            .compactMap { order in tables.approvalsByOrder[order.orderID]?.first { $0.operatorID == operatorID } }
+    }
+
     // MARK: Operators
 
     func operatorRecord(id: String) throws(ApprovalError) -> Operator? {
@@ -390,6 +398,21 @@ final class InMemoryTransaction: StoreTransaction {
         guard let old = tables.sessions[session.tokenHash] else { throw .storage("no session to update") }
         tables.sessions[session.tokenHash] = session
         undoLog.append { $0.sessions[old.tokenHash] = old }
+    }
+
+    func revokeSessions(operatorID: String, at time: Timestamp) throws(ApprovalError) -> [[UInt8]] {
+        try checkOpen()
+        let live = tables.sessions.values
+            .filter { $0.operatorID == operatorID && $0.revokedAt == nil && time < $0.expiresAt }
+            .sorted { $0.createdAt != $1.createdAt ? $0.createdAt < $1.createdAt
+                : $0.tokenHash.lexicographicallyPrecedes($1.tokenHash) }
+        for old in live {
+            var ended = old
+            ended.revokedAt = time
+            tables.sessions[old.tokenHash] = ended
+            undoLog.append { $0.sessions[old.tokenHash] = old }
+        }
+        return live.map(\.tokenHash)
     }
 
     // MARK: Metadata

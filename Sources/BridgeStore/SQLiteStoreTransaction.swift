@@ -210,6 +210,19 @@ final class SQLiteStoreTransaction: StoreTransaction {
         )
     }
 
+    func pendingApprovals(operatorID: String) throws(ApprovalError) -> [ApprovalRecord] {
+        // From the pending orders (partial index orders_pending_by_age) to the operator's row through the
+        // UNIQUE (order_id, operator_id) index: no scan of every approval ever recorded.
+        try open().query(
+            """
+            SELECT a.order_id, a.operator_id, a.decision, a.signature, a.created_at, a.reason
+            FROM orders o JOIN approvals a ON a.order_id = o.order_id AND a.operator_id = ?
+            WHERE o.status = 'pending_approval' ORDER BY o.created_at, o.order_id
+            """,
+            [.text(operatorID)], row: ApprovalRecord.init(row:)
+        )
+    }
+
     // MARK: Operators
 
     private static let operatorColumns = "id, name, role, address, public_key, path, status, enrolled_at, revoked_at"
@@ -321,6 +334,21 @@ final class SQLiteStoreTransaction: StoreTransaction {
             [.integer(session.lastUsedAt.millisecondsSinceEpoch), .integer(session.revokedAt?.millisecondsSinceEpoch),
              .blob(session.tokenHash)]
         )
+    }
+
+    func revokeSessions(operatorID: String, at time: Timestamp) throws(ApprovalError) -> [[UInt8]] {
+        let database = try open()
+        // Read, then update the same rows: this transaction holds the write lock, so nothing changes in between.
+        let live = "operator_id = ? AND revoked_at IS NULL AND expires_at > ?"
+        let values: [SQLiteValue] = [.text(operatorID), .integer(time.millisecondsSinceEpoch)]
+        let ended = try database.query(
+            "SELECT token_hash FROM sessions WHERE \(live) ORDER BY created_at, token_hash", values
+        ) { row throws(ApprovalError) in try row.blob(0) }
+        guard !ended.isEmpty else { return [] }
+        let changed = try database.run("UPDATE sessions SET revoked_at = ? WHERE \(live)",
+                                       [.integer(time.millisecondsSinceEpoch)] + values)
+        guard changed == ended.count else { throw .storage("revoking sessions changed \(changed) rows, not \(ended.count)") }
+        return ended
     }
 
     // MARK: Metadata

@@ -57,12 +57,31 @@ struct ApprovalTypedDataTests {
         case .transferRejection: typedData.transferMessage(for: order, decimals: 2, rejectionReason: "too big")
         case .enrollment: typedData.enrollmentMessage(name: "alice", invite: "abc", address: Harness.address(key), path: "m/44'/60'/0'/0/0")
         case .login: typedData.loginMessage(operatorAddress: Harness.address(key), challenge: challenge)
+        case .operatorRevocation:
+            typedData.operatorRevocationMessage(operatorAddress: Harness.address(key), name: "bob", reason: "lost device",
+                                                nonce: challenge.nonce, expiresAt: challenge.expiresAt)
         }
         let document = typedData.document(kind, message: message)
         let reference = try TypedData(json: document).digest()
         #expect(try typedData.digest(kind, message: message) == reference)
         // The document survives a trip through JSON text, as devices and the CLI receive it.
         #expect(try TypedData(jsonText: document.serialized()).digest() == reference)
+    }
+
+    @Test func theOperatorRevocationIsFlatFieldsADeviceShowsOneByOne() throws {
+        let key = try Harness.key(9)
+        let message = typedData.operatorRevocationMessage(
+            operatorAddress: Harness.address(key), name: "bob", reason: "lost device",
+            nonce: [UInt8](repeating: 0x5A, count: 32), expiresAt: Timestamp(millisecondsSinceEpoch: 1_795_000_300_999))
+        #expect(message == [
+            "operator": .string(Harness.address(key).checksummed), "name": "bob", "reason": "lost device",
+            "nonce": .string("0x" + String(repeating: "5a", count: 32)), "expiresAt": 1_795_000_300,
+        ])
+        let document = typedData.document(.operatorRevocation, message: message)
+        #expect(document["primaryType"] == "OperatorRevocation")
+        let fields = try #require(document["types"]?["OperatorRevocation"]?.arrayValue)
+        #expect(fields.compactMap { $0["name"]?.stringValue } == ["operator", "name", "reason", "nonce", "expiresAt"])
+        #expect(fields.compactMap { $0["type"]?.stringValue } == ["address", "string", "string", "bytes32", "uint64"])
     }
 
     @Test func anotherDeploymentOrChainChangesEveryDigest() throws {

@@ -103,18 +103,22 @@ struct OperatorTests {
         #expect(sameAddress == .invalidRequest("\(address) is already enrolled"))
     }
 
-    @Test func revocationIsAuditedAndIdempotent() throws {
+    @Test func revocationIsAuditedAndASecondOneIsAConflict() throws {
         let record = try enroll("bob", invite: try harness.service.createInvite(role: .approver, actor: "admin:root"))
         harness.clock.advance(by: .seconds(10))
-        let revoked = try harness.service.revokeOperator(id: record.id, actor: "admin:root")
-        #expect(revoked.status == .revoked)
-        #expect(revoked.revokedAt == harness.clock.now())
+        let outcome = try harness.service.revokeOperator(id: record.id, actor: "admin:root")
+        #expect(outcome.revokedOperator.status == .revoked)
+        #expect(outcome.revokedOperator.revokedAt == harness.clock.now())
         let events = try harness.auditEvents().count
-        #expect(try harness.service.revokeOperator(id: record.id, actor: "admin:root") == revoked)
+        let again = approvalError { try harness.service.revokeOperator(id: record.id, actor: "admin:root") }
+        #expect(again == .conflict("operator bob was already revoked at \(harness.clock.now().rfc3339)"))
+        #expect(again?.code == .conflict)
+        #expect(again?.code.rawValue == -23)
         #expect(try harness.auditEvents().count == events)
         #expect(try harness.auditEvents().last?.actor == "admin:root")
-        #expect(approvalError { try harness.service.revokeOperator(id: "op-none", actor: "admin:root") }
-            == .invalidRequest("no operator op-none"))
+        let unknown = approvalError { try harness.service.revokeOperator(id: "op-none", actor: "admin:root") }
+        #expect(unknown == .notFound("operator op-none"))
+        #expect(unknown?.httpStatus == 404)
         #expect(try harness.service.operators().map(\.status) == [.revoked])
     }
 }

@@ -188,7 +188,8 @@ struct OperatorAPITests {
         let expiresAt = (fixture.clock.now() + .seconds(24 * 3600)).rfc3339
         #expect(pending.responseText == #"{"transfers":[{"order_id":"big-credit","external_user_id":"user_456","#
             + #""currency":"USD","amount":1500.25,"direction":"credit","status":"pending_approval","#
-            + #""approvals_required":2,"approvals":[],"expires_at":"\#(expiresAt)","policy":"large-transfers"}]}"#)
+            + #""approvals_required":2,"approvals_counted":0,"approvals":[],"expires_at":"\#(expiresAt)","#
+            + #""policy":"large-transfers"}]}"#)
 
         let document = alice.get("/operator/transfers/{order_id}/approval", token: aliceToken,
                                  parameters: ["order_id": "big-credit"])
@@ -213,8 +214,9 @@ struct OperatorAPITests {
         let approvedAt = fixture.clock.now().rfc3339
         let firstAt = (fixture.clock.now() - .seconds(60)).rfc3339
         #expect(status.responseText == #"{"order_id":"big-credit","status":"completed","amount":1500.25,"currency":"USD","#
-            + #""external_user_id":"user_456","approvals":[{"operator":"alice","decision":"approve","at":"\#(firstAt)"},"#
-            + #"{"operator":"bob","decision":"approve","at":"\#(approvedAt)"}]}"#)
+            + #""external_user_id":"user_456","approvals":[{"operator":"alice","decision":"approve","at":"\#(firstAt)","#
+            + #""counts":true,"operator_status":"active"},{"operator":"bob","decision":"approve","at":"\#(approvedAt)","#
+            + #""counts":true,"operator_status":"active"}],"approvals_counted":2,"approvals_required":2}"#)
         #expect(alice.get("/operator/transfers", token: aliceToken).responseText == #"{"transfers":[]}"#)
         // The CRM's retry still gets the original 202; the order endpoint tells it the order completed.
         #expect(fixture.transfer("big-credit", user: "user_456", amount: "1500.25").status == 202)

@@ -50,11 +50,13 @@ extension CRMAPI {
         ])
     }
 
-    /// `GET /wallets/order?order_id=` -> `{"order_id","status","amount","currency","external_user_id","approvals"}`;
-    /// 404 `order_not_found` for an unknown id.
+    /// `GET /wallets/order?order_id=` -> `{"order_id","status","amount","currency","external_user_id","approvals",
+    /// "approvals_counted","approvals_required"}`; 404 `order_not_found` for an unknown id. An approval by an operator
+    /// revoked while the order was pending shows `"counts":false`: the order needs another approver.
     func orderStatus(_ request: HTTPRequest, _ fields: RequestFields) throws(CRMError) -> HTTPResponse {
         do {
             let (order, approvals) = try service.order(id: try request.query.requiredParameter("order_id"))
+            let tally = try service.approvalTally(for: order, records: approvals)
             let decimals = MoneyJSON.decimals(of: order.currency, in: service.configuration)
             return .json([
                 "order_id": .string(order.orderID),
@@ -62,7 +64,9 @@ extension CRMAPI {
                 "amount": MoneyJSON.number(order.amount, decimals: decimals),
                 "currency": .string(order.currency),
                 "external_user_id": .string(order.externalUserID),
-                "approvals": try service.approvalsJSON(approvals),
+                "approvals": tally.approvalsJSON,
+                "approvals_counted": .number(JSONNumber(tally.approvalsCounted)),
+                "approvals_required": .number(JSONNumber(tally.approvalsRequired)),
             ])
         } catch {
             throw CRMError(error)

@@ -15,20 +15,3 @@ public enum MoneyJSON {
         configuration.currencies.first { $0.code == code }?.decimals ?? 0
     }
 }
-
-extension ApprovalService {
-    /// The `approvals` list of an order: `[{operator, decision, at}]`, operators by name, oldest first.
-    func approvalsJSON(_ records: [ApprovalRecord]) throws(ApprovalError) -> JSONValue {
-        guard !records.isEmpty else { return .array([]) }
-        let names = Dictionary(try operators().map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
-        return .array(records.sorted { $0.createdAt < $1.createdAt }.map { record in
-            var entry: JSONObject = [
-                "operator": .string(names[record.operatorID] ?? record.operatorID),
-                "decision": .string(record.decision.rawValue),
-                "at": .string(record.createdAt.rfc3339),
-            ]
-            if let reason = record.reason { entry["reason"] = .string(reason) }
-            return .object(entry)
-        })
-    }
-}

@@ -44,9 +44,10 @@ extension OperatorAPI {
         return .json(try orderJSON(order, approvals: approvals))
     }
 
-    /// `{order_id, external_user_id, currency, amount, direction, status, approvals_required, approvals,
-    /// expires_at, policy}`; `reason` when rejected or expired.
+    /// `{order_id, external_user_id, currency, amount, direction, status, approvals_required, approvals_counted,
+    /// approvals, expires_at, policy}`; `reason` when rejected or expired.
     func orderJSON(_ order: TransferOrder, approvals: [ApprovalRecord]) throws(ApprovalError) -> JSONValue {
+        let tally = try service.approvalTally(for: order, records: approvals)
         let decimals = MoneyJSON.decimals(of: order.currency, in: service.configuration)
         var object: JSONObject = [
             "order_id": .string(order.orderID),
@@ -56,7 +57,8 @@ extension OperatorAPI {
             "direction": .string(order.direction.rawValue),
             "status": .string(order.status.rawValue),
             "approvals_required": .number(JSONNumber(order.approvalsRequired)),
-            "approvals": try service.approvalsJSON(approvals),
+            "approvals_counted": .number(JSONNumber(tally.approvalsCounted)),
+            "approvals": tally.approvalsJSON,
             "expires_at": order.expiresAt.map { .string($0.rfc3339) } ?? .null,
             "policy": order.policyName.map(JSONValue.string) ?? .null,
         ]

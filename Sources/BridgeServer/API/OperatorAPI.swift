@@ -17,7 +17,7 @@ public struct OperatorAPI: Sendable {
     }
 
     public var endpoints: [Endpoint] {
-        [
+        lifecycleEndpoints + [
             Endpoint("POST", prefix + "/challenge") { request, _ in self.answer { () throws(ApprovalError) in
                 try self.challenge(request) } },
             Endpoint("POST", prefix + "/session") { request, _ in self.answer { () throws(ApprovalError) in
@@ -50,7 +50,7 @@ public struct OperatorAPI: Sendable {
     }
 
     /// Renders a refusal as `{"error","code","hint"}` with its HTTP status.
-    private func answer(_ body: () throws(ApprovalError) -> HTTPResponse) -> HTTPResponse {
+    func answer(_ body: () throws(ApprovalError) -> HTTPResponse) -> HTTPResponse {
         do {
             return try body()
         } catch {
@@ -60,6 +60,11 @@ public struct OperatorAPI: Sendable {
 
     /// The operator behind `Authorization: Bearer <token>`; `session_invalid` without one or for a bad one.
     func signedIn(_ request: HTTPRequest) throws(ApprovalError) -> Operator {
+        try service.authenticate(token: try Self.bearerToken(request), clientIP: request.clientAddress)
+    }
+
+    /// The token of `Authorization: Bearer <token>`; `session_invalid` without one.
+    static func bearerToken(_ request: HTTPRequest) throws(ApprovalError) -> String {
         guard let authorization = request.header("authorization") else {
             throw .sessionInvalid("no Authorization: Bearer <token> header")
         }
@@ -67,7 +72,7 @@ public struct OperatorAPI: Sendable {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw .sessionInvalid("the Authorization header is not \"Bearer <token>\"")
         }
-        return try service.authenticate(token: String(parts[1]).trimmingHeaderWhitespace, clientIP: request.clientAddress)
+        return String(parts[1]).trimmingHeaderWhitespace
     }
 
     /// The body as a JSON object; anything else is `invalid_request`.

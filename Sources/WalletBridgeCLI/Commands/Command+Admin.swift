@@ -8,7 +8,7 @@ extension Command {
     static let admin = Command(
         name: "admin",
         abstract: "Administer the transfer-approval service on its own machine (invites).",
-        subcommands: [.adminInvite]
+        subcommands: [.adminInvite, .adminOperator]
     )
 
     /// `walletbridge admin invite --role approver|admin [--db FILE]`.
