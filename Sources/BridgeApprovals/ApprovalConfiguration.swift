@@ -23,6 +23,11 @@ public struct ApprovalConfiguration: Sendable {
     public var idleTimeout: Duration
     /// The approval window when a policy requires approvals without naming one (a zero or negative `expiresAfter`).
     public var defaultApprovalExpiry: Duration
+    /// Distinct active admins whose device signatures make a proposed policy version effective; capped at the
+    /// number of active admins, so a desk with fewer admins can still change its policy (`governance.policyApprovals`).
+    public var policyApprovals = 2
+    /// How long admins can sign a proposed policy version (`governance.proposalTTLSeconds`).
+    public var policyProposalLifetime: Duration = .seconds(24 * 3600)
 
     /// Throws `invalid_request` for a deployment id that is not 32 bytes or currencies that repeat a code.
     public init(currencies: [Currency], chainID: UInt64 = 1, deploymentID: [UInt8],

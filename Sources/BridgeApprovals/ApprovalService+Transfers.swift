@@ -81,7 +81,8 @@ extension ApprovalService {
             let facts = TransferFacts(orderID: request.orderID, externalUserID: request.externalUserID,
                                       walletID: wallet.id, currency: currency, amount: amount,
                                       initiatorOperatorID: request.initiatorOperatorID, time: now)
-            let decision = try policy.decide(facts, velocity: StoreVelocityLookup(transaction: transaction))
+            let inForce = try policyInForce(in: transaction)
+            let decision = try inForce.policy.decide(facts, velocity: StoreVelocityLookup(transaction: transaction))
             let recorder = ChangeRecorder(transaction: transaction, time: now,
                                           actor: request.initiatorOperatorID.map { "operator:" + $0 } ?? "crm")
 
@@ -129,10 +130,12 @@ extension ApprovalService {
                     "expires_at": .string((now + window).rfc3339),
                 ]
             }
+            order.policyVersion = inForce.version
             try transaction.insertOrder(order)
 
             var received = Self.auditPayload(of: order, decimals: currency.decimals)
             for (key, value) in decisionPayload { received[key] = value }
+            if let version = inForce.version { received["policy_version"] = .number(JSONNumber(version)) }
             if let initiator = request.initiatorOperatorID { received["initiator_operator_id"] = .string(initiator) }
             try recorder.audit("order.received", received)
             try recordStatusChange(order, wallet: wallet, decimals: currency.decimals, recorder: recorder)

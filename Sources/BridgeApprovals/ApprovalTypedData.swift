@@ -14,6 +14,7 @@ public struct ApprovalTypedData: Sendable {
         case transferRejection = "TransferRejection"
         case enrollment = "Enrollment"
         case login = "Login"
+        case policyChange = "PolicyChange"
 
         /// Member names and EIP-712 types, in definition order.
         var members: [(name: String, type: String)] {
@@ -27,6 +28,8 @@ public struct ApprovalTypedData: Sendable {
             case .transferRejection: return transfer + [("reason", "string")]
             case .enrollment: return [("name", "string"), ("invite", "string"), ("address", "address"), ("path", "string")]
             case .login: return [("operator", "address"), ("nonce", "bytes32"), ("issuedAt", "uint64"), ("expiresAt", "uint64")]
+            case .policyChange:
+                return [("version", "uint64"), ("policyHash", "bytes32"), ("expiresAt", "uint64"), ("nonce", "bytes32")]
             }
         }
     }

@@ -57,6 +57,9 @@ struct ApprovalTypedDataTests {
         case .transferRejection: typedData.transferMessage(for: order, decimals: 2, rejectionReason: "too big")
         case .enrollment: typedData.enrollmentMessage(name: "alice", invite: "abc", address: Harness.address(key), path: "m/44'/60'/0'/0/0")
         case .login: typedData.loginMessage(operatorAddress: Harness.address(key), challenge: challenge)
+        case .policyChange: typedData.policyChangeMessage(for: PolicyVersion(
+            version: 2, policyJSON: "{}", hash: [UInt8](repeating: 0xAB, count: 32), status: .proposed, proposedBy: "op",
+            createdAt: order.createdAt, expiresAt: order.createdAt + .seconds(86400), nonce: [UInt8](repeating: 5, count: 32)))
         }
         let document = typedData.document(kind, message: message)
         let reference = try TypedData(json: document).digest()

@@ -302,7 +302,7 @@ struct CRMAPITests {
         let status = fixture.crm("GET", "/wallets/order", query: ["order_id": "big-1"])
         #expect(status.status == 200)
         #expect(status.responseText == #"{"order_id":"big-1","status":"pending_approval","amount":-2500.00,"currency":"USD","#
-            + #""external_user_id":"user_789","approvals":[]}"#)
+            + #""external_user_id":"user_789","approvals":[],"policy_version":null}"#)
     }
 
     @Test func aPolicyDenialIs403AndTheSameOnRetry() throws {
@@ -321,7 +321,8 @@ struct CRMAPITests {
         #expect(fixture.crm("GET", "/wallets/order", query: ["order_id": "nope"]).responseText == crmError(404, "order_not_found"))
         #expect(fixture.transfer("done", amount: "12.34").status == 200)
         #expect(fixture.crm("GET", "/wallets/order", query: ["order_id": "done"]).responseText
-            == #"{"order_id":"done","status":"completed","amount":12.34,"currency":"USD","external_user_id":"user_456","approvals":[]}"#)
+            == #"{"order_id":"done","status":"completed","amount":12.34,"currency":"USD","external_user_id":"user_456","approvals":[],"#
+            + #""policy_version":null}"#)
     }
 
     @Test func pathsAreConfigurable() throws {

@@ -188,7 +188,8 @@ struct OperatorAPITests {
         let expiresAt = (fixture.clock.now() + .seconds(24 * 3600)).rfc3339
         #expect(pending.responseText == #"{"transfers":[{"order_id":"big-credit","external_user_id":"user_456","#
             + #""currency":"USD","amount":1500.25,"direction":"credit","status":"pending_approval","#
-            + #""approvals_required":2,"approvals":[],"expires_at":"\#(expiresAt)","policy":"large-transfers"}]}"#)
+            + #""approvals_required":2,"approvals":[],"expires_at":"\#(expiresAt)","policy":"large-transfers","#
+            + #""policy_version":null}]}"#)
 
         let document = alice.get("/operator/transfers/{order_id}/approval", token: aliceToken,
                                  parameters: ["order_id": "big-credit"])
@@ -214,7 +215,7 @@ struct OperatorAPITests {
         let firstAt = (fixture.clock.now() - .seconds(60)).rfc3339
         #expect(status.responseText == #"{"order_id":"big-credit","status":"completed","amount":1500.25,"currency":"USD","#
             + #""external_user_id":"user_456","approvals":[{"operator":"alice","decision":"approve","at":"\#(firstAt)"},"#
-            + #"{"operator":"bob","decision":"approve","at":"\#(approvedAt)"}]}"#)
+            + #"{"operator":"bob","decision":"approve","at":"\#(approvedAt)"}],"policy_version":null}"#)
         #expect(alice.get("/operator/transfers", token: aliceToken).responseText == #"{"transfers":[]}"#)
         // The CRM's retry still gets the original 202; the order endpoint tells it the order completed.
         #expect(fixture.transfer("big-credit", user: "user_456", amount: "1500.25").status == 202)

@@ -12,7 +12,7 @@ struct StoreSchemaTests {
         let store = try database.open()
         let recorded = try store.withDatabase { database throws(ApprovalError) in try database.appliedMigrations().map(\.version) }
         #expect(recorded == SQLiteApprovalStore.migrations.map(\.version))
-        #expect(recorded == [1, 2])
+        #expect(recorded == [1, 2, 3])
         try store.transaction { store throws(ApprovalError) in try store.insertWallet(Fixtures.wallet("w-1", balance: 4_200)) }
         store.close()
 
@@ -76,7 +76,7 @@ struct StoreSchemaTests {
         }
         store.close()
         #expect(storageFailure { _ = try database.open() }?
-            .contains("has schema version 99 (from the future), newer than this WalletBridge knows (2)") == true)
+            .contains("has schema version 99 (from the future), newer than this WalletBridge knows (3)") == true)
     }
 
     @Test func aMissingFileIsNotCreatedWhenAskedNotTo() throws {

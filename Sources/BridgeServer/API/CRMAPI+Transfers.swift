@@ -50,7 +50,8 @@ extension CRMAPI {
         ])
     }
 
-    /// `GET /wallets/order?order_id=` -> `{"order_id","status","amount","currency","external_user_id","approvals"}`;
+    /// `GET /wallets/order?order_id=` -> `{"order_id","status","amount","currency","external_user_id","approvals",
+    /// "policy_version"}`;
     /// 404 `order_not_found` for an unknown id.
     func orderStatus(_ request: HTTPRequest, _ fields: RequestFields) throws(CRMError) -> HTTPResponse {
         do {
@@ -63,6 +64,8 @@ extension CRMAPI {
                 "currency": .string(order.currency),
                 "external_user_id": .string(order.externalUserID),
                 "approvals": try service.approvalsJSON(approvals),
+                // The version that decided it: a pending order keeps it whatever takes effect later.
+                "policy_version": order.policyVersion.map { .number(JSONNumber($0)) } ?? .null,
             ])
         } catch {
             throw CRMError(error)

@@ -45,7 +45,7 @@ extension OperatorAPI {
     }
 
     /// `{order_id, external_user_id, currency, amount, direction, status, approvals_required, approvals,
-    /// expires_at, policy}`; `reason` when rejected or expired.
+    /// expires_at, policy, policy_version}`; `reason` when rejected or expired.
     func orderJSON(_ order: TransferOrder, approvals: [ApprovalRecord]) throws(ApprovalError) -> JSONValue {
         let decimals = MoneyJSON.decimals(of: order.currency, in: service.configuration)
         var object: JSONObject = [
@@ -59,6 +59,7 @@ extension OperatorAPI {
             "approvals": try service.approvalsJSON(approvals),
             "expires_at": order.expiresAt.map { .string($0.rfc3339) } ?? .null,
             "policy": order.policyName.map(JSONValue.string) ?? .null,
+            "policy_version": order.policyVersion.map { .number(JSONNumber($0)) } ?? .null,
         ]
         if let reason = order.reason { object["reason"] = .string(reason) }
         return .object(object)

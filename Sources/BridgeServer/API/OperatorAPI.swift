@@ -46,11 +46,11 @@ public struct OperatorAPI: Sendable {
                                     operator: try self.signedIn(request))
                 }
             },
-        ]
+        ] + policyEndpoints
     }
 
     /// Renders a refusal as `{"error","code","hint"}` with its HTTP status.
-    private func answer(_ body: () throws(ApprovalError) -> HTTPResponse) -> HTTPResponse {
+    func answer(_ body: () throws(ApprovalError) -> HTTPResponse) -> HTTPResponse {
         do {
             return try body()
         } catch {
