@@ -97,7 +97,6 @@ extension ApprovalService {
                 throw .notFound("policy version \(version)")
             }
             try Self.requireOpen(proposal, now: now)
-            if try transaction.policyApproval(signature: signature) != nil { throw .replayedSignature }
             let digest = try typedData.digest(.policyChange, message: typedData.policyChangeMessage(for: proposal))
             let signer = try Self.recoverSigner(parsedSignature, digest: digest)
             if let sessionOperator, sessionOperator.address != signer {
@@ -115,6 +114,9 @@ extension ApprovalService {
             guard !earlier.contains(where: { $0.operatorID == admin.id }) else {
                 throw .conflict("\(admin.name) already approved policy version \(version)")
             }
+            // Devices sign deterministically, so an admin's second vote is caught above by name; this catches
+            // anything else presenting a signature already recorded.
+            if try transaction.policyApproval(signature: signature) != nil { throw .replayedSignature }
             let vote = PolicyApproval(version: version, operatorID: admin.id, signature: signature, createdAt: now)
             try transaction.insertPolicyApproval(vote)
 

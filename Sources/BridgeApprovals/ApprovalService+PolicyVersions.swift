@@ -180,8 +180,9 @@ extension ApprovalService {
             version: stored, status: stored.status(at: now), approvedBy: names,
             approvals: try countingPolicyApprovals(votes, in: transaction),
             approvalsRequired: try policyQuorum(in: transaction), proposedBy: proposer,
-            document: stored.proposedBy == nil ? nil
-                : typedData.document(.policyChange, message: typedData.policyChangeMessage(for: stored)))
+            document: stored.proposedBy.map { _ in
+                typedData.document(.policyChange, message: typedData.policyChangeMessage(for: stored))
+            })
     }
 
     /// The signatures a proposal needs now: ``ApprovalConfiguration/policyApprovals`` distinct active admins, capped at
