@@ -26,6 +26,11 @@ public struct ApprovalConfiguration: Sendable {
     /// `wallets.autoCreate`: a credit to an unknown `external_user_id` in a configured currency opens its wallet
     /// (audited) instead of answering `account_not_found`.
     public var autoCreateWallets = false
+    /// Distinct active admins whose device signatures make a proposed policy version effective; capped at the
+    /// number of active admins, so a desk with fewer admins can still change its policy (`governance.policyApprovals`).
+    public var policyApprovals = 2
+    /// How long admins can sign a proposed policy version (`governance.proposalTTLSeconds`).
+    public var policyProposalLifetime: Duration = .seconds(24 * 3600)
 
     /// Throws `invalid_request` for a deployment id that is not 32 bytes or currencies that repeat a code.
     public init(currencies: [Currency], chainID: UInt64 = 1, deploymentID: [UInt8],

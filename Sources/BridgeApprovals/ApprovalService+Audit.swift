@@ -83,6 +83,11 @@ extension ApprovalService {
 
     /// Records the active policy set in the audit chain when its fingerprint differs from the last one recorded.
     /// Returns true when it recorded a change.
+    ///
+    /// The service no longer calls this: since policy versions exist, the configuration's policies seed version 1
+    /// (``seedPolicy(_:actor:)``) and only admins' signatures change the policy (``approvePolicy(version:signature:sessionOperatorID:)``).
+    /// Both keep the same `policy.fingerprint` metadata current, so a database that recorded `policy.changed` events
+    /// before continues one history.
     @discardableResult
     public func recordPolicy(fingerprint: String, json: JSONValue, actor: String = "system") throws(ApprovalError) -> Bool {
         try store.transaction { transaction throws(ApprovalError) in

@@ -90,7 +90,8 @@ extension ApprovalService {
             let facts = TransferFacts(orderID: request.orderID, externalUserID: request.externalUserID,
                                       walletID: wallet.id, currency: currency, amount: amount,
                                       initiatorOperatorID: request.initiatorOperatorID, time: now)
-            let decision = try policy.decide(facts, velocity: StoreVelocityLookup(transaction: transaction))
+            let inForce = try policyInForce(in: transaction)
+            let decision = try inForce.policy.decide(facts, velocity: StoreVelocityLookup(transaction: transaction))
 
             func newOrder(status: OrderStatus, policy: String?, approvals: Int = 0, eligibility: ApproverEligibility? = nil,
                           nonce: [UInt8] = [], expiresAt: Timestamp? = nil) -> TransferOrder {
@@ -139,10 +140,12 @@ extension ApprovalService {
                     "expires_at": .string((now + window).rfc3339),
                 ]
             }
+            order.policyVersion = inForce.version
             try transaction.insertOrder(order)
 
             var received = Self.auditPayload(of: order, decimals: currency.decimals)
             for (key, value) in decisionPayload { received[key] = value }
+            if let version = inForce.version { received["policy_version"] = .number(JSONNumber(version)) }
             if let initiator = request.initiatorOperatorID { received["initiator_operator_id"] = .string(initiator) }
             try recorder.audit("order.received", received)
             try recordStatusChange(order, wallet: wallet, decimals: currency.decimals, recorder: recorder)

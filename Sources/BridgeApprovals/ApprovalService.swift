@@ -12,6 +12,8 @@ public final class ApprovalService: Sendable {
     public let configuration: ApprovalConfiguration
     public let clock: any Clock
     let randomBytes: @Sendable (Int) throws(ApprovalError) -> [UInt8]
+    /// Parsed policy versions by hash, so a transfer does not read JSON (ApprovalService+PolicyVersions.swift).
+    let policyCache = PolicySetCache()
 
     /// - Parameter randomBytes: nonces, invite codes, session tokens and ids; the OS's CSPRNG unless a test injects
     ///   a deterministic source.

@@ -35,7 +35,7 @@ extension ApprovalStore {
 
 /// The rows a transaction may read and write. Lookups return nil for a missing row; inserts fail with
 /// ``ApprovalError/storage(_:)`` on a duplicate key.
-public protocol StoreTransaction: AnyObject {
+public protocol StoreTransaction: AnyObject, PolicyStoreTransaction {
     // MARK: Wallets
 
     func wallet(id: String) throws(ApprovalError) -> Wallet?

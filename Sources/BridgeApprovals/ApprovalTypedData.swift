@@ -15,6 +15,7 @@ public struct ApprovalTypedData: Sendable {
         case enrollment = "Enrollment"
         case login = "Login"
         case operatorRevocation = "OperatorRevocation"
+        case policyChange = "PolicyChange"
 
         /// Member names and EIP-712 types, in definition order.
         var members: [(name: String, type: String)] {
@@ -31,6 +32,8 @@ public struct ApprovalTypedData: Sendable {
             case .operatorRevocation:
                 return [("operator", "address"), ("name", "string"), ("reason", "string"), ("nonce", "bytes32"),
                         ("expiresAt", "uint64")]
+            case .policyChange:
+                return [("version", "uint64"), ("policyHash", "bytes32"), ("expiresAt", "uint64"), ("nonce", "bytes32")]
             }
         }
     }

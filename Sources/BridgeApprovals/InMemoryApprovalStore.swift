@@ -74,6 +74,9 @@ final class InMemoryTables: @unchecked Sendable {
     var outbox: [Int64: OutboxMessage] = [:]
     var nextOutboxID: Int64 = 1
 
+    /// Policy versions and their approvals (InMemoryApprovalStore+Policy.swift).
+    var policy = InMemoryPolicyTables()
+
     static func ownerKey(externalUserID: String, currency: String) -> String { externalUserID + "\u{0}" + currency }
 
     func auditIndex(sequence: Int64) -> Int? {
@@ -85,8 +88,8 @@ final class InMemoryTables: @unchecked Sendable {
 
 /// One transaction over ``InMemoryTables``: writes go straight to the tables and push their inverse onto `undoLog`.
 final class InMemoryTransaction: StoreTransaction {
-    private let tables: InMemoryTables
-    private var undoLog: [(InMemoryTables) -> Void] = []
+    let tables: InMemoryTables
+    var undoLog: [(InMemoryTables) -> Void] = []
     /// False once the transaction ended: a transaction object kept past its closure must not write.
     var isOpen = true
 
@@ -99,7 +102,7 @@ final class InMemoryTransaction: StoreTransaction {
         undoLog.removeAll()
     }
 
-    private func checkOpen() throws(ApprovalError) {
+    func checkOpen() throws(ApprovalError) {
         guard isOpen else { throw .storage("the transaction has already ended") }
     }
 

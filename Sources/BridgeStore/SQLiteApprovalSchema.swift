@@ -195,6 +195,38 @@ enum SQLiteApprovalSchema {
             CREATE INDEX orders_by_user ON orders (external_user_id, currency, created_at);
             CREATE INDEX orders_pending_by_wallet ON orders (wallet_id) WHERE status = 'pending_approval';
             """),
+        // Policy governance: the policy is versioned in the database (the configuration's `policies` become version
+        // 1), admins approve a new version with device signatures, and each order records the version that decided it.
+        SQLiteMigration(version: 4, name: "policy governance: policy versions, their approvals, orders' policy version", sql: """
+            CREATE TABLE policy_versions (
+                version INTEGER PRIMARY KEY CHECK (version >= 1),
+                -- The policy set's canonical JSON text, exactly as proposed; hash = keccak256 of its UTF-8 bytes.
+                policy TEXT NOT NULL,
+                hash BLOB NOT NULL CHECK (length(hash) = 32),
+                status TEXT NOT NULL CHECK (status IN ('proposed', 'effective', 'superseded', 'expired')),
+                -- NULL for the version seeded from the configuration.
+                proposed_by TEXT REFERENCES operators (id) DEFERRABLE INITIALLY DEFERRED,
+                note TEXT,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER,
+                nonce BLOB NOT NULL CHECK (length(nonce) = 32),
+                effective_at INTEGER
+            ) STRICT;
+            -- At most one version in force, and every transfer finds it through this index.
+            CREATE UNIQUE INDEX policy_versions_effective ON policy_versions (status) WHERE status = 'effective';
+
+            CREATE TABLE policy_approvals (
+                id INTEGER PRIMARY KEY,
+                version INTEGER NOT NULL REFERENCES policy_versions (version) DEFERRABLE INITIALLY DEFERRED,
+                operator_id TEXT NOT NULL REFERENCES operators (id) DEFERRABLE INITIALLY DEFERRED,
+                signature BLOB NOT NULL UNIQUE,
+                created_at INTEGER NOT NULL,
+                UNIQUE (version, operator_id)
+            ) STRICT;
+
+            -- NULL for orders decided before policy versions existed.
+            ALTER TABLE orders ADD COLUMN policy_version INTEGER;
+            """),
     ]
 
     /// A CHECK that `column` holds a canonical decimal integer of at most 39 digits: "0", or digits not starting

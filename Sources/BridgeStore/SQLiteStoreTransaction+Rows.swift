@@ -54,6 +54,7 @@ extension TransferOrder {
             balanceAfter: try row.optionalMoney(13), reason: try row.optionalString(14),
             initiatorOperatorID: try row.optionalString(15)
         )
+        policyVersion = try row.optionalInt64(16).flatMap { Int(exactly: $0) }
     }
 }
 

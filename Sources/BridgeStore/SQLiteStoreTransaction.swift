@@ -21,13 +21,13 @@ final class SQLiteStoreTransaction: StoreTransaction {
 
     func end() { isOpen = false }
 
-    private func open() throws(ApprovalError) -> SQLiteDatabase {
+    func open() throws(ApprovalError) -> SQLiteDatabase {
         guard isOpen else { throw .storage("a store transaction was used after it ended") }
         return database
     }
 
     /// Runs an UPDATE that must change exactly one row: a missing row is a bug in the caller, not a no-op.
-    private func updateOne(_ what: @autoclosure () -> String, _ sql: String, _ values: [SQLiteValue]) throws(ApprovalError) {
+    func updateOne(_ what: @autoclosure () -> String, _ sql: String, _ values: [SQLiteValue]) throws(ApprovalError) {
         let changed = try open().run(sql, values)
         guard changed == 1 else { throw .storage("no \(what()) to update (\(changed) rows matched)") }
     }
@@ -97,11 +97,12 @@ final class SQLiteStoreTransaction: StoreTransaction {
 
     private static let orderColumns = """
         order_id, external_user_id, currency, wallet_id, amount, status, policy_name, approvals_required, \
-        eligible_approvers, nonce, created_at, expires_at, decided_at, balance_after, reason, initiator_operator_id
+        eligible_approvers, nonce, created_at, expires_at, decided_at, balance_after, reason, initiator_operator_id, \
+        policy_version
         """
 
     private static let orderByID = "SELECT \(orderColumns) FROM orders WHERE order_id = ?"
-    private static let orderInsert = "INSERT INTO orders (\(orderColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    private static let orderInsert = "INSERT INTO orders (\(orderColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
     func order(id: String) throws(ApprovalError) -> TransferOrder? {
         try open().queryFirst(Self.orderByID, [.text(id)], row: TransferOrder.init(row:))
@@ -115,7 +116,8 @@ final class SQLiteStoreTransaction: StoreTransaction {
              .integer(Int64(order.approvalsRequired)), .text(order.eligibleApprovers.map(\.canonicalJSON)),
              .blob(order.nonce), .integer(order.createdAt.millisecondsSinceEpoch),
              .integer(order.expiresAt?.millisecondsSinceEpoch), .integer(order.decidedAt?.millisecondsSinceEpoch),
-             .money(order.balanceAfter), .text(order.reason), .text(order.initiatorOperatorID)]
+             .money(order.balanceAfter), .text(order.reason), .text(order.initiatorOperatorID),
+             .integer(order.policyVersion.map(Int64.init))]
         )
     }
 

@@ -60,6 +60,9 @@ struct ApprovalTypedDataTests {
         case .operatorRevocation:
             typedData.operatorRevocationMessage(operatorAddress: Harness.address(key), name: "bob", reason: "lost device",
                                                 nonce: challenge.nonce, expiresAt: challenge.expiresAt)
+        case .policyChange: typedData.policyChangeMessage(for: PolicyVersion(
+            version: 2, policyJSON: "{}", hash: [UInt8](repeating: 0xAB, count: 32), status: .proposed, proposedBy: "op",
+            createdAt: order.createdAt, expiresAt: order.createdAt + .seconds(86400), nonce: [UInt8](repeating: 5, count: 32)))
         }
         let document = typedData.document(kind, message: message)
         let reference = try TypedData(json: document).digest()

@@ -302,7 +302,7 @@ struct CRMAPITests {
         let status = fixture.crm("GET", "/wallets/order", query: ["order_id": "big-1"])
         #expect(status.status == 200)
         #expect(status.responseText == #"{"order_id":"big-1","status":"pending_approval","amount":-2500.00,"currency":"USD","#
-            + #""external_user_id":"user_789","approvals":[],"approvals_counted":0,"approvals_required":2}"#)
+            + #""external_user_id":"user_789","approvals":[],"approvals_counted":0,"approvals_required":2,"policy_version":null}"#)
     }
 
     @Test func aPolicyDenialIs403AndTheSameOnRetry() throws {
@@ -322,7 +322,7 @@ struct CRMAPITests {
         #expect(fixture.transfer("done", amount: "12.34").status == 200)
         #expect(fixture.crm("GET", "/wallets/order", query: ["order_id": "done"]).responseText
             == #"{"order_id":"done","status":"completed","amount":12.34,"currency":"USD","external_user_id":"user_456","approvals":[],"#
-            + #""approvals_counted":0,"approvals_required":0}"#)
+            + #""approvals_counted":0,"approvals_required":0,"policy_version":null}"#)
     }
 
     @Test func pathsAreConfigurable() throws {

@@ -189,7 +189,7 @@ struct OperatorAPITests {
         #expect(pending.responseText == #"{"transfers":[{"order_id":"big-credit","external_user_id":"user_456","#
             + #""currency":"USD","amount":1500.25,"direction":"credit","status":"pending_approval","#
             + #""approvals_required":2,"approvals_counted":0,"approvals":[],"expires_at":"\#(expiresAt)","#
-            + #""policy":"large-transfers"}]}"#)
+            + #""policy":"large-transfers","policy_version":null}]}"#)
 
         let document = alice.get("/operator/transfers/{order_id}/approval", token: aliceToken,
                                  parameters: ["order_id": "big-credit"])
@@ -216,7 +216,7 @@ struct OperatorAPITests {
         #expect(status.responseText == #"{"order_id":"big-credit","status":"completed","amount":1500.25,"currency":"USD","#
             + #""external_user_id":"user_456","approvals":[{"operator":"alice","decision":"approve","at":"\#(firstAt)","#
             + #""counts":true,"operator_status":"active"},{"operator":"bob","decision":"approve","at":"\#(approvedAt)","#
-            + #""counts":true,"operator_status":"active"}],"approvals_counted":2,"approvals_required":2}"#)
+            + #""counts":true,"operator_status":"active"}],"approvals_counted":2,"approvals_required":2,"policy_version":null}"#)
         #expect(alice.get("/operator/transfers", token: aliceToken).responseText == #"{"transfers":[]}"#)
         // The CRM's retry still gets the original 202; the order endpoint tells it the order completed.
         #expect(fixture.transfer("big-credit", user: "user_456", amount: "1500.25").status == 202)

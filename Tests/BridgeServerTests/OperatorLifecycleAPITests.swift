@@ -110,7 +110,7 @@ struct OperatorLifecycleAPITests {
         let status = fixture.crm("GET", "/wallets/order", query: ["order_id": "big"])
         #expect(status.responseText == #"{"order_id":"big","status":"pending_approval","amount":-3000.00,"currency":"USD","#
             + #""external_user_id":"user_789","approvals":[{"operator":"alice","decision":"approve","at":"\#(approvedAt)","#
-            + #""counts":false,"operator_status":"revoked"}],"approvals_counted":0,"approvals_required":2}"#)
+            + #""counts":false,"operator_status":"revoked"}],"approvals_counted":0,"approvals_required":2,"policy_version":null}"#)
         let pending = root.get("/operator/transfers", token: rootToken).responseJSON["transfers"]?.arrayValue?.first
         #expect(pending?["approvals_counted"] == 0)
         #expect(pending?["approvals"]?.arrayValue?.first?["counts"] == false)

@@ -42,6 +42,9 @@ public struct TransferOrder: Sendable, Hashable {
     public var reason: String?
     /// The operator who initiated the transfer (nil for the CRM); they never count towards its approvals.
     public let initiatorOperatorID: String?
+    /// The policy version that decided it (nil when the service decided with a fixed policy, before any version was
+    /// stored). A pending order keeps the eligibility and quorum that version gave it, whatever takes effect later.
+    public var policyVersion: Int? = nil
 
     public init(orderID: String, externalUserID: String, currency: String, walletID: String, amount: Int128,
                 status: OrderStatus, policyName: String?, approvalsRequired: Int, eligibleApprovers: ApproverEligibility?,

@@ -51,8 +51,8 @@ extension CRMAPI {
     }
 
     /// `GET /wallets/order?order_id=` -> `{"order_id","status","amount","currency","external_user_id","approvals",
-    /// "approvals_counted","approvals_required"}`; 404 `order_not_found` for an unknown id. An approval by an operator
-    /// revoked while the order was pending shows `"counts":false`: the order needs another approver.
+    /// "approvals_counted","approvals_required","policy_version"}`; 404 `order_not_found` for an unknown id. An approval
+    /// by an operator revoked while the order was pending shows `"counts":false`: the order needs another approver.
     func orderStatus(_ request: HTTPRequest, _ fields: RequestFields) throws(CRMError) -> HTTPResponse {
         do {
             let (order, approvals) = try service.order(id: try request.query.requiredParameter("order_id"))
@@ -67,6 +67,8 @@ extension CRMAPI {
                 "approvals": tally.approvalsJSON,
                 "approvals_counted": .number(JSONNumber(tally.approvalsCounted)),
                 "approvals_required": .number(JSONNumber(tally.approvalsRequired)),
+                // The version that decided it: a pending order keeps it whatever takes effect later.
+                "policy_version": order.policyVersion.map { .number(JSONNumber($0)) } ?? .null,
             ])
         } catch {
             throw CRMError(error)

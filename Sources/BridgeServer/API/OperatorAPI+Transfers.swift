@@ -45,7 +45,7 @@ extension OperatorAPI {
     }
 
     /// `{order_id, external_user_id, currency, amount, direction, status, approvals_required, approvals_counted,
-    /// approvals, expires_at, policy}`; `reason` when rejected or expired.
+    /// approvals, expires_at, policy, policy_version}`; `reason` when rejected or expired.
     func orderJSON(_ order: TransferOrder, approvals: [ApprovalRecord]) throws(ApprovalError) -> JSONValue {
         let tally = try service.approvalTally(for: order, records: approvals)
         let decimals = MoneyJSON.decimals(of: order.currency, in: service.configuration)
@@ -61,6 +61,7 @@ extension OperatorAPI {
             "approvals": tally.approvalsJSON,
             "expires_at": order.expiresAt.map { .string($0.rfc3339) } ?? .null,
             "policy": order.policyName.map(JSONValue.string) ?? .null,
+            "policy_version": order.policyVersion.map { .number(JSONNumber($0)) } ?? .null,
         ]
         if let reason = order.reason { object["reason"] = .string(reason) }
         return .object(object)

@@ -46,7 +46,7 @@ public struct OperatorAPI: Sendable {
                                     operator: try self.signedIn(request))
                 }
             },
-        ]
+        ] + policyEndpoints
     }
 
     /// Renders a refusal as `{"error","code","hint"}` with its HTTP status.

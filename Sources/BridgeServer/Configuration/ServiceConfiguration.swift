@@ -53,7 +53,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var crmAllowList: IPAllowList
     /// `currencies`: each currency code with its `decimals`, e.g. `{"USD": {"decimals": 2}}`. Required.
     public var currencies: [Currency]
-    /// `policies`: the transfer policy set (see `PolicySet.init(json:currencies:)`). Required.
+    /// `policies`: the transfer policy set (see `PolicySet.init(json:currencies:)`). Required. Only the first policy
+    /// version: the service stores it in the database on its first start; later versions are proposed and approved
+    /// by admins (`walletbridge operator policy`), and a changed file is reported, not applied.
     public var policies: PolicySet
     /// `chainId`: the EIP-712 domain's chain id operators sign with. Default 1.
     public var chainID: UInt64 = 1
@@ -78,6 +80,11 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// `http.requestTimeoutSeconds`: a connection idle this long (slow headers or body included) is closed.
     /// Default 30.
     public var requestTimeout: Duration = .seconds(30)
+    /// `governance.policyApprovals`: distinct active admins whose device signatures make a proposed policy version
+    /// effective, capped at the number of active admins. Default 2.
+    public var policyApprovals = 2
+    /// `governance.proposalTTLSeconds`: how long admins can sign a proposed policy version. Default 24 h.
+    public var policyProposalTTL: Duration = .seconds(24 * 3600)
 
     public init(listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 8080), apiKey: String?,
                 currencies: [Currency], policies: PolicySet, crmAllowList: IPAllowList) {
@@ -94,6 +101,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
         var configuration = try ApprovalConfiguration(currencies: currencies, chainID: chainID, deploymentID: deploymentID,
                                                       sessionTTL: sessionTTL, idleTimeout: idleTimeout)
         configuration.autoCreateWallets = autoCreateWallets
+        configuration.policyApprovals = policyApprovals
+        configuration.policyProposalLifetime = policyProposalTTL
         return configuration
     }
 

@@ -37,8 +37,9 @@ public final class ServiceRuntime: Sendable {
         try approvalConfiguration.recordCurrencies(in: store, clock: clock)
         let service = ApprovalService(store: store, policy: configuration.policies,
                                       configuration: approvalConfiguration, clock: clock)
-        try service.recordPolicy(fingerprint: configuration.policies.fingerprint, json: configuration.policies.json,
-                                 actor: "config")
+        // The database is the policy's source of truth: the configuration's policies only seed version 1.
+        let seeding = try service.seedPolicy(configuration.policies, actor: "config")
+        if let warning = seeding.warning { logger.warning(warning) }
         self.service = service
 
         let webhookMetrics = WebhookMetrics()

@@ -13,7 +13,8 @@ extension Command {
             one-time login challenge; the session token is kept in $XDG_STATE_HOME/walletbridge/ (default \
             ~/.local/state/walletbridge/, file mode 0600) and reused until it expires.
             """,
-        subcommands: [.operatorEnroll, .operatorPending, .operatorApprove, .operatorReject, .operatorRevoke, .operatorLogout]
+        subcommands: [.operatorEnroll, .operatorPending, .operatorApprove, .operatorReject, .operatorRevoke, .operatorLogout,
+                      .operatorPolicy]
     )
 
     /// `walletbridge operator enroll --server URL --invite CODE --name NAME --path P [device]`.
