@@ -10,7 +10,10 @@ DEBIAN_PACKAGES := pkg-config libhidapi-dev libusb-1.0-0-dev libsecp256k1-dev li
 
 TEST_LOG := .build/test-output.log
 
-.PHONY: deps build test bench bench-http run clean
+.PHONY: deps build test bench bench-http run install uninstall clean
+
+## PREFIX: where `make install` puts bin/walletbridge (default /usr/local)
+PREFIX ?= /usr/local
 
 ## deps: install the missing Debian packages (quiet when nothing is missing)
 deps:
@@ -71,6 +74,17 @@ bench-http: deps
 ## run: build, then start the demo service (SQLite under ./var/, simulated operator devices) until Ctrl-C
 run: build
 	"$$(swift build --show-bin-path)/walletbridge" serve --demo
+
+## install: build optimized and copy walletbridge to $(PREFIX)/bin (e.g. `make install PREFIX=$$HOME/.local`)
+install: deps
+	swift build -c release --product walletbridge
+	install -d "$(DESTDIR)$(PREFIX)/bin"
+	install -m 0755 "$$(swift build -c release --show-bin-path)/walletbridge" "$(DESTDIR)$(PREFIX)/bin/walletbridge"
+	@echo "Installed $(DESTDIR)$(PREFIX)/bin/walletbridge"
+
+## uninstall: remove $(PREFIX)/bin/walletbridge
+uninstall:
+	rm -f "$(DESTDIR)$(PREFIX)/bin/walletbridge"
 
 ## clean: remove build products
 clean:

@@ -251,7 +251,7 @@ struct AdminOperatorCommandTests {
             path = directory + "/walletbridge.sqlite"
             let store = try SQLiteApprovalStore(path: path)
             defer { store.close() }
-            let service = try AdminService.open(store: store)
+            let service = try Self.service(store)
             try service.createWallet(externalUserID: "u-1", currency: "USD", initialBalance: 1_000_000)
             var keys: [String: PrivateKey] = [:]
             for (number, name, role) in [(21 as UInt8, "alice", OperatorRole.admin), (22, "bob", .approver)] {
@@ -273,6 +273,18 @@ struct AdminOperatorCommandTests {
                                                  clientIP: "127.0.0.1").token
         }
 
+        /// The station's session manager: USD and BTC, the demo policy (large transfers need approvals).
+        static func service(_ store: SQLiteApprovalStore) throws -> ApprovalService {
+            let clock = SystemClock()
+            let currencies = [try Currency(code: "USD", decimals: 2), try Currency(code: "BTC", decimals: 8)]
+            let configuration = try ApprovalConfiguration(
+                currencies: currencies,
+                deploymentID: try ApprovalConfiguration.loadOrCreateDeploymentID(store: store, clock: clock))
+            try configuration.recordCurrencies(in: store, clock: clock)
+            return ApprovalService(store: store, policy: try PolicySet.demo(currencies: configuration.currenciesByCode),
+                                   configuration: configuration, clock: clock)
+        }
+
         static func sign(_ document: JSONValue, with key: PrivateKey) throws -> [UInt8] {
             try EthereumSignature.sign(digest: try TypedData(json: document).digest(), with: key).bytes
         }
@@ -280,7 +292,7 @@ struct AdminOperatorCommandTests {
         func withService<Result>(_ body: (ApprovalService) throws -> Result) throws -> Result {
             let store = try SQLiteApprovalStore(path: path, createIfMissing: false)
             defer { store.close() }
-            return try body(try AdminService.open(store: store))
+            return try body(try Self.service(store))
         }
 
         func cleanUp() { try? FileManager.default.removeItem(atPath: directory) }

@@ -27,9 +27,9 @@ extension Command {
             Example:
               walletbridge admin operator list --db /var/lib/walletbridge/walletbridge.sqlite
             """,
-        options: [AdminOperatorCommand.database],
+        options: AdminStation.options,
         run: { arguments, _ in
-            try AdminOperatorCommand.withService(arguments) { service throws(ApprovalError) in
+            try AdminStation.withService(arguments) { service throws(ApprovalError) in
                 ["operators": .array(try service.operators().map(OperatorAPI.operatorListEntry))]
             }
         }
@@ -52,14 +52,14 @@ extension Command {
                 --db /var/lib/walletbridge/walletbridge.sqlite
             """,
         options: [.value("reason", "R", help: "Why, in a few words; it is kept in the audit log.", required: true),
-                  AdminOperatorCommand.database],
+                 ] + AdminStation.options,
         arguments: [CommandArgument("NAME", help: "The operator's name, as `walletbridge admin operator list` shows it.")],
         run: { arguments, io in
             guard let name = arguments.argument("NAME") else {
                 throw UsageError("Missing NAME", about: arguments.commandLine)
             }
             let reason = try arguments.requiredValue("reason")
-            return try AdminOperatorCommand.withService(arguments) { service throws(ApprovalError) in
+            return try AdminStation.withService(arguments) { service throws(ApprovalError) in
                 let outcome = try service.revokeOperator(name: name, reason: reason, actor: "cli:" + NSUserName())
                 io.progress("Revoked \(name): \(outcome.endedSessions.count) session(s) ended; approvals withdrawn from "
                     + "\(outcome.withdrawnOrderIDs.count) pending order(s)"
@@ -68,26 +68,4 @@ extension Command {
             }
         }
     )
-}
-
-/// What the `admin operator` subcommands share: the service's database, opened as `admin invite` opens it.
-enum AdminOperatorCommand {
-    /// `--db FILE`: the service's SQLite database, as `admin invite` takes it.
-    static let database = CommandOption.value(
-        "db", "FILE", help: "The service's SQLite database.", default: SQLiteApprovalStore.defaultPath)
-
-    /// Opens the database at `--db` (which must exist: the service creates it) and runs `body` on its session manager.
-    static func withService(_ arguments: ParsedArguments,
-                            _ body: (ApprovalService) throws(ApprovalError) -> JSONValue) throws -> JSONValue {
-        let path = try arguments.requiredValue("db")
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw GenericBridgeError(
-                .badArgument, "No database at '\(path)'",
-                hint: "Start the service once (`walletbridge serve`) so it creates its database, or give it with --db FILE "
-                    + "(default \(SQLiteApprovalStore.defaultPath)).")
-        }
-        let store = try SQLiteApprovalStore(path: path, createIfMissing: false)
-        defer { store.close() }
-        return try body(try AdminService.open(store: store))
-    }
 }

@@ -5,6 +5,7 @@ import BridgeDevices
 import BridgeServer
 import BridgeSimulator
 import BridgeStore
+import Foundation
 
 /// `serve --demo`: demo wallets, a stored API key, and two operators whose simulated Ledgers enrol through the real
 /// enrolment flow (the device signs the EIP-712 Enrollment). Everything here is for demos: the simulator's seed is
@@ -71,7 +72,7 @@ enum DemoService {
     }
 
     /// What `serve --demo` prints on standard error: commands that work as printed, signatures included.
-    static func guidance(url: String, apiKey: String) -> [String] {
+    static func guidance(url: String, apiKey: String, executable: String = DemoService.invocation()) -> [String] {
         func signed(_ body: String) -> String {
             let object = (try? JSONValue(parsing: body))?.objectValue ?? JSONObject()
             return CRMRequestSignature.signature(of: object, apiKey: apiKey)
@@ -89,13 +90,27 @@ enum DemoService {
             "A large one waits for two operator approvals (202):",
             "  curl -s -X PATCH \(url)/wallets/balance -H 'key: \(apiKey)' -H 'signature: \(signed(large))' -H 'content-type: application/json' -d '\(large)'",
             "The operators approve it on their (simulated) Ledgers:",
-            "  walletbridge operator pending --server \(url) --transport sim:ledger --path \"m/44'/60'/0'/0/0\"",
-            "  walletbridge operator approve demo-large-0001 --server \(url) --transport sim:ledger --path \"m/44'/60'/0'/0/0\"",
-            "  walletbridge operator approve demo-large-0001 --server \(url) --transport sim:ledger --path \"m/44'/60'/1'/0/0\"",
+            "  \(executable) operator pending --server \(url) --transport sim:ledger --path \"m/44'/60'/0'/0/0\"",
+            "  \(executable) operator approve demo-large-0001 --server \(url) --transport sim:ledger --path \"m/44'/60'/0'/0/0\"",
+            "  \(executable) operator approve demo-large-0001 --server \(url) --transport sim:ledger --path \"m/44'/60'/1'/0/0\"",
             "Then the order is completed:",
             "  curl -s '\(url)/wallets/order?order_id=demo-large-0001' -H 'key: \(apiKey)'",
             "Health and metrics: curl -s \(url)/health ; curl -s \(url)/metrics",
             "Stop with Ctrl-C (SIGINT) or SIGTERM.",
         ]
+    }
+
+    /// How a pasted command reaches this binary: `walletbridge` when that name on the PATH is this very file (after
+    /// `make install`), otherwise this binary's absolute path (`make run` runs it from `.build/`), so the printed
+    /// commands work as printed either way.
+    static func invocation(path: String = ProcessInfo.processInfo.environment["PATH"] ?? "") -> String {
+        let own = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        for directory in path.split(separator: ":") {
+            let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent("walletbridge").path
+            guard FileManager.default.isExecutableFile(atPath: candidate) else { continue }
+            let resolved = URL(fileURLWithPath: candidate).resolvingSymlinksInPath().path
+            return resolved == URL(fileURLWithPath: own).resolvingSymlinksInPath().path ? "walletbridge" : own
+        }
+        return own
     }
 }
