@@ -107,11 +107,7 @@ extension ApprovalService {
         if let reason, reason.utf8.count > maximumTextLength {
             throw .invalidRequest("the reason is longer than \(maximumTextLength) bytes")
         }
-        do {
-            return try EthereumSignature(bytes: signature)
-        } catch {
-            throw .invalidSignature(error.message)
-        }
+        return try parseSignature(signature)
     }
 
     /// Every check a decision must pass, in the caller's transaction; the first that fails throws its own error.
@@ -165,6 +161,15 @@ extension ApprovalService {
         let currency = try configuration.currency(order.currency)
         return typedData.transferMessage(for: order, decimals: currency.decimals,
                                          rejectionReason: decision == .reject ? reason ?? "" : nil)
+    }
+
+    /// A 65-byte r || s || v signature, or `signature_invalid` naming what is wrong with it.
+    static func parseSignature(_ bytes: [UInt8]) throws(ApprovalError) -> EthereumSignature {
+        do {
+            return try EthereumSignature(bytes: bytes)
+        } catch {
+            throw .invalidSignature(error.message)
+        }
     }
 
     /// The address whose key made `signature` over `digest`.

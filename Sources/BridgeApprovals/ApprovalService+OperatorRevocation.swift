@@ -62,12 +62,7 @@ extension ApprovalService {
         try Self.validateIdentifier(name, what: "the operator name")
         try Self.validateRevocationReason(reason)
         guard nonce.count == 32 else { throw .invalidRequest("the nonce must be 32 bytes, got \(nonce.count)") }
-        let parsedSignature: EthereumSignature
-        do {
-            parsedSignature = try EthereumSignature(bytes: signature)
-        } catch {
-            throw .invalidSignature(error.message)
-        }
+        let parsedSignature = try Self.parseSignature(signature)
         return try store.transaction { transaction throws(ApprovalError) in
             let now = clock.now()
             guard let admin = try transaction.operatorRecord(id: sessionOperatorID) else {

@@ -75,12 +75,7 @@ extension ApprovalService {
     public func approvePolicy(version: Int, signature: [UInt8], sessionOperatorID: String? = nil)
         throws(ApprovalError) -> PolicyVersionDetails
     {
-        let parsedSignature: EthereumSignature
-        do {
-            parsedSignature = try EthereumSignature(bytes: signature)
-        } catch {
-            throw .invalidSignature(error.message)
-        }
+        let parsedSignature = try Self.parseSignature(signature)
         return try store.transaction { transaction throws(ApprovalError) in
             let now = clock.now()
             var sessionOperator: Operator?

@@ -33,12 +33,7 @@ extension ApprovalService {
     public func createSession(nonce: [UInt8], signature: [UInt8], clientIP: String, bindToIP: Bool = false)
         throws(ApprovalError) -> (token: String, session: OperatorSession)
     {
-        let parsedSignature: EthereumSignature
-        do {
-            parsedSignature = try EthereumSignature(bytes: signature)
-        } catch {
-            throw .invalidSignature(error.message)
-        }
+        let parsedSignature = try Self.parseSignature(signature)
         return try store.transaction { transaction throws(ApprovalError) in
             let now = clock.now()
             guard var challenge = try transaction.challenge(nonce: nonce) else {
