@@ -202,8 +202,10 @@ final class RawSQLiteLoop {
     static func applicationRows(path: String) throws -> RawSQLiteLoop {
         let schema = SQLiteApprovalStore.migrations.map(\.sql).joined(separator: ";\n") + """
             ;
-            INSERT INTO wallets VALUES ('w00000001', 'external', 'crm-user-42', 'USD', 100000000, 0, 0);
-            INSERT INTO wallets VALUES ('crm:USD', 'settlement', '', 'USD', -100000000, 0, 0);
+            INSERT INTO wallets (id, kind, external_user_id, currency, balance, held, created_at)
+                VALUES ('w00000001', 'external', 'crm-user-42', 'USD', '100000000', '0', 0);
+            INSERT INTO wallets (id, kind, external_user_id, currency, balance, held, created_at)
+                VALUES ('crm:USD', 'settlement', '', 'USD', '-100000000', '0', 0);
             """
         // Texts of the sizes the service writes for a small USD transfer.
         let payload = #"{"amount":"12.34","balance_after":"1000012.34","currency":"USD","decision":"allow","external_user_id":"crm-user-42","order_id":"bench-000000","policy":"everything-else","status":"completed","wallet_balance":"1000012.34","wallet_held":"0.00","wallet_id":"w00000001"}"#
@@ -214,10 +216,10 @@ final class RawSQLiteLoop {
             """
             INSERT INTO orders (order_id, external_user_id, currency, wallet_id, amount, status, policy_name, \
             approvals_required, eligible_approvers, nonce, created_at, expires_at, decided_at, balance_after, reason) \
-            VALUES (?, 'crm-user-42', 'USD', 'w00000001', 1234, 'completed', 'everything-else', 0, NULL, x'', ?, NULL, ?, ?, NULL)
+            VALUES (?, 'crm-user-42', 'USD', 'w00000001', '1234', 'completed', 'everything-else', 0, NULL, x'', ?, NULL, ?, ?, NULL)
             """,
-            "UPDATE wallets SET balance = ?, held = 0 WHERE id = 'w00000001'",
-            "UPDATE wallets SET balance = ?, held = 0 WHERE id = 'crm:USD'",
+            "UPDATE wallets SET balance = ?, held = '0' WHERE id = 'w00000001'",
+            "UPDATE wallets SET balance = ?, held = '0' WHERE id = 'crm:USD'",
             "INSERT INTO audit_events VALUES (?, ?, 'crm', 'order.received', ?, ?, ?)",
             "INSERT INTO audit_events VALUES (?, ?, 'crm', 'order.completed', ?, ?, ?)",
             "INSERT INTO outbox (event, body, created_at, next_attempt_at, attempts) VALUES ('order.completed', ?, ?, ?, 0)",
@@ -229,9 +231,10 @@ final class RawSQLiteLoop {
                 sqlite3_bind_int64(statement, 2, now)
                 sqlite3_bind_int64(statement, 3, now)
                 balance += 1234
-                sqlite3_bind_int64(statement, 4, balance)
-            case 1: sqlite3_bind_int64(statement, 1, balance)
-            case 2: sqlite3_bind_int64(statement, 1, -balance)
+                // Money is canonical decimal text in the store's schema (migration 3), so the raw loop writes text too.
+                bindText(statement, 4, String(balance))
+            case 1: bindText(statement, 1, String(balance))
+            case 2: bindText(statement, 1, String(-balance))
             case 3, 4:
                 sqlite3_bind_int64(statement, 1, iteration * 2 + Int64(index) - 4)
                 sqlite3_bind_int64(statement, 2, now)

@@ -93,7 +93,7 @@ struct MoneyEdgeTests {
             try harness.service.createWallet(externalUserID: "u170", currency: "ETH", initialBalance: Self.largest)
         }
         #expect(refused?.type == "invalid_amount")
-        #expect(approvalError { try harness.service.wallet(externalUserID: "u170", currency: "ETH") }?.type
+        #expect(approvalError { _ = try harness.service.wallet(externalUserID: "u170", currency: "ETH") }?.type
             == "account_not_found")
     }
 
