@@ -48,7 +48,7 @@ let package = Package(
         // The session manager: money, orders, policies, operators, device-signed approvals, audit chain (pure logic).
         .target(name: "BridgeApprovals", dependencies: ["BridgeCore", "BridgeCrypto"]),
         // The session manager's durable store on SQLite (WAL, synchronous=FULL, versioned migrations).
-        .target(name: "BridgeStore", dependencies: ["BridgeCore", "BridgeApprovals", "CSQLite"]),
+        .target(name: "BridgeStore", dependencies: ["BridgeCore", "BridgeCrypto", "BridgeApprovals", "CSQLite"]),
         // The HTTP service: libmicrohttpd server, the CRM's External Wallet API, the operator API, webhooks, metrics.
         .target(
             name: "BridgeServer",
@@ -95,7 +95,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BridgeStoreTests",
-            dependencies: ["BridgeCore", "BridgeCrypto", "BridgeApprovals", "BridgeStore", "WalletBridgeCLI", "TestVectors"]
+            dependencies: ["BridgeCore", "BridgeCrypto", "BridgeApprovals", "BridgeStore", "TestVectors"]
         ),
         // The crash test's child: applies orders on a SQLite database until the test kills it with SIGKILL.
         .executableTarget(
@@ -105,7 +105,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WalletBridgeCLITests",
-            dependencies: ["WalletBridgeCLI", "BridgeCore", "TestVectors", "BridgeServer"]
+            dependencies: ["WalletBridgeCLI", "BridgeCore", "BridgeApprovals", "BridgeStore", "TestVectors", "BridgeServer"]
         ),
         // Locates ../shared/vectors for the test targets (a test-only helper module).
         .target(name: "TestVectors", dependencies: ["BridgeCore"], path: "Tests/TestVectors"),

@@ -30,6 +30,11 @@ public enum ApprovalError: BridgeError, Equatable {
     case conflict(String)
     /// A named thing that does not exist (an operator, a policy version, a wallet): 404.
     case notFound(String)
+    /// The same transfer was refused before for a business reason and keeps that answer (CONTRACT 4): the status and
+    /// type it got then.
+    case refusedBefore(TransferRefusal)
+    /// Too many requests from one client in a short time (login challenges): 429.
+    case rateLimited(String)
 
     /// The database failed; nothing was changed.
     case storage(String)
@@ -41,6 +46,7 @@ public enum ApprovalError: BridgeError, Equatable {
         case .notAllowedByPolicy, .forbidden, .policyDenied: .notPermitted
         case .alreadyDecided, .orderNotPending, .replayedSignature, .duplicateOrder, .conflict: .conflict
         case .expired: .expired
+        case .rateLimited: .busy
         default: .badArgument
         }
     }
@@ -53,6 +59,8 @@ public enum ApprovalError: BridgeError, Equatable {
         case .sessionInvalid, .challengeInvalid, .invalidSignature, .notEnrolled, .operatorRevoked: 401
         case .forbidden, .notAllowedByPolicy, .policyDenied: 403
         case .storage: 500
+        case .rateLimited: 429
+        case .refusedBefore(let refusal): refusal.status
         default: 400
         }
     }
@@ -83,6 +91,8 @@ public enum ApprovalError: BridgeError, Equatable {
         case .conflict: "conflict"
         case .notFound: "not_found"
         case .storage: "internal_error"
+        case .refusedBefore(let refusal): refusal.type
+        case .rateLimited: "too_many_requests"
         }
     }
 
@@ -112,6 +122,9 @@ public enum ApprovalError: BridgeError, Equatable {
         case .conflict(let why): "Conflict: \(why)"
         case .notFound(let what): "Not found: \(what)"
         case .storage(let why): "Storage failure: \(why)"
+        case .refusedBefore(let refusal):
+            "Order \(refusal.orderID) was refused at \(refusal.createdAt.rfc3339) and keeps that answer: \(refusal.message)"
+        case .rateLimited(let why): "Too many requests: \(why)"
         }
     }
 
@@ -130,6 +143,8 @@ public enum ApprovalError: BridgeError, Equatable {
         case .orderNotFound, .accountNotFound: "Check the id; list pending transfers with `walletbridge operator pending`."
         case .invalidAmount, .invalidRequest, .currencyNotSupported: "Fix the request's fields (CONTRACT section 2) and send it again."
         case .insufficientFunds: "Credit the wallet first, or send a smaller debit."
+        case .refusedBefore: "Use a new order_id: this one was refused and is recorded as failed."
+        case .rateLimited: "Wait a minute before asking again."
         case .inviteInvalid: "Ask an admin for a new invite: `walletbridge admin invite --role approver`."
         case .challengeInvalid, .operatorRevoked: "Sign in again with your enrolled device; a revoked operator needs a new enrolment."
         }

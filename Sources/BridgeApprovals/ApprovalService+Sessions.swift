@@ -21,6 +21,9 @@ extension ApprovalService {
             let challenge = LoginChallenge(nonce: try randomBytes(32), operatorID: record.id, issuedAt: now,
                                            expiresAt: now + configuration.loginChallengeLifetime)
             try transaction.insertChallenge(challenge)
+            // Only the newest few can matter (an operator signs one at a time): a flood for one address replaces
+            // its own rows instead of adding to them.
+            try transaction.deleteChallenges(operatorID: record.id, keeping: Self.unusedChallengesKept)
             let message = typedData.loginMessage(operatorAddress: record.address, challenge: challenge)
             return (challenge.nonce, typedData.document(.login, message: message))
         }
@@ -74,40 +77,75 @@ extension ApprovalService {
 
     /// The operator a bearer token belongs to, refreshing its last use. `session_invalid`, naming why, for an
     /// unknown, revoked, expired or idle token, one used from another IP than it is bound to, or a revoked operator.
-    /// Refreshing the last use is not audited: it is bookkeeping that would otherwise log every request.
+    ///
+    /// The check is a read. The last use is written at most once per ``sessionActivityResolution`` (so an operator
+    /// polling `GET /operator/transfers` does not cost a durable write per request); the idle timeout is therefore
+    /// exact to within that resolution. Refreshing the last use is bookkeeping and is not audited.
     public func authenticate(token: String, clientIP: String) throws(ApprovalError) -> Operator {
         guard let tokenBytes = Hex.decode(token), tokenBytes.count == 32 else {
             throw .sessionInvalid("the token is not 64 hex digits")
         }
         let tokenHash = Hash.sha256(tokenBytes)
+        let now = clock.now()
+        let (record, session) = try store.read { transaction throws(ApprovalError) in
+            try Self.liveSession(tokenHash: tokenHash, clientIP: clientIP, now: now,
+                                 idleTimeout: configuration.idleTimeout, in: transaction)
+        }
+        guard now - session.lastUsedAt >= Self.sessionActivityResolution else { return record }
         return try store.transaction { transaction throws(ApprovalError) in
-            let now = clock.now()
-            guard var session = try transaction.session(tokenHash: tokenHash) else {
-                throw .sessionInvalid("unknown token")
+            // Checked again under the writer's lock: a revocation may have committed since the read.
+            let (record, liveSession) = try Self.liveSession(tokenHash: tokenHash, clientIP: clientIP, now: now,
+                                                         idleTimeout: configuration.idleTimeout, in: transaction)
+            if liveSession.lastUsedAt < now {
+                var refreshed = liveSession
+                refreshed.lastUsedAt = now
+                try transaction.updateSession(refreshed)
             }
-            if let revokedAt = session.revokedAt {
-                // Revoking an operator ends their sessions too: say so, it tells the operator more than a time.
-                if let record = try transaction.operatorRecord(id: session.operatorID), record.status == .revoked {
-                    throw .sessionInvalid("operator \(record.name) was revoked")
-                }
-                throw .sessionInvalid("the session was revoked at \(revokedAt.rfc3339)")
-            }
-            guard now < session.expiresAt else {
-                throw .sessionInvalid("the session expired at \(session.expiresAt.rfc3339)")
-            }
-            guard now - session.lastUsedAt < configuration.idleTimeout else {
-                throw .sessionInvalid("the session was idle since \(session.lastUsedAt.rfc3339)")
-            }
-            if let boundIP = session.boundIP, boundIP != clientIP {
-                throw .sessionInvalid("the session is bound to another client IP")
-            }
-            guard let record = try transaction.operatorRecord(id: session.operatorID) else {
-                throw .sessionInvalid("its operator no longer exists")
-            }
-            guard record.status == .active else { throw .sessionInvalid("operator \(record.name) was revoked") }
-            session.lastUsedAt = now
-            try transaction.updateSession(session)
             return record
+        }
+    }
+
+    /// How stale a session's recorded last use may get before a request writes it again.
+    public static let sessionActivityResolution: Duration = .seconds(60)
+
+    /// Unused login challenges kept per operator; older unused ones are deleted when a new one is issued.
+    public static let unusedChallengesKept = 16
+
+    /// The session behind `tokenHash` and its operator, when the session may be used now from `clientIP`.
+    private static func liveSession(tokenHash: [UInt8], clientIP: String, now: Timestamp, idleTimeout: Duration,
+                                    in transaction: any StoreTransaction) throws(ApprovalError) -> (Operator, OperatorSession) {
+        guard let session = try transaction.session(tokenHash: tokenHash) else {
+            throw .sessionInvalid("unknown token")
+        }
+        if let revokedAt = session.revokedAt {
+            // Revoking an operator ends their sessions too: say so, it tells the operator more than a time.
+            if let record = try transaction.operatorRecord(id: session.operatorID), record.status == .revoked {
+                throw .sessionInvalid("operator \(record.name) was revoked")
+            }
+            throw .sessionInvalid("the session was revoked at \(revokedAt.rfc3339)")
+        }
+        guard now < session.expiresAt else {
+            throw .sessionInvalid("the session expired at \(session.expiresAt.rfc3339)")
+        }
+        guard now - session.lastUsedAt < idleTimeout else {
+            throw .sessionInvalid("the session was idle since \(session.lastUsedAt.rfc3339)")
+        }
+        if let boundIP = session.boundIP, boundIP != clientIP {
+            throw .sessionInvalid("the session is bound to another client IP")
+        }
+        guard let record = try transaction.operatorRecord(id: session.operatorID) else {
+            throw .sessionInvalid("its operator no longer exists")
+        }
+        guard record.status == .active else { throw .sessionInvalid("operator \(record.name) was revoked") }
+        return (record, session)
+    }
+
+    /// Deletes the login challenges and sessions that have expired: nothing can use them any more, and without this
+    /// every challenge ever asked for would stay in the database. The service runs it at start and every minute.
+    @discardableResult
+    public func pruneExpiredCredentials() throws(ApprovalError) -> (challenges: Int, sessions: Int) {
+        try store.transaction { transaction throws(ApprovalError) in
+            try transaction.deleteExpiredCredentials(before: clock.now())
         }
     }
 

@@ -10,14 +10,19 @@ public struct TransferRequest: Sendable, Equatable {
     public let amount: String
     /// The operator who initiated it, if one did; they never count towards its approvals.
     public let initiatorOperatorID: String?
+    /// The amount came as a JSON number that its sender signed as JavaScript prints it (the CRM, CONTRACT 4): a
+    /// literal whose `String(Number(literal))` has another value is `invalid_amount`, since the signature could not
+    /// cover it (`90071992547409.91` prints as `90071992547409.9`, and either would pass with that signature).
+    public let amountSignedAsJavaScriptNumber: Bool
 
     public init(orderID: String, externalUserID: String, currency: String, amount: String,
-                initiatorOperatorID: String? = nil) {
+                initiatorOperatorID: String? = nil, amountSignedAsJavaScriptNumber: Bool = false) {
         self.orderID = orderID
         self.externalUserID = externalUserID
         self.currency = currency
         self.amount = amount
         self.initiatorOperatorID = initiatorOperatorID
+        self.amountSignedAsJavaScriptNumber = amountSignedAsJavaScriptNumber
     }
 }
 
@@ -52,28 +57,92 @@ extension ApprovalService {
     /// stores as rejected, or holds it for approval, all in one transaction with its audit events and webhook rows.
     ///
     /// Throws `invalid_request` (order or user id), `currency_not_supported`, `invalid_amount` (unparsable, zero,
-    /// more precision than the currency has), `duplicate_order` (known id, different content), `account_not_found`,
-    /// and `insufficient_funds` for a debit the wallet cannot cover now (nothing is stored then, so a retry after a
-    /// deposit can succeed).
+    /// more precision than the currency has, beyond what a balance can hold), `duplicate_order` (known id, different
+    /// content), `account_not_found`, and `insufficient_funds` for a debit the wallet cannot cover now.
+    ///
+    /// A business refusal is kept under the order id (CONTRACT 4, ``TransferRefusal``): the CRM records the order as
+    /// failed, so the same request later gets the same answer (``ApprovalError/refusedBefore(_:)``, same status and
+    /// type) and never moves money, and other content under that id is `duplicate_order`. `invalid_request` is not
+    /// kept: such a request was never understood.
     public func submitTransfer(_ request: TransferRequest) throws(ApprovalError) -> TransferOutcome {
         try Self.validateIdentifier(request.orderID, what: "order_id")
         try Self.validateIdentifier(request.externalUserID, what: "external_user_id")
+        do {
+            return try attemptTransfer(request)
+        } catch let error where error.isRememberedTransferRefusal {
+            return try rememberRefusal(of: request, error)
+        }
+    }
+
+    /// The amount in minor units, or the refusal: the checks that need no stored state.
+    private func validatedAmount(_ request: TransferRequest) throws(ApprovalError) -> (Currency, Int128) {
         let currency = try configuration.currency(request.currency)
+        if request.amountSignedAsJavaScriptNumber {
+            guard let number = JSONNumber(text: request.amount) else {
+                throw .invalidAmount("\"\(request.amount)\" is not a JSON number")
+            }
+            guard number.survivesJavaScriptNumber else {
+                throw .invalidAmount("\(request.amount) prints as \(number.javaScriptString) in JavaScript, so the "
+                    + "request's signature cannot cover it")
+            }
+        }
         let amount = try MinorUnits.parse(request.amount, decimals: currency.decimals)
         guard amount != 0 else { throw .invalidAmount("\"\(request.amount)\" is zero; a transfer must move money") }
+        return (currency, amount)
+    }
 
+    /// Keeps `error` under the request's order id and throws it, in its own transaction (the attempt rolled back).
+    /// When the id meanwhile holds an order (a concurrent copy of the request succeeded), or a refusal, the request
+    /// gets that stored answer instead, so every copy of one request gets one answer.
+    private func rememberRefusal(of request: TransferRequest, _ error: ApprovalError) throws(ApprovalError) -> TransferOutcome {
+        let stored = try store.transaction { transaction throws(ApprovalError) -> TransferOutcome? in
+            if let replay = try storedAnswer(for: request, in: transaction) { return replay }
+            let now = clock.now()
+            let refusal = TransferRefusal(orderID: request.orderID, externalUserID: request.externalUserID,
+                                          currency: request.currency, amount: TransferRefusal.canonicalAmount(request.amount),
+                                          status: error.transferStatus, type: error.type, message: error.message,
+                                          createdAt: now)
+            try transaction.insertTransferRefusal(refusal)
+            let actor = request.initiatorOperatorID.map { "operator:" + $0 } ?? "crm"
+            try ChangeRecorder(transaction: transaction, time: now, actor: actor).audit("order.refused", [
+                "order_id": .string(request.orderID), "external_user_id": .string(request.externalUserID),
+                "currency": .string(request.currency), "amount": .string(request.amount),
+                "type": .string(refusal.type), "reason": .string(refusal.message),
+            ])
+            return nil
+        }
+        if let stored { return stored }
+        throw error
+    }
+
+    /// What the request's order id already answered: the stored order for the same content (a retry), or throws
+    /// `duplicate_order` for other content, or the kept refusal. Nil for a new id.
+    private func storedAnswer(for request: TransferRequest, in transaction: any StoreTransaction)
+        throws(ApprovalError) -> TransferOutcome?
+    {
+        if let existing = try transaction.order(id: request.orderID) {
+            let currency = try? configuration.currency(request.currency)
+            let amount = currency.flatMap { try? MinorUnits.parse(request.amount, decimals: $0.decimals) }
+            guard let currency, let amount,
+                  existing.hasSameContent(externalUserID: request.externalUserID, currency: currency.code, amount: amount)
+            else { throw .duplicateOrder(orderID: request.orderID) }
+            guard let wallet = try transaction.wallet(id: existing.walletID) else {
+                throw .storage("order \(existing.orderID) names wallet \(existing.walletID), which is missing")
+            }
+            return TransferOutcome(order: existing, wallet: wallet, replayed: true)
+        }
+        if let refusal = try transaction.transferRefusal(orderID: request.orderID) {
+            guard refusal.hasSameContent(as: request) else { throw .duplicateOrder(orderID: request.orderID) }
+            throw .refusedBefore(refusal)
+        }
+        return nil
+    }
+
+    private func attemptTransfer(_ request: TransferRequest) throws(ApprovalError) -> TransferOutcome {
+        let (currency, amount) = try validatedAmount(request)
         return try store.transaction { transaction throws(ApprovalError) in
             let now = clock.now()
-            if let existing = try transaction.order(id: request.orderID) {
-                guard existing.hasSameContent(externalUserID: request.externalUserID, currency: currency.code,
-                                              amount: amount) else {
-                    throw .duplicateOrder(orderID: request.orderID)
-                }
-                guard let wallet = try transaction.wallet(id: existing.walletID) else {
-                    throw .storage("order \(existing.orderID) names wallet \(existing.walletID), which is missing")
-                }
-                return TransferOutcome(order: existing, wallet: wallet, replayed: true)
-            }
+            if let replay = try storedAnswer(for: request, in: transaction) { return replay }
             let recorder = ChangeRecorder(transaction: transaction, time: now,
                                           actor: request.initiatorOperatorID.map { "operator:" + $0 } ?? "crm")
             var wallet: Wallet

@@ -65,6 +65,9 @@ public protocol StoreTransaction: AnyObject, PolicyStoreTransaction {
         throws(ApprovalError) -> (count: Int, absoluteSum: Int128)
     /// How many orders on `walletID` still wait for approval (a wallet closes only with none).
     func pendingOrderCount(walletID: String) throws(ApprovalError) -> Int
+    /// The business refusal kept under `orderID`, if any (an id is either an order or a refusal, never both).
+    func transferRefusal(orderID: String) throws(ApprovalError) -> TransferRefusal?
+    func insertTransferRefusal(_ refusal: TransferRefusal) throws(ApprovalError)
 
     // MARK: Approvals
 
@@ -96,6 +99,12 @@ public protocol StoreTransaction: AnyObject, PolicyStoreTransaction {
     func session(tokenHash: [UInt8]) throws(ApprovalError) -> OperatorSession?
     func insertSession(_ session: OperatorSession) throws(ApprovalError)
     func updateSession(_ session: OperatorSession) throws(ApprovalError)
+    /// Deletes the unused challenges of `operatorID` beyond the `keeping` most recently issued ones (a flood of
+    /// challenges for one address cannot grow the table).
+    func deleteChallenges(operatorID: String, keeping: Int) throws(ApprovalError)
+    /// Deletes the challenges and sessions that expired before `time`: nothing can redeem or use them any more.
+    /// Returns how many of each went.
+    func deleteExpiredCredentials(before time: Timestamp) throws(ApprovalError) -> (challenges: Int, sessions: Int)
     /// Marks every session of `operatorID` that is neither revoked nor expired at `time` as revoked at `time`, in one
     /// write, and returns the token hashes of the sessions it ended (revoking an operator cuts them all off at once).
     func revokeSessions(operatorID: String, at time: Timestamp) throws(ApprovalError) -> [[UInt8]]

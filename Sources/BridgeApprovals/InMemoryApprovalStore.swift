@@ -56,6 +56,7 @@ final class InMemoryTables: @unchecked Sendable {
     var nextOrderSequence = 0
     var pendingOrderIDs: Set<String> = []
     var orderIDsByUser: [String: [String]] = [:]
+    var refusals: [String: TransferRefusal] = [:]
 
     var approvalsByOrder: [String: [ApprovalRecord]] = [:]
     var approvalBySignature: [[UInt8]: ApprovalRecord] = [:]

@@ -227,6 +227,24 @@ enum SQLiteApprovalSchema {
             -- NULL for orders decided before policy versions existed.
             ALTER TABLE orders ADD COLUMN policy_version INTEGER;
             """),
+        // Hardening (CONTRACT 4): a transfer refused for a business reason keeps that answer under its order id, and
+        // expired login challenges and sessions are deleted by age (the service's sweep), through these indexes.
+        SQLiteMigration(version: 5, name: "refused transfers kept by order id; challenges and sessions pruned by expiry", sql: """
+            CREATE TABLE order_refusals (
+                order_id TEXT PRIMARY KEY,
+                external_user_id TEXT NOT NULL,
+                currency TEXT NOT NULL,
+                -- The amount's value in canonical decimal form (DecimalLiteral), or the request's text when not a number.
+                amount TEXT NOT NULL,
+                status INTEGER NOT NULL CHECK (status BETWEEN 400 AND 499),
+                type TEXT NOT NULL,
+                message TEXT NOT NULL,
+                created_at INTEGER NOT NULL
+            ) STRICT, WITHOUT ROWID;
+            CREATE INDEX login_challenges_by_expiry ON login_challenges (expires_at);
+            CREATE INDEX login_challenges_by_operator ON login_challenges (operator_id, issued_at) WHERE used_at IS NULL;
+            CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+            """),
     ]
 
     /// A CHECK that `column` holds a canonical decimal integer of at most 39 digits: "0", or digits not starting

@@ -12,7 +12,8 @@ enum DeviceCommand {
         _ arguments: ParsedArguments, _ io: CommandIO,
         _ body: (_ wallet: any HardwareWallet, _ options: OperationOptions) async throws -> Output
     ) async throws -> Output {
-        let selection = try DeviceSelection(arguments)
+        var selection = try DeviceSelection(arguments)
+        selection.readPassphraseFromInput(io)
         let device = try DeviceResolver(selection, commandLine: arguments.commandLine, writePrompt: io.writeError).open()
         defer { device.close() }
         let options = OperationOptions(timeout: selection.timeout, progress: { io.progress($0) })

@@ -16,7 +16,7 @@ public struct DeviceSelection: Sendable, Equatable {
         .value("sim-passphrase", "P", help: "The BIP-39 passphrase of a sim: device (a simulated Trezor then has passphrase protection on, and its simulated user types P when the passphrase is entered on the device)."),
         .value("timeout", "S", help: "Seconds to wait for the device, the user's confirmation included.", default: String(defaultTimeout)),
         .value("pin", "POSITIONS", help: "Trezor One PIN: the keypad positions of its digits on the device's scrambled grid (7 8 9 / 4 5 6 / 1 2 3), as trezorctl takes them. Without it the grid is drawn on stderr and the PIN asked for on the terminal."),
-        .value("passphrase-on-host", "P", help: "Answer a passphrase request from the host (default: enter it on the device where the model can)."),
+        .value("passphrase-on-host", "P", help: "Answer a passphrase request from the host (default: enter it on the device where the model can). - reads it as one line from standard input, so it stays out of the process list and shell history."),
     ])
 
     /// The knobs of the in-process simulated devices (`--transport sim:ledger`, `sim:trezor`): the `simulate ledger`

@@ -67,13 +67,13 @@ struct TransferTests {
         #expect(approvalError { try harness.transfer("o1", currency: "BTC", amount: "100") } == .duplicateOrder(orderID: "o1"))
     }
 
-    @Test func validationErrorsNameTheProblemAndStoreNothing() throws {
+    @Test func validationErrorsNameTheProblemAndStoreNoOrder() throws {
         #expect(approvalError { try harness.transfer("o1", currency: "EUR", amount: "1") } == .currencyNotSupported("EUR"))
-        #expect(approvalError { try harness.transfer("o1", amount: "0") }?.type == "invalid_amount")
-        #expect(approvalError { try harness.transfer("o1", amount: "0.00") }?.type == "invalid_amount")
-        #expect(approvalError { try harness.transfer("o1", amount: "1.001") }?.type == "invalid_amount")
-        #expect(approvalError { try harness.transfer("o1", amount: "ten") }?.type == "invalid_amount")
-        #expect(approvalError { try harness.transfer("o1", user: "nobody", amount: "1") }
+        #expect(approvalError { try harness.transfer("o2", amount: "0") }?.type == "invalid_amount")
+        #expect(approvalError { try harness.transfer("o3", amount: "0.00") }?.type == "invalid_amount")
+        #expect(approvalError { try harness.transfer("o4", amount: "1.001") }?.type == "invalid_amount")
+        #expect(approvalError { try harness.transfer("o5", amount: "ten") }?.type == "invalid_amount")
+        #expect(approvalError { try harness.transfer("o6", user: "nobody", amount: "1") }
             == .accountNotFound(externalUserID: "nobody", currency: "USD"))
         #expect(approvalError { try harness.transfer("", amount: "1") } == .invalidRequest("order_id is empty"))
         #expect(approvalError { try harness.transfer(String(repeating: "x", count: 129), amount: "1") }

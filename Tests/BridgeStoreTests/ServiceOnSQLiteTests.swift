@@ -96,18 +96,29 @@ struct ServiceOnSQLiteTests {
         #expect(try harness.service.verifyAuditChain().ok)
     }
 
-    @Test func aFailedTransferLeavesNoTrace() throws {
+    /// A refused transfer moves nothing and stores no order; its refusal is kept under the order id (one audit event,
+    /// `order.refused`) and survives a restart: the CRM's retry, even after a deposit, gets the same answer.
+    @Test func aRefusedTransferMovesNothingAndKeepsItsAnswerAcrossARestart() throws {
         let harness = try SQLiteServiceHarness()
         defer { harness.remove() }
         try harness.service.createWallet(externalUserID: "u-1", currency: "USD", initialBalance: 10_000)
         let before = try ApprovalService.verifyAuditChain(store: harness.store)
-        #expect(throws: ApprovalError.self) { try harness.transfer("too-much", amount: "-100.01") }
+        #expect(throws: ApprovalError.insufficientFunds(available: "100.00", requested: "100.01", currency: "USD")) {
+            try harness.transfer("too-much", amount: "-100.01")
+        }
         try harness.reopen()
         #expect(throws: ApprovalError.orderNotFound(orderID: "too-much")) { try harness.service.order(id: "too-much") }
         let after = try ApprovalService.verifyAuditChain(store: harness.store)
-        #expect(after.events == before.events)
-        #expect(after.head == before.head)
+        #expect(after.events == before.events + 1)
         #expect(try harness.balance("u-1").balance == 10_000)
+
+        try harness.transfer("deposit", amount: "50")
+        let retried = approvalError { try harness.transfer("too-much", amount: "-100.010") }
+        #expect(retried?.type == "insufficient_funds")
+        #expect(retried?.httpStatus == 400)
+        #expect(approvalError { try harness.transfer("too-much", amount: "-1") } == .duplicateOrder(orderID: "too-much"))
+        #expect(try harness.balance("u-1").balance == 15_000)
+        #expect(try harness.service.verifyAuditChain().ok)
     }
 
     /// An attacker with write access to the file edits an event; verification names that event.

@@ -3,6 +3,7 @@ import BridgeCore
 import BridgeCrypto
 import BridgeStore
 import Foundation
+import Testing
 
 /// A database file in a fresh temporary directory, removed (with its -wal and -shm files) by `remove()`.
 struct TemporaryDatabase {
@@ -96,3 +97,9 @@ enum Fixtures {
 
 /// The error a test throws from a transaction body to make it roll back.
 let deliberateFailure = ApprovalError.invalidRequest("deliberate failure to roll back")
+
+/// The ApprovalError `body` throws (recorded as a failure when it throws something else or nothing).
+@discardableResult
+func approvalError(sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void) -> ApprovalError? {
+    #expect(throws: ApprovalError.self, sourceLocation: sourceLocation) { try body() }
+}

@@ -98,12 +98,13 @@ struct TrezorUSBTests {
         }
     }
 
-    @Test("A real Trezor on WebUSB answers Initialize with Features (only when WALLETBRIDGE_TREZOR_WEBUSB is set)")
+    /// Set to 1 (or a `webusb:...` id) with a Trezor connected to run ``realDevice()``.
+    static let realTrezor = ProcessInfo.processInfo.environment["WALLETBRIDGE_TREZOR_WEBUSB"]
+
+    @Test("A real Trezor on WebUSB answers Initialize with Features",
+          .enabled(if: realTrezor != nil, "needs a Trezor on USB: set WALLETBRIDGE_TREZOR_WEBUSB=1 (or a webusb:... id)"))
     func realDevice() throws {
-        guard let wanted = ProcessInfo.processInfo.environment["WALLETBRIDGE_TREZOR_WEBUSB"] else {
-            print("TrezorUSBTests.realDevice skipped: set WALLETBRIDGE_TREZOR_WEBUSB=1 (or a webusb:... id) with a Trezor connected to run it.")
-            return
-        }
+        let wanted = try #require(Self.realTrezor)
         let devices = try WebUSBEnumerator.devices()
         let device = try #require(devices.first { wanted.hasPrefix("webusb:") ? $0.id == wanted : !$0.isBootloader },
                                   "no Trezor on WebUSB among \(devices.map(\.id))")

@@ -127,6 +127,23 @@ struct TrezorCommandTests {
         #expect(try standard.json()["address"]?.stringValue == Support.ethAddress)
     }
 
+    @Test("--passphrase-on-host - reads the passphrase as one line from standard input, never from argv")
+    func passphraseFromStandardInput() async throws {
+        let arguments = address + simulated + ["--sim-model", "one", "--sim-passphrase", "TREZOR", "--passphrase-on-host", "-"]
+        for input in ["TREZOR\n", "TREZOR\r\n", "TREZOR"] {
+            let result = await DeviceEnvironment.$current.withValue(Support.nonInteractive) {
+                await runCLI(arguments, stdin: Array(input.utf8))
+            }
+            #expect(result.exitCode == 0, "\(result.stdout) \(result.stderr)")
+            #expect(try result.json()["address"]?.stringValue == Support.ethAddressWithPassphraseTREZOR)
+        }
+        // Another line (a wrong passphrase) opens another wallet, as on the device.
+        let wrong = await DeviceEnvironment.$current.withValue(Support.nonInteractive) {
+            await runCLI(arguments, stdin: Array("trezor\nTREZOR\n".utf8))
+        }
+        #expect(try wrong.json()["address"]?.stringValue != Support.ethAddressWithPassphraseTREZOR)
+    }
+
     @Test("A locked Safe 5 (--sim-locked) is listed locked; the simulated user enters the PIN on the device")
     func lockedSafe5() async throws {
         let listed = await Support.run(["enumerate"] + simulated + ["--sim-locked"])

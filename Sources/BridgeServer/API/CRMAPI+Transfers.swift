@@ -11,7 +11,9 @@ extension CRMAPI {
     /// under a known `order_id` is 409 `duplicate_order`.
     ///
     /// `amount` must be a JSON number (a string is `invalid_request`); its literal text goes to the session manager
-    /// as written, never through `Double`. `user_id`, the field name of the vendor's own wallet API, is accepted
+    /// as written, never through `Double`, and must be one JavaScript prints back with the same value (the CRM signs
+    /// it that way). A business refusal (`insufficient_funds`, ...) is kept under the `order_id` and repeated to a
+    /// retry. `user_id`, the field name of the vendor's own wallet API, is accepted
     /// when `external_user_id` is absent.
     func applyTransfer(_ request: HTTPRequest, _ fields: RequestFields) throws(CRMError) -> HTTPResponse {
         let outcome: TransferOutcome
@@ -21,12 +23,11 @@ extension CRMAPI {
             if user == nil { user = try fields.requiredString("external_user_id") }  // names the CONTRACT's field
             let transfer = TransferRequest(orderID: try fields.requiredString("order_id"), externalUserID: user ?? "",
                                            currency: try fields.requiredString("currency"),
-                                           amount: try fields.requiredNumber("amount").text)
+                                           amount: try fields.requiredNumber("amount").text,
+                                           amountSignedAsJavaScriptNumber: true)
             outcome = try service.submitTransfer(transfer)
         } catch {
-            // CONTRACT 2.1 lists account_not_found among the transfer's 400s (the vendor's own API answers 400 too).
-            if case .accountNotFound = error { throw CRMError(status: 400, type: error.type, message: error.message) }
-            throw CRMError(error)
+            throw CRMError(status: error.transferStatus, type: error.type, message: error.message)
         }
         return try originalAnswer(outcome)
     }

@@ -3,12 +3,18 @@ import BridgeCore
 
 extension CRMAPI {
     /// `POST /wallets` `{"skip","limit","external_user_id"?:[...]}` -> `{"data":[wallet...],"count"}`, in id order;
-    /// `count` is the total that matches the filter. An absent, null or empty `external_user_id` lists every wallet.
+    /// `count` is the total that matches the filter. An absent, null or empty `external_user_id` lists every wallet;
+    /// an id with a comma in the list is `invalid_request`.
     func listWallets(_ request: HTTPRequest, _ fields: RequestFields) throws(CRMError) -> HTTPResponse {
-        do {
+        do throws(ApprovalError) {
             let skip = try fields.requiredInteger("skip", in: 0...Self.maximumSkip)
             let limit = try fields.requiredInteger("limit", in: 0...Self.maximumLimit)
             let users = try fields.optionalStringArray("external_user_id", maximumCount: Int(Self.maximumLimit))
+            // The CRM signs an array as JavaScript joins it, "a,b": ["a,b"] would sign like ["a","b"] (CONTRACT 4).
+            if let withComma = users?.first(where: { $0.contains(",") }) {
+                throw ApprovalError.invalidRequest("external_user_id \"\(withComma)\" contains a comma, which the "
+                    + "request's signature cannot tell apart from two ids")
+            }
             let page = try service.wallets(externalUserIDs: users?.isEmpty == false ? users : nil,
                                            skip: Int(skip), limit: Int(limit))
             return .json([

@@ -10,16 +10,25 @@ public struct OperatorAPI: Sendable {
     public let service: ApprovalService
     /// The prefix every route lives under.
     public let prefix: String
+    /// Login challenges per client address (`operator.challengesPerMinutePerIP`): a challenge needs no
+    /// authentication and writes a row, so it is rationed. Nil: unlimited (tests of other routes).
+    public let challengeLimiter: RateLimiter?
 
-    public init(service: ApprovalService, prefix: String = "/operator") {
+    public init(service: ApprovalService, prefix: String = "/operator", challengeLimiter: RateLimiter? = nil) {
         self.service = service
         self.prefix = prefix
+        self.challengeLimiter = challengeLimiter
     }
 
     public var endpoints: [Endpoint] {
         lifecycleEndpoints + [
-            Endpoint("POST", prefix + "/challenge") { request, _ in self.answer { () throws(ApprovalError) in
-                try self.challenge(request) } },
+            Endpoint("POST", prefix + "/challenge") { request, _ in
+                if case .limited(let wait) = self.challengeLimiter?.acquire(request.clientAddress) {
+                    return Self.tooManyRequests("more than \(self.challengeLimiter?.perMinute ?? 0) login challenges a "
+                        + "minute from \(request.clientAddress)", retryAfter: wait)
+                }
+                return self.answer { () throws(ApprovalError) in try self.challenge(request) }
+            },
             Endpoint("POST", prefix + "/session") { request, _ in self.answer { () throws(ApprovalError) in
                 try self.session(request) } },
             Endpoint("POST", prefix + "/enrollment") { request, _ in self.answer { () throws(ApprovalError) in
@@ -56,6 +65,15 @@ public struct OperatorAPI: Sendable {
         } catch {
             return .json(error.jsonObject, status: error.httpStatus)
         }
+    }
+
+    /// 429 `too_many_requests` with `Retry-After` in whole seconds, rounded up.
+    static func tooManyRequests(_ why: String, retryAfter: Duration) -> HTTPResponse {
+        let error = ApprovalError.rateLimited(why)
+        var response = HTTPResponse.json(error.jsonObject, status: error.httpStatus)
+        let seconds = max(1, (retryAfter.wholeMilliseconds + 999) / 1000)
+        response.headers.append(("Retry-After", String(seconds)))
+        return response
     }
 
     /// The operator behind `Authorization: Bearer <token>`; `session_invalid` without one or for a bad one.

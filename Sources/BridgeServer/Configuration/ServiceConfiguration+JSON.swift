@@ -5,7 +5,7 @@ import Foundation
 extension ServiceConfiguration {
     static let rootKeys: Set<String> = [
         "listen", "tls", "apiKey", "apiKeyEnv", "crm", "currencies", "policies", "chainId", "webhooks", "database",
-        "sessions", "http", "wallets", "governance",
+        "sessions", "http", "wallets", "governance", "operator",
     ]
 
     /// An API key or webhook secret shorter than this is refused: both are all that stands between the network and
@@ -100,6 +100,7 @@ extension ServiceConfiguration {
             if let timeout = try http.integer("requestTimeoutSeconds", in: 1...3600) { requestTimeout = .seconds(timeout) }
         }
         try readGovernance(root)
+        try readOperatorLimits(root)
     }
 
     /// `value` given inline, or read from the environment variable named by `variable`; never both.

@@ -85,6 +85,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var policyApprovals = 2
     /// `governance.proposalTTLSeconds`: how long admins can sign a proposed policy version. Default 24 h.
     public var policyProposalTTL: Duration = .seconds(24 * 3600)
+    /// `operator.challengesPerMinutePerIP`: login challenges one client address may ask for per minute (a burst of
+    /// that many, then one every 60/N s); beyond it 429 with `Retry-After`. Default 60.
+    public var challengesPerMinutePerIP = 60
 
     public init(listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 8080), apiKey: String?,
                 currencies: [Currency], policies: PolicySet, crmAllowList: IPAllowList) {

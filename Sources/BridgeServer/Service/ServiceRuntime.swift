@@ -13,6 +13,7 @@ public final class ServiceRuntime: Sendable {
     public let webhooks: WebhookDispatcher
     private let server: HTTPServer
     private let expirySweep: DispatchSourceTimerBox?
+    private let credentialSweep: DispatchSourceTimerBox?
     private let logger: Logger
     private let accessLog: AccessLog?
 
@@ -63,7 +64,8 @@ public final class ServiceRuntime: Sendable {
         var router = Router()
         let crm = CRMAPI(service: service, apiKey: apiKey, allowList: configuration.crmAllowList,
                          paths: configuration.crmPaths)
-        for endpoint in crm.endpoints + OperatorAPI(service: service).endpoints
+        let challengeLimiter = RateLimiter(perMinute: configuration.challengesPerMinutePerIP, clock: clock)
+        for endpoint in crm.endpoints + OperatorAPI(service: service, challengeLimiter: challengeLimiter).endpoints
             + ServiceEndpoints(service: service, metrics: { metrics.render() }).endpoints
         {
             router.add(endpoint.method, endpoint.pattern) { request, parameters in
@@ -82,6 +84,23 @@ public final class ServiceRuntime: Sendable {
                 connectionTimeoutSeconds: Int(configuration.requestTimeout.components.seconds), tls: tls),
             handler: InstrumentedHandler(router: router, metrics: metrics), accessLog: accessLog)
 
+        // Expired login challenges and sessions go at start and every minute after (with the expiry sweep: tests
+        // that drive the clock by hand call service.pruneExpiredCredentials() themselves).
+        let pruneCredentials: @Sendable () -> Void = {
+            do {
+                let pruned = try service.pruneExpiredCredentials()
+                if pruned.challenges + pruned.sessions > 0 {
+                    logger.info("deleted expired credentials", metadata: ["challenges": String(pruned.challenges),
+                                                                          "sessions": String(pruned.sessions)])
+                }
+            } catch {
+                logger.error("pruning expired challenges and sessions failed: \(error.asBridgeError.message)")
+            }
+        }
+        pruneCredentials()
+        credentialSweep = expirySweepInterval.map { _ in
+            DispatchSourceTimerBox(label: "walletbridge.credentials", interval: .seconds(60), pruneCredentials)
+        }
         expirySweep = expirySweepInterval.map { interval in DispatchSourceTimerBox(label: "walletbridge.expiry", interval: interval) {
             do {
                 if try !service.expireDueOrders().isEmpty { webhooks.wake() }
@@ -96,6 +115,7 @@ public final class ServiceRuntime: Sendable {
         let port = try server.start()
         webhooks.start()
         expirySweep?.start()
+        credentialSweep?.start()
         logger.info("listening", metadata: ["port": String(port)])
         return port
     }
@@ -104,6 +124,7 @@ public final class ServiceRuntime: Sendable {
     public func stop(drainTimeout: Duration = .seconds(10)) {
         _ = server.stop(drainTimeout: drainTimeout)
         expirySweep?.stop()
+        credentialSweep?.stop()
         webhooks.stop()
         accessLog?.flush()
     }

@@ -25,38 +25,67 @@ struct AuditVerifyCommandTests {
         return Run(exitCode: exitCode, stdout: output.withLock { $0 }, stderr: error.withLock { $0 })
     }
 
-    /// A database with a few audited changes, closed so the command opens it as another process would.
-    func populated() throws -> SQLiteServiceHarness {
-        let harness = try SQLiteServiceHarness()
+    /// A service on a database file in its own temporary directory (the command opens it as another process would).
+    final class AuditedDatabase {
+        let directory: String
+        let path: String
+        let store: SQLiteApprovalStore
+
+        init() throws {
+            directory = FileManager.default.temporaryDirectory
+                .appendingPathComponent("walletbridge-audit-test-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            path = directory + "/walletbridge.sqlite"
+            store = try SQLiteApprovalStore(path: path, clock: ManualClock(Timestamp(secondsSinceEpoch: 1_795_000_000)))
+        }
+
+        func remove() {
+            store.close()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+    }
+
+    /// A database with a few audited changes.
+    func populated() throws -> AuditedDatabase {
+        let database = try AuditedDatabase()
         do {
-            try harness.service.createWallet(externalUserID: "u-1", currency: "USD", initialBalance: 1_000_000)
-            try harness.transfer("o-1", amount: "12.5")
-            try harness.transfer("o-2", amount: "-2000")  // pending: received + pending_approval
+            let usd = try Currency(code: "USD", decimals: 2), btc = try Currency(code: "BTC", decimals: 8)
+            let configuration = try ApprovalConfiguration(currencies: [usd, btc], chainID: 1,
+                                                          deploymentID: [UInt8](repeating: 0xD5, count: 32))
+            let service = ApprovalService(store: database.store,
+                                          policy: try PolicySet.demo(currencies: ["USD": usd, "BTC": btc]),
+                                          configuration: configuration,
+                                          clock: ManualClock(Timestamp(secondsSinceEpoch: 1_795_000_000)))
+            try service.createWallet(externalUserID: "u-1", currency: "USD", initialBalance: 1_000_000)
+            for (orderID, amount) in [("o-1", "12.5"), ("o-2", "-2000")] {  // o-2 pends: received + pending_approval
+                try service.submitTransfer(TransferRequest(orderID: orderID, externalUserID: "u-1", currency: "USD",
+                                                           amount: amount))
+            }
         } catch {
-            harness.remove()
+            database.remove()
             throw error
         }
-        return harness
+        return database
     }
 
     @Test func anIntactChainPrintsOkTheEventCountAndTheHead() async throws {
-        let harness = try populated()
-        defer { harness.remove() }
-        let expected = try ApprovalService.verifyAuditChain(store: harness.store)
+        let database = try populated()
+        defer { database.remove() }
+        let expected = try ApprovalService.verifyAuditChain(store: database.store)
         #expect(expected.events == 5)
-        let run = await audit(["--db", harness.database.path])
+        let run = await audit(["--db", database.path])
         #expect(run.exitCode == 0, "\(run.stdout)")
         #expect(run.stdout == #"{"ok":true,"events":5,"head":"\#(Hex.encodePrefixed(expected.head))"}"# + "\n")
         #expect(run.stderr.contains("Verified 5 audit events"))
     }
 
     @Test func aTamperedRowIsNamedWithExit1() async throws {
-        let harness = try populated()
-        defer { harness.remove() }
-        try harness.store.withDatabase { database throws(ApprovalError) in
+        let database = try populated()
+        defer { database.remove() }
+        try database.store.withDatabase { database throws(ApprovalError) in
             try database.run("UPDATE audit_events SET actor = 'operator:mallory' WHERE sequence = 3")
         }
-        let run = await audit(["--db", harness.database.path])
+        let run = await audit(["--db", database.path])
         #expect(run.exitCode == 1)
         #expect(run.json?["code"] == -20)
         #expect(run.json?["error"]?.stringValue
@@ -65,28 +94,27 @@ struct AuditVerifyCommandTests {
     }
 
     @Test func aDeletedRowIsNamedWithExit1() async throws {
-        let harness = try populated()
-        defer { harness.remove() }
-        try harness.store.withDatabase { database throws(ApprovalError) in
+        let database = try populated()
+        defer { database.remove() }
+        try database.store.withDatabase { database throws(ApprovalError) in
             try database.run("DELETE FROM audit_events WHERE sequence = 2")
         }
-        let run = await audit(["--db", harness.database.path])
+        let run = await audit(["--db", database.path])
         #expect(run.exitCode == 1)
         #expect(run.json?["error"]?.stringValue?.hasPrefix("Audit chain broken at event 3: sequence 3 follows 1") == true)
     }
 
     @Test func anEmptyChainVerifiesWithTheGenesisHead() async throws {
-        let database = try TemporaryDatabase()
+        let database = try AuditedDatabase()
         defer { database.remove() }
-        try database.open().close()
         let run = await audit(["--db", database.path])
         #expect(run.exitCode == 0)
         #expect(run.stdout == #"{"ok":true,"events":0,"head":"0x\#(String(repeating: "0", count: 64))"}"# + "\n")
     }
 
     @Test func aMissingDatabaseIsABadArgumentAndIsNotCreated() async throws {
-        let database = try TemporaryDatabase()
-        defer { database.remove() }
+        let database = try AuditedDatabase()
+        database.remove()
         let run = await audit(["--db", database.path])
         #expect(run.exitCode == 1)
         #expect(run.json?["code"] == -10)
