@@ -121,6 +121,36 @@ struct ServiceOnSQLiteTests {
         #expect(try harness.service.verifyAuditChain().ok)
     }
 
+    /// Login challenges cannot pile up (16 unused kept per operator) and expired challenges and sessions are deleted,
+    /// through migration 5's indexes.
+    @Test func challengesAreBoundedAndExpiredCredentialsDeleted() throws {
+        let harness = try SQLiteServiceHarness()
+        defer { harness.remove() }
+        let (alice, key) = try harness.enroll("alice", keyNumber: 1)
+        var nonces: [[UInt8]] = []
+        for _ in 0..<100 {
+            nonces.append(try harness.service.loginChallenge(address: alice.address.checksummed).nonce)
+            harness.clock.advance(by: .milliseconds(1))
+        }
+        let kept = try harness.store.transaction { transaction throws(ApprovalError) in
+            var kept: [[UInt8]] = []
+            for nonce in nonces where try transaction.challenge(nonce: nonce) != nil { kept.append(nonce) }
+            return kept
+        }
+        #expect(kept == Array(nonces.suffix(ApprovalService.unusedChallengesKept)))
+        let challenge = try harness.service.loginChallenge(address: alice.address.checksummed)
+        _ = try harness.service.createSession(nonce: challenge.nonce,
+                                              signature: try SQLiteServiceHarness.sign(challenge.document, with: key),
+                                              clientIP: "127.0.0.1")
+        harness.clock.advance(by: .seconds(9 * 3600))
+        try harness.reopen()
+        let pruned = try harness.service.pruneExpiredCredentials()
+        #expect(pruned.challenges == ApprovalService.unusedChallengesKept)  // 15 unused and the one redeemed
+        #expect(pruned.sessions == 1)
+        #expect(try harness.service.pruneExpiredCredentials() == (0, 0))
+        #expect(try harness.service.verifyAuditChain().ok)
+    }
+
     /// An attacker with write access to the file edits an event; verification names that event.
     @Test func aTamperedAuditRowIsDetected() throws {
         let harness = try SQLiteServiceHarness()
