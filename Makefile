@@ -10,7 +10,7 @@ DEBIAN_PACKAGES := pkg-config libhidapi-dev libusb-1.0-0-dev libsecp256k1-dev li
 
 TEST_LOG := .build/test-output.log
 
-.PHONY: deps build test bench bench-http run install uninstall clean
+.PHONY: deps build test bench bench-http fuzz run install uninstall clean
 
 ## PREFIX: where `make install` puts bin/walletbridge (default /usr/local)
 PREFIX ?= /usr/local
@@ -70,6 +70,23 @@ bench-http: deps
 	swift build -c release --product walletbridge
 	swift build -c release --product walletbridge-bench
 	Benchmarks/http/bench-http.sh .build/release
+
+## FUZZ_RUNS: inputs per fuzz target for `make fuzz` (default 1,000,000)
+FUZZ_RUNS ?= 1000000
+
+## fuzz: libFuzzer on the JSON parser, the CRM request decoder and signature check, and MinorUnits.parse,
+## FUZZ_RUNS inputs each (not part of `make test`; Fuzz/README.md). A crash stops it and leaves crash-* in .build-fuzz/.
+fuzz: deps
+	swift build -c release --product walletbridge-fuzz --scratch-path .build-fuzz \
+		-Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld
+	@for target in json crm money; do \
+		mkdir -p .build-fuzz/corpus/$$target; \
+		cp Fuzz/seeds/$$target/* .build-fuzz/corpus/$$target/; \
+		echo "== fuzz $$target: $(FUZZ_RUNS) inputs"; \
+		(cd .build-fuzz && WALLETBRIDGE_FUZZ_TARGET=$$target ./release/walletbridge-fuzz -runs=$(FUZZ_RUNS) \
+			-max_len=4096 -timeout=10 -print_final_stats=1 corpus/$$target 2>&1 \
+			| grep -E '^(Done|stat::number_of_executed_units|==[0-9]+==|SUMMARY)|DONE|crash|deadly' ); \
+	done
 
 ## run: build, then start the demo service (SQLite under ./var/, simulated operator devices) until Ctrl-C
 run: build

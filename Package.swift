@@ -71,6 +71,15 @@ let package = Package(
             ],
             path: "Benchmarks/walletbridge-bench"
         ),
+        // Fuzz targets: the JSON parser, the CRM request decoder and signature check, MinorUnits.parse. `make fuzz`
+        // builds it with libFuzzer (-sanitize=fuzzer -DFUZZING); a plain build runs seeded random inputs instead.
+        .executableTarget(
+            name: "walletbridge-fuzz",
+            dependencies: ["BridgeCore", "BridgeCrypto", "BridgeApprovals", "BridgeServer", "CFuzzerDriver"],
+            path: "Fuzz/walletbridge-fuzz"
+        ),
+        // The declaration of libFuzzer's driver (its code comes with -sanitize=fuzzer).
+        .systemLibrary(name: "CFuzzerDriver", path: "Fuzz/CFuzzerDriver"),
 
         .testTarget(name: "BridgeCoreTests", dependencies: ["BridgeCore"]),
         .testTarget(
