@@ -7,7 +7,8 @@
 # Prints requests/s and p50/p99 for each, and the issue's targets. Bounded: about 40 s of load, under 2 minutes.
 #
 # Usage: Benchmarks/http/bench-http.sh [BIN_DIR]   (default .build/release; `make bench-http` builds it)
-# Environment: DURATION (seconds per wrk run, default 10), THREADS (wrk threads, 2), CONNECTIONS (32).
+# Environment: DURATION (seconds per wrk run, default 10), THREADS (wrk threads, 2), CONNECTIONS (32),
+#   BASELINE (another build's bin directory: both are measured, alternated, side by side), ROUNDS (with BASELINE, 3).
 set -euo pipefail
 
 bin_dir=${1:-.build/release}
@@ -124,57 +125,100 @@ pids+=("$bare_pid")
 bare_ready=$(wait_ready bare "$work/bare.out" "$bare_pid")
 bare_url=$(json_field "$bare_ready" listening)
 
-# 2. The service, on a fresh database (its access log goes to a file, as a deployment's would).
-db="$work/walletbridge.sqlite"
+# 2. The service, on a fresh database each time (its access log goes to a file, as a deployment's would): balance
+# reads, small transfers, then a restart that must show every 200 transfer in the balance. With BASELINE=DIR (another
+# build's bin directory, e.g. a worktree of an older commit) the same measurements run for it too, alternated with this
+# build's over ROUNDS rounds, and the figures are printed side by side.
 service_port=$(free_port)
-start_service serve
 service_url="http://127.0.0.1:$service_port"
 
 run_wrk bare "$bare_url/wallets/getOne?external_user_id=demo-alice&currency=USD"
 bare_rps=$rps bare_p50=$p50 bare_p99=$p99
-kill -TERM "$bare_pid"; wait "$bare_pid" || true; pids=("$service_pid")
+kill -TERM "$bare_pid"; wait "$bare_pid" || true; pids=()
 
-run_wrk reads -H "key: $api_key" "$service_url/wallets/getOne?external_user_id=demo-alice&currency=USD"
-read_rps=$rps read_p50=$p50 read_p99=$p99
+# measure_service BIN_DIR LABEL: sets read_rps read_p50 read_p99 transfer_rps transfer_p50 transfer_p99 for the
+# `walletbridge` in BIN_DIR, and fails when a transfer was not answered 200 or an answered one is missing after a restart.
+measure_service() {
+    local service_bin=$1 label=$2
+    db="$work/$label.sqlite"
+    rm -f "$db" "$db-wal" "$db-shm"
+    local saved_bin=$bin_dir
+    bin_dir=$service_bin
+    start_service "$label"
+    bin_dir=$saved_bin
 
-# Enough unique signed orders for 10,000 transfers/s; each wrk thread stops (and says so) if it runs out.
-request_count=$((duration * 10000))
-"$bin_dir/walletbridge-bench" http-requests --count "$request_count" --api-key "$api_key" --prefix bench \
-    >"$work/transfers.tsv"
-balance_before=$(curl -s "$service_url/wallets/getOne?external_user_id=demo-bob&currency=USD" -H "key: $api_key" \
-    | sed -n 's/.*"amount":\([0-9.]*\).*/\1/p')
-run_wrk transfers -s "$script_dir/transfers.lua" "$service_url" -- "$work/transfers.tsv" "$api_key" "$threads"
-transfer_rps=$rps transfer_p50=$p50 transfer_p99=$p99
-transfers_200=$(awk '/^transfers_200:/ { print $2 }' "$work/wrk-transfers.txt")
-transfers_other=$(awk '/^transfers_other:/ { print $2 }' "$work/wrk-transfers.txt")
-out_of_requests=$(awk '/^threads_out_of_requests:/ { print $2 }' "$work/wrk-transfers.txt")
+    run_wrk "$label-reads" -H "key: $api_key" "$service_url/wallets/getOne?external_user_id=demo-alice&currency=USD"
+    read_rps=$rps read_p50=$p50 read_p99=$p99
 
-# 3. Durability: restart the service on the same database; every 200 must be in demo-bob's balance (0.01 each).
-stop_service
-start_service restarted
-balance_after=$(curl -s "$service_url/wallets/getOne?external_user_id=demo-bob&currency=USD" -H "key: $api_key" \
-    | sed -n 's/.*"amount":\([0-9.]*\).*/\1/p')
-stop_service
-applied=$(awk -v a="$balance_after" -v b="$balance_before" 'BEGIN { printf "%.0f", (a - b) * 100 }')
+    # Enough unique signed orders for 10,000 transfers/s; each wrk thread stops (and says so) if it runs out.
+    local request_count=$((duration * 10000))
+    "$bin_dir/walletbridge-bench" http-requests --count "$request_count" --api-key "$api_key" --prefix "bench-$label" \
+        >"$work/transfers.tsv"
+    local balance_before balance_after
+    balance_before=$(curl -s "$service_url/wallets/getOne?external_user_id=demo-bob&currency=USD" -H "key: $api_key" \
+        | sed -n 's/.*"amount":\([0-9.]*\).*/\1/p')
+    run_wrk "$label-transfers" -s "$script_dir/transfers.lua" "$service_url" -- "$work/transfers.tsv" "$api_key" "$threads"
+    transfer_rps=$rps transfer_p50=$p50 transfer_p99=$p99
+    transfers_200=$(awk '/^transfers_200:/ { print $2 }' "$work/wrk-$label-transfers.txt")
+    transfers_other=$(awk '/^transfers_other:/ { print $2 }' "$work/wrk-$label-transfers.txt")
+    out_of_requests=$(awk '/^threads_out_of_requests:/ { print $2 }' "$work/wrk-$label-transfers.txt")
 
-ratio=$(awk -v r="$read_rps" -v b="$bare_rps" 'BEGIN { printf "%.0f", 100 * r / b }')
+    # Durability: restart the service on the same database; every 200 must be in demo-bob's balance (0.01 each).
+    stop_service
+    bin_dir=$service_bin
+    start_service "$label-restarted"
+    bin_dir=$saved_bin
+    balance_after=$(curl -s "$service_url/wallets/getOne?external_user_id=demo-bob&currency=USD" -H "key: $api_key" \
+        | sed -n 's/.*"amount":\([0-9.]*\).*/\1/p')
+    stop_service
+    applied=$(awk -v a="$balance_after" -v b="$balance_before" 'BEGIN { printf "%.0f", (a - b) * 100 }')
+    if [ "$transfers_other" != 0 ] || [ "$transfers_200" = 0 ]; then
+        echo "bench-http: $label: some transfers were not answered 200" >&2; exit 1
+    fi
+    # Requests cut off when wrk's time ran out may be applied without wrk counting them: at most one per connection.
+    if [ "$applied" -lt "$transfers_200" ] || [ "$applied" -gt $((transfers_200 + connections)) ]; then
+        echo "bench-http: $label: $transfers_200 transfers answered 200 but the balance after restart shows $applied" >&2
+        exit 1
+    fi
+}
+
 verdict() { if awk "BEGIN { exit !($1) }"; then echo "met"; else echo "MISSED"; fi; }
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.0f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-printf '\n%-34s %12s %9s %9s\n' "" "requests/s" "p50 ms" "p99 ms"
-printf '%-34s %12s %9s %9s\n' "bare libmicrohttpd handler" "$bare_rps" "$bare_p50" "$bare_p99"
-printf '%-34s %12s %9s %9s\n' "balance reads (GET getOne)" "$read_rps" "$read_p50" "$read_p99"
-printf '%-34s %12s %9s %9s\n' "small transfers (PATCH balance)" "$transfer_rps" "$transfer_p50" "$transfer_p99"
-echo
-echo "transfers: $transfers_200 answered 200, $transfers_other other; $applied applied in the balance after a restart" \
-    "(wrk threads out of unique orders: $out_of_requests)"
-echo "target reads >= 50% of bare: ${ratio}% -> $(verdict "$ratio >= 50")"
-echo "target transfers >= 2000/s with p99 < 20 ms: $(verdict "$transfer_rps >= 2000 && $transfer_p99 < 20")"
+if [ -z "${BASELINE:-}" ]; then
+    measure_service "$bin_dir" serve
+    ratio=$(awk -v r="$read_rps" -v b="$bare_rps" 'BEGIN { printf "%.0f", 100 * r / b }')
+    printf '\n%-34s %12s %9s %9s\n' "" "requests/s" "p50 ms" "p99 ms"
+    printf '%-34s %12s %9s %9s\n' "bare libmicrohttpd handler" "$bare_rps" "$bare_p50" "$bare_p99"
+    printf '%-34s %12s %9s %9s\n' "balance reads (GET getOne)" "$read_rps" "$read_p50" "$read_p99"
+    printf '%-34s %12s %9s %9s\n' "small transfers (PATCH balance)" "$transfer_rps" "$transfer_p50" "$transfer_p99"
+    echo
+    echo "transfers: $transfers_200 answered 200, $transfers_other other; $applied applied in the balance after a restart" \
+        "(wrk threads out of unique orders: $out_of_requests)"
+    echo "target reads >= 50% of bare: ${ratio}% -> $(verdict "$ratio >= 50")"
+    echo "target transfers >= 2000/s with p99 < 20 ms: $(verdict "$transfer_rps >= 2000 && $transfer_p99 < 20")"
+    echo "durability: every 200 transfer is in the balance after the restart"
+    exit 0
+fi
 
-if [ "$transfers_other" != 0 ] || [ "$transfers_200" = 0 ]; then
-    echo "bench-http: some transfers were not answered 200" >&2; exit 1
-fi
-# Requests cut off when wrk's time ran out may be applied without wrk counting them: at most one per connection.
-if [ "$applied" -lt "$transfers_200" ] || [ "$applied" -gt $((transfers_200 + connections)) ]; then
-    echo "bench-http: $transfers_200 transfers answered 200 but the balance after restart shows $applied" >&2; exit 1
-fi
-echo "durability: every 200 transfer is in the balance after the restart"
+command -v "$BASELINE/walletbridge" >/dev/null || { echo "bench-http: no walletbridge in BASELINE=$BASELINE" >&2; exit 1; }
+rounds=${ROUNDS:-3}
+: >"$work/figures.tsv"
+for round in $(seq 1 "$rounds"); do
+    for side in baseline current; do
+        if [ "$side" = baseline ]; then measure_service "$BASELINE" "baseline-$round"
+        else measure_service "$bin_dir" "current-$round"; fi
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$side" "$round" "$read_rps" "$read_p99" "$transfer_rps" "$transfer_p99" \
+            "$transfers_200" >>"$work/figures.tsv"
+        echo "round $round $side: reads $read_rps/s (p99 $read_p99 ms), transfers $transfer_rps/s (p99 $transfer_p99 ms)"
+    done
+done
+column_median() { awk -F'\t' -v s="$1" -v c="$2" '$1 == s { print $c }' "$work/figures.tsv" | median; }
+base_reads=$(column_median baseline 3) cur_reads=$(column_median current 3)
+base_transfers=$(column_median baseline 5) cur_transfers=$(column_median current 5)
+change() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.1f%%", 100 * (b - a) / a }'; }
+printf '\nmedians of %s alternated rounds; bare handler %s requests/s\n' "$rounds" "$bare_rps"
+printf '%-34s %12s %12s %9s\n' "" "baseline" "this build" "change"
+printf '%-34s %12s %12s %9s\n' "balance reads (GET getOne)/s" "$base_reads" "$cur_reads" "$(change "$base_reads" "$cur_reads")"
+printf '%-34s %12s %12s %9s\n' "small transfers (PATCH balance)/s" "$base_transfers" "$cur_transfers" "$(change "$base_transfers" "$cur_transfers")"
+echo "durability: in every round every 200 transfer was in the balance after the restart"
