@@ -19,17 +19,24 @@ walletbridge_mhd_start_ipv4(unsigned int flags, const struct sockaddr_in *addr,
                             MHD_OPTION_END);
 }
 
+/* libmicrohttpd's URI log callback (MHD_OPTION_URI_LOG_CALLBACK): the raw request target, before unescaping. */
+typedef void *(*walletbridge_mhd_uri_log)(void *cls, const char *uri, struct MHD_Connection *connection);
+
 /*
  * The full start used by BridgeServer's HTTPServer: any address family (IPv4 or IPv6 `sockaddr`), a worker thread
- * pool, a completion callback (frees per-request state, also for aborted requests) and optional TLS.
- * `tls_key_pem` and `tls_cert_pem` are PEM text (not paths); both NULL means plain HTTP. MHD copies neither,
- * so they must outlive the daemon.
+ * pool, a completion callback (frees per-request state, also for aborted requests), a connection notifier (per-address
+ * limits, header deadlines), the raw-URI callback (per-request state from the request line on), the connection and
+ * per-connection memory limits, and optional TLS. `tls_key_pem` and `tls_cert_pem` are PEM text (not paths); both
+ * NULL means plain HTTP. MHD copies neither, so they must outlive the daemon.
  */
 static inline struct MHD_Daemon *
 walletbridge_mhd_start(unsigned int flags, const struct sockaddr *addr, uint16_t port,
                        MHD_AccessHandlerCallback handler, void *handler_cls,
                        MHD_RequestCompletedCallback completed, void *completed_cls,
+                       MHD_NotifyConnectionCallback notify_connection, void *notify_cls,
+                       walletbridge_mhd_uri_log uri_log, void *uri_log_cls,
                        unsigned int connection_timeout_seconds, unsigned int thread_pool_size,
+                       unsigned int connection_limit, size_t connection_memory_limit,
                        const char *tls_key_pem, const char *tls_cert_pem)
 {
     struct MHD_OptionItem tls[3] = {
@@ -43,9 +50,20 @@ walletbridge_mhd_start(unsigned int flags, const struct sockaddr *addr, uint16_t
                             MHD_OPTION_SOCK_ADDR, addr,
                             MHD_OPTION_CONNECTION_TIMEOUT, connection_timeout_seconds,
                             MHD_OPTION_THREAD_POOL_SIZE, thread_pool_size,
+                            MHD_OPTION_CONNECTION_LIMIT, connection_limit,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, connection_memory_limit,
                             MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
+                            MHD_OPTION_NOTIFY_CONNECTION, notify_connection, notify_cls,
+                            MHD_OPTION_URI_LOG_CALLBACK, uri_log, uri_log_cls,
                             MHD_OPTION_ARRAY, (tls_key_pem != NULL && tls_cert_pem != NULL) ? tls : none,
                             MHD_OPTION_END);
+}
+
+/* The connection's socket; -1 when MHD does not say. */
+static inline int walletbridge_mhd_connection_fd(struct MHD_Connection *connection)
+{
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return info ? info->connect_fd : -1;
 }
 
 static inline uint16_t walletbridge_mhd_bound_port(struct MHD_Daemon *daemon)

@@ -156,6 +156,14 @@ struct ConfigurationTests {
         ("http", #"{"workerThreads": 0}"#, "http.workerThreads"),
         ("http", #"{"bodyLimitBytes": 100}"#, "http.bodyLimitBytes"),
         ("http", #"{"requestTimeoutSeconds": -1}"#, "http.requestTimeoutSeconds"),
+        ("http", #"{"maxConnections": 0}"#, "http.maxConnections"),
+        ("http", #"{"maxConnectionsPerIP": 0}"#, "http.maxConnectionsPerIP"),
+        ("http", #"{"headerTimeoutSeconds": 0}"#, "http.headerTimeoutSeconds"),
+        ("http", #"{"maxQueuedRequests": 0}"#, "http.maxQueuedRequests"),
+        ("http", #"{"trustedProxies": ["10.0.0.0/8", "proxy.internal"]}"#, "http.trustedProxies[1]"),
+        ("http", #"{"trustedProxies": "10.0.0.0/8"}"#, "http.trustedProxies"),
+        ("operator", #"{"challengesPerMinutePerIP": 0}"#, "operator.challengesPerMinutePerIP"),
+        ("operator", #"{"challengesPerMinute": 5}"#, "operator.challengesPerMinute"),
         ("databse", #""x""#, "databse"),
         ("apiKey", #""too-short""#, "apiKey"),
         ("apiKey", #""has a space 0123456789""#, "apiKey"),
@@ -164,6 +172,25 @@ struct ConfigurationTests {
     func invalidFieldsAreNamed(key: String, value: String, field: String) {
         let error = refusal(minimal(with: key, value))
         #expect(error?.field == field, "\(key)=\(value): \(String(describing: error))")
+    }
+
+    @Test("The hardening limits: CONTRACT 4's defaults, and every field read")
+    func hardeningLimits() throws {
+        let defaults = try parse(Self.minimal)
+        #expect(defaults.maxConnections == 1024)
+        #expect(defaults.maxConnectionsPerIP == 64)
+        #expect(defaults.headerTimeoutSeconds == 10)
+        #expect(defaults.maxQueuedRequests == 4096)
+        #expect(defaults.trustedProxies.entries.isEmpty)
+        #expect(defaults.challengesPerMinutePerIP == 60)
+        let set = try parse(minimal(with: "http", #"{"maxConnections": 200, "maxConnectionsPerIP": 8, "#
+            + #""headerTimeoutSeconds": 3, "maxQueuedRequests": 100, "trustedProxies": ["10.0.0.0/8", "::1"]}"#))
+        #expect(set.maxConnections == 200)
+        #expect(set.maxConnectionsPerIP == 8)
+        #expect(set.headerTimeoutSeconds == 3)
+        #expect(set.maxQueuedRequests == 100)
+        #expect(set.trustedProxies.entries.map(\.description) == ["10.0.0.0/8", "::1/128"])
+        #expect(try parse(minimal(with: "operator", #"{"challengesPerMinutePerIP": 5}"#)).challengesPerMinutePerIP == 5)
     }
 
     @Test func policyErrorsKeepThePolicyMessage() {

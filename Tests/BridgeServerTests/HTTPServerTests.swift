@@ -308,12 +308,19 @@ struct HTTPServerTests {
         #expect(log.line(request: request, status: 200, bytes: 0, duration: .nanoseconds(999)).contains(#""duration_ms":0.000,"#))
     }
 
-    @Test func tlsServesHTTPSWithAPEMCertificateAndKey() async throws {
-        let openssl = "/usr/bin/openssl"
-        guard FileManager.default.isExecutableFile(atPath: openssl) else {
-            print("SKIP tlsServesHTTPS: no openssl binary")
-            return
-        }
+    static let openssl = "/usr/bin/openssl"
+    static let hasOpenSSLAndCurl = FileManager.default.isExecutableFile(atPath: openssl)
+        && FileManager.default.isExecutableFile(atPath: "/usr/bin/curl")
+    /// Whether this machine can listen on the IPv6 loopback (containers without IPv6 cannot).
+    static let hasIPv6Loopback: Bool = {
+        let server = HTTPServer(configuration: HTTPServerConfiguration(host: "::1"), handler: EchoHandler())
+        defer { server.stop() }
+        return (try? server.start()) != nil
+    }()
+
+    @Test(.enabled(if: hasOpenSSLAndCurl, "needs /usr/bin/openssl and /usr/bin/curl (Debian's openssl and curl)"))
+    func tlsServesHTTPSWithAPEMCertificateAndKey() async throws {
+        let openssl = Self.openssl
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wb-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -337,11 +344,8 @@ struct HTTPServerTests {
         let (server, _) = try startEcho(configuration)
         defer { server.stop() }
         let port = try #require(server.port)
-        guard let response = try await curl(["--cacert", certificate, "-d", "over tls",
-                                             "https://127.0.0.1:\(port)/secure?x=1"]) else {
-            print("SKIP tlsServesHTTPS: no curl binary")
-            return
-        }
+        let response = try #require(try await curl(["--cacert", certificate, "-d", "over tls",
+                                                     "https://127.0.0.1:\(port)/secure?x=1"]))
         #expect(response.status == 200)
         #expect(response.body.contains(#""method":"POST","path":"/secure","query":{"x":"1"},"body":"over tls""#))
         // Plain HTTP to the TLS port does not get an answer from the handler.
@@ -349,14 +353,13 @@ struct HTTPServerTests {
         #expect(plain?.status != 200)
     }
 
-    @Test func ipv6LoopbackWhenAvailable() async throws {
+    @Test(.enabled(if: hasIPv6Loopback && FileManager.default.isExecutableFile(atPath: "/usr/bin/curl"),
+                   "needs an IPv6 loopback (::1) to listen on, and /usr/bin/curl"))
+    func ipv6Loopback() async throws {
         let server = HTTPServer(configuration: HTTPServerConfiguration(host: "::1"), handler: EchoHandler())
-        guard let port = try? server.start() else {
-            print("SKIP ipv6LoopbackWhenAvailable: cannot listen on ::1")
-            return
-        }
+        let port = try server.start()
         defer { server.stop() }
-        guard let response = try await curl(["http://[::1]:\(port)/six"]) else { return }
+        let response = try #require(try await curl(["http://[::1]:\(port)/six"]))
         #expect(response.status == 200)
         #expect(response.body.contains(#""client":"::1""#))
     }

@@ -43,15 +43,26 @@ struct RouterTests {
         #expect(body(Self.router.handle(HTTPRequest(method: "GET", path: "/wallets/getOne"))) == "getOne GET ")
     }
 
-    @Test func trailingSlashesAndEmptySegmentsAreIgnored() {
-        #expect(body(Self.router.handle(HTTPRequest(method: "GET", path: "/health/"))) == "health GET ")
+    /// CONTRACT 4: each route has one path. A trailing slash, an empty segment or a dot segment routes nowhere.
+    @Test("Trailing slashes, empty and dot segments are 404, in the shape of the path they aim at", arguments: [
+        "/health/", "//health", "/wallets//getOne", "/wallets/getOne/", "/./health", "/wallets/../health", "/wallets/5/",
+        "/operator//transfers", "/operator/transfers/x/approve/",
+    ])
+    func nonCanonicalPathsAreNotFound(_ path: String) {
+        let response = Self.router.handle(HTTPRequest(method: "GET", path: path))
+        #expect(response.status == 404)
+        let expected = path.hasPrefix("/operator/") ? #""code":-10"# : #""type":"not_found""#
+        #expect(body(response).contains(expected), "\(body(response))")
     }
 
     @Test func unknownPathIs404InTheCRMShape() {
         let response = Self.router.handle(HTTPRequest(method: "GET", path: "/nope"))
         #expect(response.status == 404)
         #expect(body(response) == #"{"error":true,"code":404,"type":"not_found"}"#)
-        #expect(Self.router.handle(HTTPRequest(method: "GET", path: "/operator/transfers/x/approve/more")).status == 404)
+        let operatorPath = Self.router.handle(HTTPRequest(method: "GET", path: "/operator/transfers/x/approve/more"))
+        #expect(operatorPath.status == 404)
+        #expect(operatorPath.responseJSON["code"] == -10)
+        #expect(operatorPath.responseJSON["error"] == "No such endpoint")
     }
 
     @Test func knownPathWithAnotherMethodIs405WithAllow() {

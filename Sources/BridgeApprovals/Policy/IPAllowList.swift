@@ -79,6 +79,10 @@ public struct IPAllowList: Sendable, Equatable {
 
     public let entries: [Entry]
 
+    init(parsed entries: [Entry]) {
+        self.entries = entries
+    }
+
     /// Parses every entry; the first malformed one is an `invalid_request` naming it.
     public init(_ entries: [String]) throws(ApprovalError) {
         var parsed: [Entry] = []
@@ -132,5 +136,26 @@ struct IPAddress {
             return bytes.map { String($0, radix: 16) }.joined(separator: ".")  // unreachable for 16 bytes
         }
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+extension IPAllowList {
+    /// No entries. As an allow-list it allows everyone; as a list of trusted proxies it trusts no one (callers of
+    /// ``containsEntry(for:)`` get false).
+    public static let none = IPAllowList(parsed: [])
+
+    /// Whether `address` falls in one of the entries; false for an empty list or an address that does not parse
+    /// (unlike ``contains(_:)``, which allows everything when the list is empty).
+    public func containsEntry(for address: String) -> Bool {
+        guard let parsed = IPAddress(address) else { return false }
+        return entries.contains { $0.contains(parsed.bytes) }
+    }
+
+    /// `address` as one canonical text (`::ffff:10.0.0.1` and `10.0.0.1` are both `10.0.0.1`), or nil when it is not
+    /// an IPv4 or IPv6 address.
+    public static func canonical(_ address: String) -> String? {
+        guard let parsed = IPAddress(address) else { return nil }
+        let mapped = parsed.bytes.prefix(12).elementsEqual([UInt8](repeating: 0, count: 10) + [0xFF, 0xFF])
+        return mapped ? IPAddress.text(ipv4: Array(parsed.bytes.suffix(4))) : IPAddress.text(ipv6: parsed.bytes)
     }
 }

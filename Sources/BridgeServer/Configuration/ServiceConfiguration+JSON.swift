@@ -93,11 +93,12 @@ extension ServiceConfiguration {
             if let ttl = try sessions.integer("ttlSeconds", in: 60...(30 * 86400)) { sessionTTL = .seconds(ttl) }
             if let idle = try sessions.integer("idleTimeoutSeconds", in: 60...(30 * 86400)) { idleTimeout = .seconds(idle) }
         }
-        if let http = try root.object("http", allowedKeys: ["bodyLimitBytes", "workerThreads", "blockingThreads", "requestTimeoutSeconds"]) {
+        if let http = try root.object("http", allowedKeys: Set(Self.httpKeys)) {
             if let limit = try http.integer("bodyLimitBytes", in: 1024...(16 * 1024 * 1024)) { requestBodyLimit = Int(limit) }
             if let threads = try http.integer("workerThreads", in: 1...256) { workerThreads = Int(threads) }
             if let threads = try http.integer("blockingThreads", in: 0...1024) { blockingThreads = Int(threads) }
             if let timeout = try http.integer("requestTimeoutSeconds", in: 1...3600) { requestTimeout = .seconds(timeout) }
+            try readHTTPLimits(http)
         }
         try readGovernance(root)
         try readOperatorLimits(root)

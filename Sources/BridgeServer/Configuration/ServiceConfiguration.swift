@@ -85,6 +85,17 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var policyApprovals = 2
     /// `governance.proposalTTLSeconds`: how long admins can sign a proposed policy version. Default 24 h.
     public var policyProposalTTL: Duration = .seconds(24 * 3600)
+    /// `http.maxConnections`: open connections at most. Default 1024.
+    public var maxConnections = 1024
+    /// `http.maxConnectionsPerIP`: open connections from one peer address at most (trusted proxies exempt). Default 64.
+    public var maxConnectionsPerIP = 64
+    /// `http.headerTimeoutSeconds`: a request's headers must be complete within this time, however slowly they
+    /// trickle; an idle keep-alive connection is closed after it too. Default 10.
+    public var headerTimeoutSeconds = 10
+    /// `http.maxQueuedRequests`: requests received and not yet answered at most; beyond it 503. Default 4096.
+    public var maxQueuedRequests = 4096
+    /// `http.trustedProxies`: CIDRs whose `X-Forwarded-For` names the client. Default none.
+    public var trustedProxies = IPAllowList.none
     /// `operator.challengesPerMinutePerIP`: login challenges one client address may ask for per minute (a burst of
     /// that many, then one every 60/N s); beyond it 429 with `Retry-After`. Default 60.
     public var challengesPerMinutePerIP = 60

@@ -11,17 +11,22 @@ public struct HTTPRequest: Sendable {
     /// Header names are lower-cased (HTTP header names are case-insensitive).
     public let headers: [String: String]
     public let body: [UInt8]
-    /// The peer's IP address as text (`127.0.0.1`, `::1`).
+    /// The client's IP address as text (`127.0.0.1`, `::1`): the TCP peer, or behind a trusted proxy the address it
+    /// forwarded (``HTTPServerConfiguration/trustedProxies``). Allow-lists, session binding, rate limits and the
+    /// access log use this.
     public let clientAddress: String
+    /// The TCP peer's IP address (a proxy's, when one forwarded the request).
+    public let peerAddress: String
 
     public init(method: String, path: String, query: [String: String] = [:], headers: [String: String] = [:],
-                body: [UInt8] = [], clientAddress: String = "127.0.0.1") {
+                body: [UInt8] = [], clientAddress: String = "127.0.0.1", peerAddress: String? = nil) {
         self.method = method.uppercased()
         self.path = path
         self.query = query
         self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
         self.body = body
         self.clientAddress = clientAddress
+        self.peerAddress = peerAddress ?? clientAddress
     }
 
     /// The header `name` (any case).

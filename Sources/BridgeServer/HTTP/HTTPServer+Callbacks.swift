@@ -1,3 +1,4 @@
+import BridgeApprovals
 import BridgeCore
 import CMicroHTTPD
 import Foundation
@@ -8,36 +9,64 @@ final class HTTPServerContext: Sendable {
     let handler: any HTTPHandler
     let accessLog: AccessLog?
     let maximumBodyBytes: Int
-    /// Requests between their first callback and their completion callback (``HTTPServer/stop(drainTimeout:)``
-    /// waits for this to reach zero).
+    /// Requests whose headers are complete and that are not yet completed (answered or aborted):
+    /// ``HTTPServer/stop(drainTimeout:)`` waits for this to reach zero, and beyond `maxQueuedRequests` new ones get 503.
     let inFlight = Atomic<Int>(0)
+    let maxQueuedRequests: Int
     /// Set while stopping: responses then close their connection instead of keeping it alive.
     let stopping = Atomic<Bool>(false)
+    /// Per-address connection counts and header deadlines.
+    let connections: ConnectionGuard
+    let trustedProxies: IPAllowList
 
     /// Where requests with a body run when the server has blocking threads (nil: on the worker thread).
     let blockingPool = Mutex<BlockingWorkerPool?>(nil)
 
-    init(handler: any HTTPHandler, accessLog: AccessLog?, maximumBodyBytes: Int) {
+    init(handler: any HTTPHandler, accessLog: AccessLog?, configuration: HTTPServerConfiguration) {
         self.handler = handler
         self.accessLog = accessLog
-        self.maximumBodyBytes = maximumBodyBytes
+        self.maximumBodyBytes = configuration.maximumBodyBytes
+        self.maxQueuedRequests = configuration.maxQueuedRequests
+        self.trustedProxies = configuration.trustedProxies
+        self.connections = ConnectionGuard(maximumPerAddress: configuration.maxConnectionsPerIP,
+                                           headerTimeout: .seconds(configuration.headerTimeoutSeconds),
+                                           exempt: configuration.trustedProxies)
     }
 }
 
-/// One request being read, behind libmicrohttpd's per-request `con_cls` pointer. Only the connection's worker
-/// thread touches it, one callback at a time.
+/// One request being read, behind libmicrohttpd's per-request `con_cls` pointer, created by the URI callback as soon
+/// as the request line is in. Only the connection's worker thread touches it, one callback at a time.
 final class RequestInProgress: @unchecked Sendable {
     // @unchecked: the fields are touched by the connection's worker thread, one callback at a time; a request handed
     // to the blocking pool is not touched by the worker thread until the pool resumes its connection, and the answer
     // crosses over in `deferred`, behind its own lock.
     let started = ContinuousClock.now
+    /// The request target exactly as sent (path and query, still percent-encoded).
+    let rawTarget: String
+    /// Set at the first access-handler call, when the headers are complete.
+    var head: RequestHead?
+    /// Counted in ``HTTPServerContext/inFlight`` (uncounted on completion).
+    var counted = false
     var body: [UInt8] = []
     var exceedsLimit = false
     var responded = false
-    /// A request run on the blocking pool, kept for the access log.
-    var offloadedRequest: HTTPRequest?
-    /// The pool's answer, queued when libmicrohttpd calls back after the connection is resumed.
+    /// The request answered (for the access log), and the pool's answer when it ran there.
+    var request: HTTPRequest?
     let deferred = Mutex<HTTPResponse?>(nil)
+
+    init(rawTarget: String) {
+        self.rawTarget = rawTarget
+    }
+}
+
+/// What the headers said, read once when they are complete.
+struct RequestHead {
+    var query: [String: String]
+    var headers: [String: String]
+    /// Names and values of every header, in bytes (431 beyond ``HTTPServerConfiguration/maximumHeaderBytes``).
+    var headerBytes: Int
+    /// A query name or value held a NUL byte (`%00`), which C strings would silently cut.
+    var queryHasNUL: Bool
 }
 
 /// A libmicrohttpd connection handle that may cross to a pool thread, which only passes it to
@@ -46,25 +75,57 @@ private struct SuspendedConnection: @unchecked Sendable {
     let pointer: OpaquePointer
 }
 
-/// libmicrohttpd's access handler. It is called several times per request: the first call (`*con_cls == NULL`)
-/// only sees the headers and allocates the request's state, each body chunk comes in a further call (consumed by
-/// setting `*upload_data_size = 0`), and the last call (`*upload_data_size == 0`) queues the response.
+private func connectionID(_ connection: OpaquePointer) -> UInt { UInt(bitPattern: Int(bitPattern: connection)) }
+
+/// libmicrohttpd's URI callback: the request line is in (the headers may still be arriving). Allocates the request's
+/// state with the raw target, which the access handler needs to refuse `%2F` and similar paths that unescaping hides.
+let httpURILog: walletbridge_mhd_uri_log = { _, uri, _ in
+    let progress = RequestInProgress(rawTarget: uri.map { String(cString: $0) } ?? "")
+    return Unmanaged.passRetained(progress).toOpaque()
+}
+
+/// libmicrohttpd's connection notifier: per-address limits and header deadlines (``ConnectionGuard``).
+let httpConnectionNotify: MHD_NotifyConnectionCallback = { cls, connection, _, event in
+    guard let cls, let connection else { return }
+    let context = Unmanaged<HTTPServerContext>.fromOpaque(cls).takeUnretainedValue()
+    // MHD_CONNECTION_NOTIFY_STARTED = 0, MHD_CONNECTION_NOTIFY_CLOSED = 1 (microhttpd.h; not imported by name).
+    switch event.rawValue {
+    case 0:
+        let peer = walletbridge_mhd_client_address(connection).map { SocketAddress.text(of: $0) } ?? ""
+        context.connections.connectionOpened(connectionID(connection), socket: walletbridge_mhd_connection_fd(connection),
+                                             peer: peer, at: .now)
+    case 1:
+        context.connections.connectionClosed(connectionID(connection))
+    default:
+        break
+    }
+}
+
+/// libmicrohttpd's access handler. It is called several times per request: the first call only sees the headers,
+/// each body chunk comes in a further call (consumed by setting `*upload_data_size = 0`), and the last call
+/// (`*upload_data_size == 0`) queues the response.
 let httpAccessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, _, uploadData, uploadDataSize, requestState in
     guard let cls, let connection, let url, let method, let uploadDataSize, let requestState else { return .NO }
     let context = Unmanaged<HTTPServerContext>.fromOpaque(cls).takeUnretainedValue()
 
-    guard let stateAddress = requestState.pointee else {
-        let progress = RequestInProgress()
-        requestState.pointee = Unmanaged.passRetained(progress).toOpaque()
-        context.inFlight.add(1, ordering: .acquiringAndReleasing)
-        // A declared length over the limit is refused before the body is read (no 100 Continue is sent).
-        if let declared = declaredContentLength(connection), declared > context.maximumBodyBytes {
-            progress.exceedsLimit = true
-            return context.respond(to: connection, progress: progress, method: method, url: url, bodyTooLarge: true)
+    if requestState.pointee == nil {
+        // No URI callback ran (it always does with this daemon's options): the unescaped path is all there is.
+        requestState.pointee = Unmanaged.passRetained(RequestInProgress(rawTarget: String(cString: url))).toOpaque()
+    }
+    guard let stateAddress = requestState.pointee else { return .NO }
+    let progress = Unmanaged<RequestInProgress>.fromOpaque(stateAddress).takeUnretainedValue()
+
+    guard progress.head != nil else {
+        // The headers are complete: the deadline is met, and the request either queues or is refused now.
+        context.connections.headersComplete(connectionID(connection))
+        progress.head = context.readHead(connection)
+        progress.counted = true
+        let queued = context.inFlight.add(1, ordering: .acquiringAndReleasing).oldValue
+        if let refusal = context.refusal(progress, connection: connection, queued: queued) {
+            return context.refuse(refusal, on: connection, progress: progress, method: method, url: url)
         }
         return .YES
     }
-    let progress = Unmanaged<RequestInProgress>.fromOpaque(stateAddress).takeUnretainedValue()
 
     let chunkSize = uploadDataSize.pointee
     if chunkSize > 0 {
@@ -84,51 +145,89 @@ let httpAccessHandler: MHD_AccessHandlerCallback = { cls, connection, url, metho
     }
     guard !progress.responded else {
         // A request answered on the blocking pool: libmicrohttpd calls again once its connection is resumed.
-        if let response = progress.deferred.withLock({ $0.take() }), let request = progress.offloadedRequest {
+        if let response = progress.deferred.withLock({ $0.take() }), let request = progress.request {
             return context.finish(request, response, on: connection, progress: progress)
         }
         return .YES
     }
-    return context.respond(to: connection, progress: progress, method: method, url: url,
-                           bodyTooLarge: progress.exceedsLimit)
+    if progress.exceedsLimit {
+        return context.refuse(.payloadTooLarge, on: connection, progress: progress, method: method, url: url)
+    }
+    return context.respond(to: connection, progress: progress, method: method, url: url)
 }
 
 /// Called once per request when it is done (answered, failed or aborted by the client or a timeout): frees the
-/// request's state.
-let httpRequestCompleted: MHD_RequestCompletedCallback = { cls, _, requestState, _ in
-    guard let cls, let requestState, let stateAddress = requestState.pointee else { return }
-    Unmanaged<RequestInProgress>.fromOpaque(stateAddress).release()
+/// request's state and re-arms the connection's header deadline for the next request.
+let httpRequestCompleted: MHD_RequestCompletedCallback = { cls, connection, requestState, _ in
+    guard let cls else { return }
+    let context = Unmanaged<HTTPServerContext>.fromOpaque(cls).takeUnretainedValue()
+    if let connection { context.connections.requestCompleted(connectionID(connection), at: .now) }
+    guard let requestState, let stateAddress = requestState.pointee else { return }
+    let progress = Unmanaged<RequestInProgress>.fromOpaque(stateAddress).takeRetainedValue()
     requestState.pointee = nil
-    Unmanaged<HTTPServerContext>.fromOpaque(cls).takeUnretainedValue().inFlight.subtract(1, ordering: .acquiringAndReleasing)
-}
-
-private func declaredContentLength(_ connection: OpaquePointer) -> Int? {
-    guard let value = MHD_lookup_connection_value(connection, .HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH) else {
-        return nil
-    }
-    return Int(String(cString: value))
+    if progress.counted { context.inFlight.subtract(1, ordering: .acquiringAndReleasing) }
 }
 
 extension HTTPServerContext {
-    /// The CRM's error shape for a body over the limit.
-    static let payloadTooLarge = HTTPResponse.json(["error": true, "code": 413, "type": "payload_too_large"], status: 413)
+    /// Why a request whose headers just completed is refused before it reaches a handler, if it is. In order: the
+    /// queue is full (503), the target is too long (414), its path is not the one canonical form of a route (404: a
+    /// `%2F`, `%00`, empty or dot segment; each route has one path), the headers are too large (431), both
+    /// `Content-Length` and `Transfer-Encoding` (400, a request-smuggling shape), a declared body over the limit (413,
+    /// before it is read), a query holding NUL (400).
+    func refusal(_ progress: RequestInProgress, connection: OpaquePointer, queued: Int) -> HTTPRefusal? {
+        guard let head = progress.head else { return nil }
+        if queued >= maxQueuedRequests { return .overloaded }
+        if progress.rawTarget.utf8.count > HTTPServerConfiguration.maximumTargetBytes { return .targetTooLong }
+        if !Self.isCanonicalTarget(progress.rawTarget) { return .notFound }
+        if head.headerBytes > HTTPServerConfiguration.maximumHeaderBytes { return .headersTooLarge }
+        if head.headers["content-length"] != nil, head.headers["transfer-encoding"] != nil {
+            return .malformed("Content-Length and Transfer-Encoding together are refused")
+        }
+        if let declared = head.headers["content-length"], let length = Int(declared), length > maximumBodyBytes {
+            progress.exceedsLimit = true
+            return .payloadTooLarge
+        }
+        if head.queryHasNUL { return .malformed("a query parameter contains a NUL byte (%00)") }
+        return nil
+    }
 
-    /// Builds the ``HTTPRequest``, asks the handler (unless the body is too large), queues the response and logs it.
-    /// With a blocking pool, a request with a body is handed to the pool instead and its connection suspended until
-    /// the answer is ready, so this worker thread goes on serving other connections meanwhile.
-    func respond(to connection: OpaquePointer, progress: RequestInProgress, method: UnsafePointer<CChar>,
-                 url: UnsafePointer<CChar>, bodyTooLarge: Bool) -> MHD_Result {
+    /// A raw request target whose path (before `?`) is canonical once decoded and hides no `/` or NUL in escapes.
+    static func isCanonicalTarget(_ target: String) -> Bool {
+        let path = target.utf8.prefix { $0 != UInt8(ascii: "?") }
+        var index = path.startIndex
+        while let percent = path[index...].firstIndex(of: UInt8(ascii: "%")) {
+            let escape = path[percent...].dropFirst().prefix(2)
+            let upper = escape.map { $0 >= UInt8(ascii: "a") ? $0 - 32 : $0 }
+            if upper.elementsEqual("2F".utf8) || upper.elementsEqual("00".utf8) || upper.elementsEqual("2E".utf8) {
+                return false
+            }
+            index = path.index(after: percent)
+        }
+        return Router.isCanonical(String(decoding: path, as: UTF8.self))
+    }
+
+    /// Answers a refused request once, in its path's error shape, and closes the connection when a body may still
+    /// be coming (its bytes would otherwise be read as the next request).
+    func refuse(_ refusal: HTTPRefusal, on connection: OpaquePointer, progress: RequestInProgress,
+                method: UnsafePointer<CChar>, url: UnsafePointer<CChar>) -> MHD_Result {
         progress.responded = true
-        let request = HTTPRequest(
-            method: String(cString: method), path: String(cString: url),
-            query: connectionValues(connection, kind: .GET_ARGUMENT_KIND, lowercasingNames: false),
-            headers: connectionValues(connection, kind: .HEADER_KIND, lowercasingNames: true),
-            body: bodyTooLarge ? [] : progress.body,
-            clientAddress: walletbridge_mhd_client_address(connection).map { SocketAddress.text(of: $0) } ?? "")
+        progress.exceedsLimit = true
+        let request = makeRequest(connection, progress: progress, method: method, url: url, body: [])
+        var response = refusal.response(for: request.path)
+        if refusal.status == 503 { response.headers.append(("Retry-After", "1")) }
+        return finish(request, response, on: connection, progress: progress)
+    }
+
+    /// Builds the ``HTTPRequest``, asks the handler, queues the response and logs it. With a blocking pool, a request
+    /// with a body is handed to the pool instead and its connection suspended until the answer is ready, so this
+    /// worker thread goes on serving other connections meanwhile.
+    func respond(to connection: OpaquePointer, progress: RequestInProgress, method: UnsafePointer<CChar>,
+                 url: UnsafePointer<CChar>) -> MHD_Result {
+        progress.responded = true
+        let request = makeRequest(connection, progress: progress, method: method, url: url, body: progress.body)
         progress.body = []
-        if bodyTooLarge { return finish(request, Self.payloadTooLarge, on: connection, progress: progress) }
         if Self.runsOnBlockingPool(request), let pool = blockingPool.withLock({ $0 }) {
-            progress.offloadedRequest = request
+            progress.request = request
             MHD_suspend_connection(connection)
             let suspended = SuspendedConnection(pointer: connection)
             let handler = handler
@@ -145,6 +244,16 @@ extension HTTPServerContext {
             return .YES
         }
         return finish(request, handler.handle(request), on: connection, progress: progress)
+    }
+
+    private func makeRequest(_ connection: OpaquePointer, progress: RequestInProgress, method: UnsafePointer<CChar>,
+                             url: UnsafePointer<CChar>, body: [UInt8]) -> HTTPRequest {
+        let head = progress.head ?? readHead(connection)
+        let peer = walletbridge_mhd_client_address(connection).map { SocketAddress.text(of: $0) } ?? ""
+        let client = ForwardedClient.address(peer: peer, forwardedFor: head.headers["x-forwarded-for"],
+                                             trustedProxies: trustedProxies)
+        return HTTPRequest(method: String(cString: method), path: String(cString: url), query: head.query,
+                           headers: head.headers, body: body, clientAddress: client, peerAddress: peer)
     }
 
     /// Requests that may wait for a durable commit: anything with a body. Reads (GET, HEAD) stay on the worker thread.
@@ -180,32 +289,42 @@ extension HTTPServerContext {
         return MHD_queue_response(connection, UInt32(response.status), mhdResponse)
     }
 
-    /// Header or query values; the first value wins for a repeated name.
-    private func connectionValues(_ connection: OpaquePointer, kind: MHD_ValueKind,
-                                  lowercasingNames: Bool) -> [String: String] {
-        let collector = ValueCollector(lowercasingNames: lowercasingNames)
-        withExtendedLifetime(collector) {
-            _ = MHD_get_connection_values(connection, kind, collectConnectionValue,
-                                          Unmanaged.passUnretained(collector).toOpaque())
+    /// The query and headers, with their sizes; the first value wins for a repeated name.
+    func readHead(_ connection: OpaquePointer) -> RequestHead {
+        let query = ValueCollector(lowercasingNames: false)
+        let headers = ValueCollector(lowercasingNames: true)
+        withExtendedLifetime((query, headers)) {
+            _ = MHD_get_connection_values_n(connection, .GET_ARGUMENT_KIND, collectConnectionValue,
+                                            Unmanaged.passUnretained(query).toOpaque())
+            _ = MHD_get_connection_values_n(connection, .HEADER_KIND, collectConnectionValue,
+                                            Unmanaged.passUnretained(headers).toOpaque())
         }
-        return collector.values
+        return RequestHead(query: query.values, headers: headers.values, headerBytes: headers.bytes,
+                           queryHasNUL: query.sawNUL)
     }
 }
 
-/// Receives libmicrohttpd's key/value iteration.
+/// Receives libmicrohttpd's key/value iteration, with lengths (a value may hold NUL bytes).
 private final class ValueCollector {
     let lowercasingNames: Bool
     var values: [String: String] = [:]
+    var bytes = 0
+    var sawNUL = false
 
     init(lowercasingNames: Bool) { self.lowercasingNames = lowercasingNames }
 }
 
-private let collectConnectionValue: MHD_KeyValueIterator = { cls, _, key, value in
+private let collectConnectionValue: MHD_KeyValueIteratorN = { cls, _, key, keySize, value, valueSize in
     guard let cls, let key else { return .YES }
     let collector = Unmanaged<ValueCollector>.fromOpaque(cls).takeUnretainedValue()
-    let name = collector.lowercasingNames ? String(cString: key).lowercased() : String(cString: key)
+    let keyBytes = UnsafeRawBufferPointer(start: key, count: keySize)
+    let valueBytes = UnsafeRawBufferPointer(start: value, count: value == nil ? 0 : valueSize)
+    collector.bytes += keySize + valueBytes.count
+    if keyBytes.contains(0) || valueBytes.contains(0) { collector.sawNUL = true }
+    let decodedKey = String(decoding: keyBytes, as: UTF8.self)
+    let name = collector.lowercasingNames ? decodedKey.lowercased() : decodedKey
     if collector.values[name] == nil {
-        collector.values[name] = value.map { String(cString: $0) } ?? ""
+        collector.values[name] = String(decoding: valueBytes, as: UTF8.self)
     }
     return .YES
 }

@@ -6,9 +6,11 @@ import Synchronization
 /// The HTTP server: libmicrohttpd with a pool of worker threads (each with its own epoll loop) calling one
 /// ``HTTPHandler``.
 ///
-/// libmicrohttpd parses HTTP, enforces the connection timeout and speaks TLS; this class turns its callbacks into
-/// ``HTTPRequest`` values, applies the body limit (413) and stops gracefully: ``stop(drainTimeout:)`` stops
-/// accepting, lets requests in flight finish, then closes every connection.
+/// libmicrohttpd parses HTTP, enforces the idle timeout and the connection limit and speaks TLS; this class turns its
+/// callbacks into ``HTTPRequest`` values, applies the limits of ``HTTPServerConfiguration`` (connections per address,
+/// a deadline for each request's headers, a bounded queue, target, header and body sizes), refuses malformed requests
+/// in the service's error shape (``HTTPRefusal``), and stops gracefully: ``stop(drainTimeout:)`` stops accepting,
+/// lets requests in flight finish, then closes every connection.
 public final class HTTPServer: Sendable {
     public let configuration: HTTPServerConfiguration
     let context: HTTPServerContext
@@ -18,8 +20,7 @@ public final class HTTPServer: Sendable {
     /// ``start()``.
     public init(configuration: HTTPServerConfiguration, handler: any HTTPHandler, accessLog: AccessLog? = nil) {
         self.configuration = configuration
-        self.context = HTTPServerContext(handler: handler, accessLog: accessLog,
-                                         maximumBodyBytes: configuration.maximumBodyBytes)
+        self.context = HTTPServerContext(handler: handler, accessLog: accessLog, configuration: configuration)
     }
 
     deinit {
@@ -32,7 +33,8 @@ public final class HTTPServer: Sendable {
     public func start() throws(HTTPServerError) -> Int {
         try running.withLock { (current: inout RunningDaemon?) throws(HTTPServerError) -> Int in
             guard current == nil else { throw .alreadyRunning }
-            let daemon = try RunningDaemon.start(configuration: configuration, context: context)
+            var daemon = try RunningDaemon.start(configuration: configuration, context: context)
+            daemon.watchdog = ConnectionWatchdog(guard: context.connections, interval: .milliseconds(250))
             if configuration.blockingThreads > 0 {
                 let pool = BlockingWorkerPool(threadCount: configuration.blockingThreads, name: "walletbridge-http-blocking")
                 context.blockingPool.withLock { $0 = pool }
@@ -66,6 +68,7 @@ public final class HTTPServer: Sendable {
         let drained = context.inFlight.load(ordering: .acquiring) == 0
         // Every request handed to the pool must have resumed its connection before the daemon frees it.
         context.blockingPool.withLock { $0.take() }?.shutDown()
+        daemon.watchdog?.stop()
         daemon.shutDown()
         context.stopping.store(false, ordering: .releasing)
         return drained
@@ -80,6 +83,8 @@ struct RunningDaemon: @unchecked Sendable {
     /// PEM text handed to libmicrohttpd, which does not copy it: freed after the daemon stops.
     let tlsKey: UnsafeMutablePointer<CChar>?
     let tlsCertificate: UnsafeMutablePointer<CChar>?
+    /// Closes connections whose request headers are late (``ConnectionGuard``).
+    var watchdog: ConnectionWatchdog?
 
     static func start(configuration: HTTPServerConfiguration,
                       context: HTTPServerContext) throws(HTTPServerError) -> RunningDaemon {
@@ -94,6 +99,16 @@ struct RunningDaemon: @unchecked Sendable {
         }
         guard configuration.connectionTimeoutSeconds >= 1 else {
             throw .invalidConfiguration(field: "connectionTimeoutSeconds", reason: "must be at least 1")
+        }
+        for (field, value) in [("maxConnections", configuration.maxConnections),
+                               ("maxConnectionsPerIP", configuration.maxConnectionsPerIP),
+                               ("headerTimeoutSeconds", configuration.headerTimeoutSeconds),
+                               ("maxQueuedRequests", configuration.maxQueuedRequests)] where value < 1 {
+            throw .invalidConfiguration(field: field, reason: "must be at least 1")
+        }
+        guard configuration.maxConnections >= configuration.workerThreads else {
+            // libmicrohttpd splits the limit between its worker threads.
+            throw .invalidConfiguration(field: "maxConnections", reason: "must be at least workerThreads")
         }
         var flags = UInt32(MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue | MHD_USE_ITC.rawValue)
         if configuration.blockingThreads > 0 { flags |= UInt32(MHD_ALLOW_SUSPEND_RESUME.rawValue) }
@@ -116,7 +131,9 @@ struct RunningDaemon: @unchecked Sendable {
         let daemon = address.withSockaddr { sockaddrPointer in
             walletbridge_mhd_start(flags, sockaddrPointer, configuration.port,
                                    httpAccessHandler, contextPointer, httpRequestCompleted, contextPointer,
+                                   httpConnectionNotify, contextPointer, httpURILog, contextPointer,
                                    UInt32(configuration.connectionTimeoutSeconds), UInt32(configuration.workerThreads),
+                                   UInt32(configuration.maxConnections), HTTPServerConfiguration.connectionMemoryBytes,
                                    tlsKey, tlsCertificate)
         }
         guard let daemon else {

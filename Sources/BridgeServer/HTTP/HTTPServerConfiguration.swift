@@ -1,4 +1,7 @@
-/// How an ``HTTPServer`` listens and what it accepts.
+import BridgeApprovals
+
+/// How an ``HTTPServer`` listens and what it accepts, and the limits that keep one client from exhausting it
+/// (CONTRACT 4; README "Security").
 public struct HTTPServerConfiguration: Sendable, Equatable {
     /// TLS material: PEM files read once at ``HTTPServer/start()``.
     public struct TLS: Sendable, Equatable {
@@ -27,9 +30,34 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
     public var connectionTimeoutSeconds: Int
     /// HTTPS when set; plain HTTP otherwise.
     public var tls: TLS?
+    /// Open connections at most; more are accepted and closed at once (`http.maxConnections`).
+    public var maxConnections: Int
+    /// Open connections from one peer address at most; more are closed at once (`http.maxConnectionsPerIP`). Trusted
+    /// proxies are exempt: every client behind one shares its address.
+    public var maxConnectionsPerIP: Int
+    /// A request's headers must be complete this many seconds after its connection opened or its previous response
+    /// was sent, however slowly they trickle; otherwise the connection is closed (`http.headerTimeoutSeconds`). An
+    /// idle keep-alive connection is closed after the same time.
+    public var headerTimeoutSeconds: Int
+    /// Requests received and not yet answered at most; beyond it 503 with `Retry-After` (`http.maxQueuedRequests`).
+    public var maxQueuedRequests: Int
+    /// Peers whose `X-Forwarded-For` is believed (`http.trustedProxies`): from one, the client is the rightmost
+    /// forwarded address that is not itself trusted. Empty: none (the header is ignored).
+    public var trustedProxies: IPAllowList
+
+    /// The longest request target (path and query) accepted: longer is 414.
+    public static let maximumTargetBytes = 8 * 1024
+    /// The most header bytes (names and values) accepted: more is 431.
+    public static let maximumHeaderBytes = 16 * 1024
+    /// libmicrohttpd's memory per connection. Its own (HTML) 414/431 answers fire only when a request's head
+    /// overflows this pool, so it is sized well above the two limits above, which then answer first in the
+    /// service's error shape; the pool is mmap'd and its pages touched as bytes arrive.
+    static let connectionMemoryBytes = 64 * 1024
 
     public init(host: String = "127.0.0.1", port: UInt16 = 0, workerThreads: Int = 4, blockingThreads: Int = 0,
-                maximumBodyBytes: Int = 1 << 20, connectionTimeoutSeconds: Int = 30, tls: TLS? = nil) {
+                maximumBodyBytes: Int = 1 << 20, connectionTimeoutSeconds: Int = 30, tls: TLS? = nil,
+                maxConnections: Int = 1024, maxConnectionsPerIP: Int = 64, headerTimeoutSeconds: Int = 10,
+                maxQueuedRequests: Int = 4096, trustedProxies: IPAllowList = IPAllowList.none) {
         self.host = host
         self.port = port
         self.workerThreads = workerThreads
@@ -37,5 +65,10 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
         self.maximumBodyBytes = maximumBodyBytes
         self.connectionTimeoutSeconds = connectionTimeoutSeconds
         self.tls = tls
+        self.maxConnections = maxConnections
+        self.maxConnectionsPerIP = maxConnectionsPerIP
+        self.headerTimeoutSeconds = headerTimeoutSeconds
+        self.maxQueuedRequests = maxQueuedRequests
+        self.trustedProxies = trustedProxies
     }
 }

@@ -29,19 +29,14 @@ public struct Router: HTTPHandler {
     /// Routes whose pattern has no `{name}` segment, by method and normalized path (`/wallets/getOne`): most requests
     /// are answered from here without splitting their path. Such a route beats any parameter route on its path.
     private var literalRoutes: [String: [String: Int]] = [:]
-    private let notFound: HTTPResponse
-    private let methodNotAllowed: HTTPResponse
+    private let notFound: HTTPResponse?
+    private let methodNotAllowed: HTTPResponse?
 
-    /// An empty router. `notFound` and `methodNotAllowed` default to the CRM's error shape.
-    public init(notFound: HTTPResponse = Router.errorResponse(status: 404, type: "not_found"),
-                methodNotAllowed: HTTPResponse = Router.errorResponse(status: 405, type: "method_not_allowed")) {
+    /// An empty router. Unknown paths (404) and other methods (405) are answered in the shape the path calls for
+    /// (``HTTPRefusal``) unless `notFound` or `methodNotAllowed` is given.
+    public init(notFound: HTTPResponse? = nil, methodNotAllowed: HTTPResponse? = nil) {
         self.notFound = notFound
         self.methodNotAllowed = methodNotAllowed
-    }
-
-    /// `{"error":true,"code":<status>,"type":"<type>"}` (the CRM's error shape).
-    public static func errorResponse(status: Int, type: String) -> HTTPResponse {
-        .json(["error": true, "code": .number(JSONNumber(status)), "type": .string(type)], status: status)
     }
 
     /// Adds a route. A later route with the same method and pattern never wins over the first.
@@ -82,12 +77,14 @@ public struct Router: HTTPHandler {
         }
     }
 
-    /// The route for `method` and `path`.
+    /// The route for `method` and `path`. Each route has one path: an empty segment (`//wallets/getOne`), a trailing
+    /// slash (`/wallets/getOne/`) or a `.` or `..` segment matches nothing (CONTRACT 4).
     public func match(method: String, path: String) -> Match {
         if let index = literalRoutes[method]?[path] {
             let route = routes[index]
             return .found(pattern: route.pattern, parameters: RouteParameters([:]), handler: route.handler)
         }
+        guard Self.isCanonical(path) else { return .notFound }
         let pathSegments = Self.split(path)
         var best: (route: Route, parameters: [String: String])?
         var otherMethods: (pattern: String, literalCount: Int, methods: [String])?
@@ -122,16 +119,27 @@ public struct Router: HTTPHandler {
         case .found(_, let parameters, let handler):
             return (handler(request, parameters), match.routeLabel)
         case .methodNotAllowed(_, let allowed):
-            var response = methodNotAllowed
+            var response = methodNotAllowed ?? HTTPRefusal.methodNotAllowed.response(for: request.path)
             response.headers.append(("Allow", allowed.joined(separator: ", ")))
             return (response, match.routeLabel)
         case .notFound:
-            return (notFound, match.routeLabel)
+            return (notFound ?? HTTPRefusal.notFound.response(for: request.path), match.routeLabel)
         }
     }
 
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
         route(request).response
+    }
+
+    /// `/` or `/segment(/segment)*` with no empty, `.` or `..` segment.
+    static func isCanonical(_ path: String) -> Bool {
+        guard path.utf8.first == UInt8(ascii: "/") else { return false }
+        if path.utf8.count == 1 { return true }
+        for segment in path.utf8.dropFirst().split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false) {
+            if segment.isEmpty || segment.elementsEqual([UInt8(ascii: ".")])
+                || segment.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")]) { return false }
+        }
+        return true
     }
 
     private static func split(_ path: String) -> [String] {

@@ -81,7 +81,10 @@ public final class ServiceRuntime: Sendable {
                 host: configuration.listen.host, port: configuration.listen.port,
                 workerThreads: configuration.workerThreads, blockingThreads: configuration.blockingThreads,
                 maximumBodyBytes: configuration.requestBodyLimit,
-                connectionTimeoutSeconds: Int(configuration.requestTimeout.components.seconds), tls: tls),
+                connectionTimeoutSeconds: Int(configuration.requestTimeout.components.seconds), tls: tls,
+                maxConnections: configuration.maxConnections, maxConnectionsPerIP: configuration.maxConnectionsPerIP,
+                headerTimeoutSeconds: configuration.headerTimeoutSeconds, maxQueuedRequests: configuration.maxQueuedRequests,
+                trustedProxies: configuration.trustedProxies),
             handler: InstrumentedHandler(router: router, metrics: metrics), accessLog: accessLog)
 
         // Expired login challenges and sessions go at start and every minute after (with the expiry sweep: tests
