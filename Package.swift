@@ -30,6 +30,7 @@ let package = Package(
         debianLibrary("CNettle", pkgConfig: "nettle", apt: "nettle-dev"),
         debianLibrary("CSQLite", pkgConfig: "sqlite3", apt: "libsqlite3-dev"),
         debianLibrary("CMicroHTTPD", pkgConfig: "libmicrohttpd", apt: "libmicrohttpd-dev"),
+        debianLibrary("CCurl", pkgConfig: "libcurl", apt: "libcurl4-openssl-dev"),
 
         // Error vocabulary (CONTRACT codes), exact JSON, hex: what every layer shares.
         .target(name: "BridgeCore"),
@@ -52,7 +53,7 @@ let package = Package(
         // The HTTP service: libmicrohttpd server, the CRM's External Wallet API, the operator API, webhooks, metrics.
         .target(
             name: "BridgeServer",
-            dependencies: ["BridgeCore", "BridgeCrypto", "BridgeApprovals", "BridgeStore", "CMicroHTTPD"]
+            dependencies: ["BridgeCore", "BridgeCrypto", "BridgeApprovals", "BridgeStore", "CMicroHTTPD", "CCurl"]
         ),
         // The command-line tool as a library, so tests run commands in-process.
         .target(

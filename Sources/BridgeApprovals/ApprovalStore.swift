@@ -129,4 +129,17 @@ public protocol StoreTransaction: AnyObject, PolicyStoreTransaction {
     /// Undelivered, not-failed messages due at or before `time`, oldest first.
     func dueOutboxMessages(at time: Timestamp, limit: Int) throws(ApprovalError) -> [OutboxMessage]
     func updateOutboxMessage(_ message: OutboxMessage) throws(ApprovalError)
+
+    // MARK: Webhook deliveries (one per outbox message and receiver URL)
+
+    /// Creates the deliveries of `message` to `urls`, carrying the message's attempts and due time (a message queued
+    /// before deliveries existed keeps its schedule); an existing (message, URL) pair is left as it is.
+    func insertWebhookDeliveries(of message: OutboxMessage, urls: [String]) throws(ApprovalError)
+    /// Deliveries to one of `urls` that are neither delivered nor failed and are due at or before `time`, soonest
+    /// first (deliveries to a URL no longer configured stay, unsent, until it is configured again).
+    func dueWebhookDeliveries(at time: Timestamp, urls: [String], limit: Int) throws(ApprovalError) -> [WebhookDelivery]
+    /// Writes attempts, the due time, the outcome and the last error.
+    func updateWebhookDelivery(_ delivery: WebhookDelivery) throws(ApprovalError)
+    /// Every delivery of one outbox message, by URL.
+    func webhookDeliveries(outboxID: Int64) throws(ApprovalError) -> [WebhookDelivery]
 }

@@ -57,6 +57,8 @@ final class InMemoryTables: @unchecked Sendable {
     var pendingOrderIDs: Set<String> = []
     var orderIDsByUser: [String: [String]] = [:]
     var refusals: [String: TransferRefusal] = [:]
+    /// Webhook deliveries by outbox id, then URL.
+    var webhookDeliveries: [Int64: [String: WebhookDelivery]] = [:]
 
     var approvalsByOrder: [String: [ApprovalRecord]] = [:]
     var approvalBySignature: [[UInt8]: ApprovalRecord] = [:]

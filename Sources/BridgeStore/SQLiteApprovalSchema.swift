@@ -245,6 +245,23 @@ enum SQLiteApprovalSchema {
             CREATE INDEX login_challenges_by_operator ON login_challenges (operator_id, issued_at) WHERE used_at IS NULL;
             CREATE INDEX sessions_by_expiry ON sessions (expires_at);
             """),
+        // Webhooks per receiver (CONTRACT 2.4, issue 11): an outbox row is fanned out into one delivery per configured
+        // URL, each with its own attempts and schedule, so a receiver that never answers delays no other. Rows queued
+        // before this migration keep their attempts and due time when they are fanned out.
+        SQLiteMigration(version: 6, name: "webhook deliveries: one per outbox message and receiver URL", sql: """
+            CREATE TABLE webhook_deliveries (
+                outbox_id INTEGER NOT NULL REFERENCES outbox (id) DEFERRABLE INITIALLY DEFERRED,
+                url TEXT NOT NULL,
+                attempts INTEGER NOT NULL CHECK (attempts >= 0),
+                next_attempt_at INTEGER NOT NULL,
+                delivered_at INTEGER,
+                failed_at INTEGER,
+                last_error TEXT,
+                PRIMARY KEY (outbox_id, url)
+            ) STRICT, WITHOUT ROWID;
+            CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at)
+                WHERE delivered_at IS NULL AND failed_at IS NULL;
+            """),
     ]
 
     /// A CHECK that `column` holds a canonical decimal integer of at most 39 digits: "0", or digits not starting

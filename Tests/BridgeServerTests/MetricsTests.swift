@@ -118,6 +118,51 @@ struct MetricsTests {
         #expect(text.contains(#"walletbridge_http_responses_total{route="unmatched",status="404"} 1"#))
         #expect(!text.contains("o1"))
     }
+
+    @Test("1,000 requests with invented methods add no series: the method label is a routed method or other")
+    func inventedMethodsDoNotGrowTheMetrics() {
+        var router = Router()
+        router.get("/wallets/getOne") { _, _ in .text("ok") }
+        router.patch("/wallets/balance") { _, _ in .text("ok") }
+        let metrics = MetricsRegistry()
+        let handler = InstrumentedHandler(router: router, metrics: metrics)
+        var generator = SystemRandomNumberGenerator()
+        func inventedMethod() -> String {
+            String((0..<12).map { _ in Character(UnicodeScalar(UInt8.random(in: 65...90, using: &generator))) })
+        }
+        for _ in 0..<10 { _ = handler.handle(HTTPRequest(method: inventedMethod(), path: "/wallets/getOne")) }
+        let afterTen = metrics.render()
+        for _ in 0..<1000 { _ = handler.handle(HTTPRequest(method: inventedMethod(), path: "/wallets/getOne")) }
+        let afterThousand = metrics.render()
+        // The same series: only the counts' digits and the sums changed.
+        #expect(afterThousand.split(separator: "\n").count == afterTen.split(separator: "\n").count)
+        #expect(afterThousand.utf8.count < afterTen.utf8.count + 100)
+        _ = handler.handle(HTTPRequest(method: "GET", path: "/wallets/getOne"))
+        _ = handler.handle(HTTPRequest(method: "HEAD", path: "/wallets/getOne"))
+        let text = metrics.render()
+        let methods = Set(text.split(separator: "\n").compactMap { line -> String? in
+            guard let range = line.range(of: #"method=""#) else { return nil }
+            return String(line[range.upperBound...].prefix { $0 != "\"" })
+        })
+        #expect(methods == ["GET", "HEAD", "other"])
+        #expect(router.routedMethods == ["GET", "HEAD", "PATCH"])
+    }
+
+    @Test("The webhook families: counters named *_total typed counter, the latency a histogram")
+    func webhookFamiliesHaveTheirTypes() {
+        let metrics = MetricsRegistry()
+        _ = WebhookMetrics(registry: metrics)
+        let text = metrics.render()
+        for counter in ["walletbridge_webhook_deliveries_total", "walletbridge_webhook_failed_attempts_total",
+                        "walletbridge_webhook_alerts_total", "walletbridge_webhook_alert_failures_total"] {
+            #expect(text.contains("# TYPE \(counter) counter\n"), "\(counter)")
+        }
+        #expect(text.contains("# TYPE walletbridge_webhook_latency_seconds histogram\n"))
+        #expect(!text.contains(" gauge\n# HELP walletbridge_webhook"))
+        for line in text.split(separator: "\n") where line.hasPrefix("# TYPE ") && line.hasSuffix(" counter") {
+            #expect(line.split(separator: " ")[2].hasSuffix("_total"), "\(line)")
+        }
+    }
 }
 
 @Suite("Logger")

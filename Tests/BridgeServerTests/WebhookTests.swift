@@ -127,10 +127,10 @@ struct WebhookDispatcherTests {
         }
     }
 
-    func row(_ store: any ApprovalStore, id: Int64, clock: ManualClock) throws -> OutboxMessage? {
-        // Far in the future, so every undelivered row is due; delivered and failed rows are read back through SQLite.
+    /// The message's delivery to the receiver while it is pending; nil once it was delivered or failed.
+    func row(_ store: any ApprovalStore, id: Int64, clock: ManualClock) throws -> WebhookDelivery? {
         try store.transaction { transaction throws(ApprovalError) in
-            try transaction.dueOutboxMessages(at: clock.now() + .seconds(3600), limit: 100).first { $0.id == id }
+            try transaction.webhookDeliveries(outboxID: id).first { $0.deliveredAt == nil && $0.failedAt == nil }
         }
     }
 
@@ -403,7 +403,7 @@ final class WebhookLoopbackReceiver: Sendable {
 
 @Suite("Webhook delivery over loopback HTTP")
 struct WebhookLoopbackTests {
-    @Test func urlSessionDeliversASignedPost() throws {
+    @Test func curlDeliversASignedPost() throws {
         let receiver = try WebhookLoopbackReceiver()
         receiver.serveOne()
         let url = try #require(URL(string: "http://127.0.0.1:\(receiver.port)/hooks"))
@@ -414,7 +414,7 @@ struct WebhookLoopbackTests {
             try transaction.insertOutboxMessage(OutboxMessage(event: "order.completed", body: body, createdAt: clock.now(),
                                                               nextAttemptAt: clock.now()))
         }
-        let subject = WebhookDispatcher(store: store, clock: clock, transport: URLSessionWebhookTransport(),
+        let subject = WebhookDispatcher(store: store, clock: clock, transport: CurlWebhookTransport(),
                                         signer: WebhookSigner(secret: "loopback"), urls: [url])
 
         #expect(try subject.runOnce() == WebhookDispatcher.RunSummary(delivered: 1))
@@ -431,11 +431,11 @@ struct WebhookLoopbackTests {
         #expect(subject.metrics.snapshot().deliveries == 1)
     }
 
-    @Test func urlSessionReportsARefusedConnection() throws {
+    @Test func curlReportsARefusedConnection() throws {
         // Bind a port, then close it, so nothing listens there.
         let port = try WebhookLoopbackReceiver().port
         let url = try #require(URL(string: "http://127.0.0.1:\(port)/hooks"))
-        let result = URLSessionWebhookTransport().post(WebhookRequest(url: url, body: [], headers: [], timeout: .seconds(2)))
+        let result = CurlWebhookTransport().post(WebhookRequest(url: url, body: [], headers: [], timeout: .seconds(2)))
         guard case .failure = result else {
             Issue.record("expected a connection failure, got \(result)")
             return

@@ -12,7 +12,7 @@ struct StoreSchemaTests {
         let store = try database.open()
         let recorded = try store.withDatabase { database throws(ApprovalError) in try database.appliedMigrations().map(\.version) }
         #expect(recorded == SQLiteApprovalStore.migrations.map(\.version))
-        #expect(recorded == [1, 2, 3, 4, 5])
+        #expect(recorded == [1, 2, 3, 4, 5, 6])
         try store.transaction { store throws(ApprovalError) in try store.insertWallet(Fixtures.wallet("w-1", balance: 4_200)) }
         store.close()
 

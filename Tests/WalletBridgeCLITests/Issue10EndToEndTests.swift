@@ -63,7 +63,7 @@ struct Issue10EndToEndTests {
             store = try SQLiteApprovalStore(path: databasePath, clock: clock)
             runtime = try ServiceRuntime(configuration: configuration, apiKey: EndToEndService.apiKey, store: store,
                                          clock: clock, logger: .disabled, accessLog: nil,
-                                         webhookTransport: URLSessionWebhookTransport(), expirySweepInterval: nil)
+                                         webhookTransport: CurlWebhookTransport(), expirySweepInterval: nil)
             baseURL = "http://127.0.0.1:\(try runtime.start())"
         }
 

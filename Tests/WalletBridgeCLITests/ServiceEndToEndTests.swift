@@ -89,7 +89,7 @@ final class EndToEndService: Sendable {
         configuration.webhooks.pollInterval = .milliseconds(50)
         store = try SQLiteApprovalStore(path: databasePath, clock: clock)
         runtime = try ServiceRuntime(configuration: configuration, apiKey: Self.apiKey, store: store, clock: clock,
-                                     logger: .disabled, accessLog: nil, webhookTransport: URLSessionWebhookTransport(),
+                                     logger: .disabled, accessLog: nil, webhookTransport: CurlWebhookTransport(),
                                      // The test moves a manual clock and expires orders itself: a real-time sweep
                                      // would race it.
                                      expirySweepInterval: nil)

@@ -39,6 +39,14 @@ public struct Router: HTTPHandler {
         self.methodNotAllowed = methodNotAllowed
     }
 
+    /// The methods some route answers (`HEAD` with `GET`): the only values a metrics `method` label takes besides
+    /// `other`, so a client inventing methods cannot grow the series (CONTRACT 4).
+    public var routedMethods: Set<String> {
+        var methods = Set(routes.map(\.method))
+        if methods.contains("GET") { methods.insert("HEAD") }
+        return methods
+    }
+
     /// Adds a route. A later route with the same method and pattern never wins over the first.
     public mutating func add(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
         let segments = Self.split(pattern).map { segment -> Segment in

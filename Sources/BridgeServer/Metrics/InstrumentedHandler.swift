@@ -1,7 +1,8 @@
 /// Wraps a ``Router`` and records each request in the metrics:
 /// `walletbridge_http_request_duration_seconds{route,method}` (histogram) and
-/// `walletbridge_http_responses_total{route,status}` (counter). The route label is the pattern
-/// (`/operator/transfers/{order_id}/approve`), never the concrete path, so the series stay few.
+/// `walletbridge_http_responses_total{route,status}` (counter). Every label has a fixed set of values, so the series
+/// stay few whatever clients send: the route is the pattern (`/operator/transfers/{order_id}/approve`), never the
+/// concrete path; the method is one the router routes, or `other`.
 public struct InstrumentedHandler: HTTPHandler {
     public static let durationMetric = "walletbridge_http_request_duration_seconds"
     public static let responsesMetric = "walletbridge_http_responses_total"
@@ -9,9 +10,11 @@ public struct InstrumentedHandler: HTTPHandler {
     private let router: Router
     private let durations: Histogram
     private let responses: Counter
+    private let routedMethods: Set<String>
 
     public init(router: Router, metrics: MetricsRegistry) {
         self.router = router
+        routedMethods = router.routedMethods
         durations = metrics.histogram(Self.durationMetric, help: "Time to answer an HTTP request, by route and method.")
         responses = metrics.counter(Self.responsesMetric, help: "HTTP responses, by route and status.")
     }
@@ -20,8 +23,9 @@ public struct InstrumentedHandler: HTTPHandler {
         let started = ContinuousClock.now
         let (response, route) = router.route(request)
         // Label sets built in name order, without dictionaries: this runs for every request.
+        let method = routedMethods.contains(request.method) ? request.method : "other"
         durations.observe(ContinuousClock.now - started,
-                          LabelSet(sorted: [.init(name: "method", value: request.method), .init(name: "route", value: route)]))
+                          LabelSet(sorted: [.init(name: "method", value: method), .init(name: "route", value: route)]))
         responses.increment(LabelSet(sorted: [.init(name: "route", value: route),
                                               .init(name: "status", value: String(response.status))]))
         return response

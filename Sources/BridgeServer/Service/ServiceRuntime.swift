@@ -26,7 +26,7 @@ public final class ServiceRuntime: Sendable {
     ///     tests that move a manual clock and call `service.expireDueOrders()` themselves.
     public init(configuration: ServiceConfiguration, apiKey: String, store: any ApprovalStore,
                 clock: any BridgeApprovals.Clock = SystemClock(), logger: Logger = Logger(),
-                accessLog: AccessLog? = AccessLog(sink: .batchedStandardError()), webhookTransport: any WebhookTransport = URLSessionWebhookTransport(),
+                accessLog: AccessLog? = AccessLog(sink: .batchedStandardError()), webhookTransport: any WebhookTransport = CurlWebhookTransport(),
                 webhookRetryDelays: [Duration] = WebhookDispatcher.defaultRetryDelays,
                 expirySweepInterval: Duration? = .seconds(1)) throws(ApprovalError) {
         self.configuration = configuration
@@ -43,7 +43,8 @@ public final class ServiceRuntime: Sendable {
         if let warning = seeding.warning { logger.warning(warning) }
         self.service = service
 
-        let webhookMetrics = WebhookMetrics()
+        let metrics = MetricsRegistry()
+        let webhookMetrics = WebhookMetrics(registry: metrics)
         let webhooks = WebhookDispatcher(
             store: store, clock: clock, transport: webhookTransport,
             signer: WebhookSigner(secret: configuration.webhooks.secret ?? ""), urls: configuration.webhooks.urls,
@@ -57,8 +58,7 @@ public final class ServiceRuntime: Sendable {
             })
         self.webhooks = webhooks
 
-        let metrics = MetricsRegistry()
-        ServiceRuntime.registerServiceMetrics(metrics, service: service, webhookMetrics: webhookMetrics)
+        ServiceRuntime.registerServiceMetrics(metrics, service: service)
         self.metrics = metrics
 
         var router = Router()
@@ -132,24 +132,11 @@ public final class ServiceRuntime: Sendable {
         accessLog?.flush()
     }
 
-    static func registerServiceMetrics(_ metrics: MetricsRegistry, service: ApprovalService, webhookMetrics: WebhookMetrics) {
+    /// The gauges sampled at every scrape; the webhook counters and histogram register themselves
+    /// (``WebhookMetrics``), the HTTP ones with ``InstrumentedHandler``.
+    static func registerServiceMetrics(_ metrics: MetricsRegistry, service: ApprovalService) {
         metrics.sampledGauge("walletbridge_pending_approvals", help: "Transfers waiting for operator approvals.") {
             [MetricSample(value: Double((try? service.pendingOrders().count) ?? 0))]
-        }
-        metrics.sampledGauge("walletbridge_webhook_deliveries_total", help: "Webhook deliveries that got a 2xx answer.") {
-            [MetricSample(value: Double(webhookMetrics.snapshot().deliveries))]
-        }
-        metrics.sampledGauge("walletbridge_webhook_failed_attempts_total", help: "Webhook attempts that failed (retried).") {
-            [MetricSample(value: Double(webhookMetrics.snapshot().failedAttempts))]
-        }
-        metrics.sampledGauge("walletbridge_webhook_alerts_total", help: "Webhooks given up after every retry failed.") {
-            [MetricSample(value: Double(webhookMetrics.snapshot().failedMessages))]
-        }
-        metrics.sampledGauge("walletbridge_webhook_latency_seconds_sum", help: "Total time spent delivering webhooks.") {
-            [MetricSample(value: webhookMetrics.snapshot().latencySumSeconds)]
-        }
-        metrics.sampledGauge("walletbridge_webhook_latency_seconds_count", help: "Webhook deliveries timed.") {
-            [MetricSample(value: Double(webhookMetrics.snapshot().latencyCount))]
         }
         metrics.sampledGauge("walletbridge_connected_devices", help: "Hardware wallets attached to this station.") {
             // The service itself holds no devices; operators sign at their desks through the CLI.

@@ -4,27 +4,29 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// Delivers the webhook outbox (CONTRACT 2.4): every due row is POSTed, signed, to every configured URL.
+/// Delivers the webhook outbox (CONTRACT 2.4): every message is POSTed, signed, to every configured URL.
 ///
-/// A row is delivered when each URL has answered 2xx; otherwise it is tried again after 1, 2, 4, 8 and 16 s, and
-/// when the fifth retry fails too it is marked failed and an alert is raised (an error log line, a counter, and a
-/// POST to the alert URL when one is configured). Attempts and the next due time live in the outbox row, so a
-/// restarted service picks up the schedule where the old one left it.
+/// Each (message, URL) pair is a ``WebhookDelivery`` with its own attempts and schedule in the database: a failed POST
+/// is tried again 1, 2, 4, 8 and 16 s after it failed, and when the fifth retry fails too the delivery is marked failed
+/// and an alert is raised (an error log line, a counter, and a POST to the alert URL when one is configured).
+/// Deliveries run concurrently on their own threads (at most `concurrency` at once, `concurrencyPerURL` per receiver),
+/// so a receiver that never answers, costing 5 s per attempt, delays neither the other receivers nor, up to that
+/// many at once, its own other messages. A restarted service picks the schedules up where the old one left them.
 ///
-/// Delivery is at least once: a URL that already answered 2xx is not sent the same row again while this dispatcher
-/// lives, but after a restart, or when another URL kept failing, a receiver may see a row twice. Receivers
-/// deduplicate by the `X-WalletBridge-Delivery` header (the outbox row id).
+/// An outbox row is fanned out into its deliveries once (its `delivered_at` then says so); deliveries to a URL later
+/// removed from the configuration stay in the database unsent. Delivery is at least once: a receiver may see a
+/// message twice after a restart mid-POST, and deduplicates by the `X-WalletBridge-Delivery` header (the outbox id).
 public final class WebhookDispatcher: Sendable {
     /// The retry delays of CONTRACT 2.4: the first retry 1 s after the first failure, the fifth 16 s after the fourth.
     public static let defaultRetryDelays: [Duration] = [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(16)]
 
-    /// What one ``runOnce()`` did.
+    /// What one ``runOnce()`` did, counted per delivery (a message to two URLs is two).
     public struct RunSummary: Sendable, Equatable {
-        /// Rows that reached every URL.
+        /// Deliveries that got a 2xx (and messages settled without a POST when no URL is configured).
         public var delivered = 0
-        /// Rows that failed and were scheduled for a retry.
+        /// Deliveries that failed and were scheduled for a retry.
         public var retried = 0
-        /// Rows given up on (each raised an alert).
+        /// Deliveries given up on (each raised an alert).
         public var failed = 0
 
         public init(delivered: Int = 0, retried: Int = 0, failed: Int = 0) {
@@ -41,121 +43,201 @@ public final class WebhookDispatcher: Sendable {
     private let clock: any Clock
     private let transport: any WebhookTransport
     private let signer: WebhookSigner
-    private let urls: [URL]
+    private let urls: [String]
     private let alertURL: URL?
     private let retryDelays: [Duration]
     private let pollInterval: Duration
     private let batchSize: Int
+    private let concurrencyPerURL: Int
     private let logger: WebhookLogger
 
-    /// URLs that already took a row, by row id: held for the whole of ``runOnce()``, which also keeps two runs from
-    /// delivering the same row at once.
-    private let deliveryState = Mutex<[Int64: Set<URL>]>([:])
+    /// The threads POSTs run on, and the deliveries on them now (never picked twice), by URL.
+    private let pool: BlockingWorkerPool
+    private let inFlight = Mutex(InFlight())
     private let loopState = Mutex(LoopState.idle)
     private let wakeUp = DispatchSemaphore(value: 0)
     private let loopFinished = DispatchSemaphore(value: 0)
 
     private enum LoopState { case idle, running, stopping }
 
+    private struct InFlight {
+        var keys: Set<DeliveryKey> = []
+        var perURL: [String: Int] = [:]
+    }
+
+    private struct DeliveryKey: Hashable {
+        let outboxID: Int64
+        let url: String
+    }
+
     /// - Parameters:
-    ///   - clock: decides which rows are due and when retries are; tests pass a `ManualClock`.
-    ///   - urls: the receivers; with none, rows are marked delivered without a POST, so they do not pile up.
-    ///   - retryDelays: the delay before each retry; the row fails after `retryDelays.count` retries.
-    ///   - pollInterval: how often the background loop (``start()``) looks for due rows; ``wake()`` cuts it short.
-    ///   - logger: failed attempts as warnings, given-up rows as errors (the alert).
+    ///   - clock: decides what is due and when retries are; tests pass a `ManualClock`.
+    ///   - urls: the receivers; with none, messages are settled without a POST, so they do not pile up.
+    ///   - retryDelays: the delay before each retry; a delivery fails after `retryDelays.count` retries.
+    ///   - pollInterval: how often the background loop (``start()``) looks for due deliveries; ``wake()`` and every
+    ///     finished POST cut it short.
+    ///   - concurrency: POSTs in flight at most (each holds a thread while it waits).
+    ///   - concurrencyPerURL: POSTs in flight to one receiver at most.
+    ///   - logger: failed attempts as warnings, given-up deliveries as errors (the alert).
     public init(store: any ApprovalStore, clock: any Clock, transport: any WebhookTransport, signer: WebhookSigner,
                 urls: [URL], alertURL: URL? = nil, retryDelays: [Duration] = WebhookDispatcher.defaultRetryDelays,
-                pollInterval: Duration = .milliseconds(500), batchSize: Int = 100,
-                metrics: WebhookMetrics = WebhookMetrics(), logger: @escaping WebhookLogger = { _, _ in }) {
+                pollInterval: Duration = .milliseconds(500), batchSize: Int = 100, concurrency: Int = 16,
+                concurrencyPerURL: Int = 8, metrics: WebhookMetrics = WebhookMetrics(),
+                logger: @escaping WebhookLogger = { _, _ in }) {
         self.store = store
         self.clock = clock
         self.transport = transport
         self.signer = signer
-        self.urls = urls
+        self.urls = urls.map(\.absoluteString)
         self.alertURL = alertURL
         self.retryDelays = retryDelays
         self.pollInterval = pollInterval
         self.batchSize = max(1, batchSize)
+        self.concurrencyPerURL = max(1, concurrencyPerURL)
         self.metrics = metrics
         self.logger = logger
+        pool = BlockingWorkerPool(threadCount: max(1, concurrency), name: "walletbridge-webhooks")
+    }
+
+    deinit {
+        pool.shutDown()
     }
 
     // MARK: One pass
 
-    /// Delivers every row due now (at most `batchSize`), oldest first, and records each outcome in its row.
+    /// Fans new messages out into deliveries, starts every due delivery there is room for, and waits for those POSTs
+    /// to finish and be recorded (tests drive the schedule with this on a manual clock).
     @discardableResult
     public func runOnce() throws(ApprovalError) -> RunSummary {
-        try deliveryState.withLock { (delivered: inout [Int64: Set<URL>]) throws(ApprovalError) -> RunSummary in
-            // A lookup: it need not hold the writer's lock that transfers are waiting for.
-            let due = try store.read { transaction throws(ApprovalError) in
-                try transaction.dueOutboxMessages(at: clock.now(), limit: batchSize)
+        let batch = try dispatchDue()
+        batch.group.wait()
+        return batch.summary.withLock { $0 }
+    }
+
+    /// The POSTs one pass started, and what they came to.
+    private final class Batch: Sendable {
+        let group = DispatchGroup()
+        let summary = Mutex(RunSummary())
+        /// Deliveries started (0: nothing was due or there was no room).
+        let started = Atomic<Int>(0)
+    }
+
+    /// Fans out and starts the due deliveries, without waiting for them.
+    private func dispatchDue() throws(ApprovalError) -> Batch {
+        let batch = Batch()
+        let settled = try fanOut()
+        batch.summary.withLock { $0.delivered += settled }
+        guard !urls.isEmpty else { return batch }
+        let due = try store.read { transaction throws(ApprovalError) in
+            try transaction.dueWebhookDeliveries(at: clock.now(), urls: urls, limit: batchSize)
+        }
+        for delivery in due where reserve(delivery) {
+            batch.group.enter()
+            batch.started.add(1, ordering: .relaxed)
+            let submitted = pool.submit { [self] in
+                run(delivery, batch: batch)
             }
-            var summary = RunSummary()
-            if urls.isEmpty {
-                // Nothing to send: the whole batch is settled in one transaction rather than one each, which under a
-                // transfer load would double the writes competing for the store.
-                let now = clock.now()
-                let settled = due.map { message in
-                    var updated = message
-                    updated.deliveredAt = now
-                    return updated
-                }
-                try store.transaction { transaction throws(ApprovalError) in
-                    for message in settled { try transaction.updateOutboxMessage(message) }
-                }
-                summary.delivered = settled.count
-                return summary
+            if !submitted {
+                release(delivery)
+                batch.group.leave()
             }
-            for message in due {
-                guard let id = message.id else { continue }
-                let updated = attempt(message, id: id, alreadyDelivered: &delivered[id, default: []])
-                try store.transaction { transaction throws(ApprovalError) in try transaction.updateOutboxMessage(updated) }
-                if updated.deliveredAt != nil {
-                    summary.delivered += 1
-                } else if updated.failedAt != nil {
-                    summary.failed += 1
-                } else {
-                    summary.retried += 1
-                }
-                if updated.deliveredAt != nil || updated.failedAt != nil { delivered[id] = nil }
+        }
+        return batch
+    }
+
+    /// Turns due outbox rows into deliveries, one per URL (or, with no URL, settles them); returns how many rows were
+    /// settled without a POST.
+    private func fanOut() throws(ApprovalError) -> Int {
+        let messages = try store.read { transaction throws(ApprovalError) in
+            try transaction.dueOutboxMessages(at: clock.now(), limit: batchSize)
+        }
+        guard !messages.isEmpty else { return 0 }
+        let now = clock.now()
+        try store.transaction { transaction throws(ApprovalError) in
+            for message in messages {
+                try transaction.insertWebhookDeliveries(of: message, urls: urls)
+                var settled = message
+                settled.deliveredAt = now
+                try transaction.updateOutboxMessage(settled)
             }
-            return summary
+        }
+        return urls.isEmpty ? messages.count : 0
+    }
+
+    private func reserve(_ delivery: WebhookDelivery) -> Bool {
+        let key = DeliveryKey(outboxID: delivery.outboxID, url: delivery.url)
+        return inFlight.withLock { state in
+            guard !state.keys.contains(key), state.perURL[delivery.url, default: 0] < concurrencyPerURL else { return false }
+            state.keys.insert(key)
+            state.perURL[delivery.url, default: 0] += 1
+            return true
         }
     }
 
-    /// POSTs `message` to the URLs that have not taken it yet and returns the row with the outcome recorded.
-    private func attempt(_ message: OutboxMessage, id: Int64, alreadyDelivered: inout Set<URL>) -> OutboxMessage {
-        var updated = message
-        let now = clock.now()
-        guard !urls.isEmpty else {
-            updated.deliveredAt = now
-            return updated
+    private func release(_ delivery: WebhookDelivery) {
+        inFlight.withLock { state in
+            state.keys.remove(DeliveryKey(outboxID: delivery.outboxID, url: delivery.url))
+            state.perURL[delivery.url, default: 1] -= 1
         }
-        let body = Array(message.body.utf8)
-        let headers: [(name: String, value: String)] = [
-            (WebhookSigner.headerName, signer.signatureHeader(body: body, unixTime: now.secondsSinceEpoch)),
-            ("X-WalletBridge-Event", message.event),
-            ("X-WalletBridge-Delivery", String(id)),
-        ]
-        var failures: [String] = []
-        for url in urls where !alreadyDelivered.contains(url) {
-            if let failure = post(WebhookRequest(url: url, body: body, headers: headers)) {
-                failures.append("\(url.absoluteString): \(failure)")
+    }
+
+    /// One POST on a pool thread, its outcome recorded, then the loop woken (a slot is free, a retry may be due).
+    private func run(_ delivery: WebhookDelivery, batch: Batch) {
+        defer {
+            release(delivery)
+            batch.group.leave()
+            wakeUp.signal()
+        }
+        let updated = attempt(delivery)
+        do {
+            try store.transaction { transaction throws(ApprovalError) in try transaction.updateWebhookDelivery(updated) }
+        } catch {
+            logger(.error, "webhook delivery of outbox \(delivery.outboxID) to \(delivery.url) could not be recorded: "
+                + error.message)
+            return
+        }
+        batch.summary.withLock { summary in
+            if updated.deliveredAt != nil {
+                summary.delivered += 1
+            } else if updated.failedAt != nil {
+                summary.failed += 1
             } else {
-                alreadyDelivered.insert(url)
+                summary.retried += 1
             }
         }
+    }
+
+    /// POSTs `delivery` and returns it with the outcome recorded: delivered, scheduled again from the time it failed,
+    /// or failed with an alert raised.
+    private func attempt(_ delivery: WebhookDelivery) -> WebhookDelivery {
+        var updated = delivery
+        let body = Array(delivery.body.utf8)
+        let headers: [(name: String, value: String)] = [
+            (WebhookSigner.headerName, signer.signatureHeader(body: body, unixTime: clock.now().secondsSinceEpoch)),
+            ("X-WalletBridge-Event", delivery.event),
+            ("X-WalletBridge-Delivery", String(delivery.outboxID)),
+        ]
+        let failure: String? = if let url = URL(string: delivery.url) {
+            post(WebhookRequest(url: url, body: body, headers: headers))
+        } else {
+            "not a URL"
+        }
+        let finished = clock.now()
         updated.attempts += 1
-        if failures.isEmpty {
-            updated.deliveredAt = now
-        } else if updated.attempts > retryDelays.count {
-            updated.failedAt = now
-            raiseAlert(for: updated, id: id, failures: failures)
+        guard let failure else {
+            updated.deliveredAt = finished
+            updated.lastError = nil
+            return updated
+        }
+        updated.lastError = failure
+        if updated.attempts > retryDelays.count {
+            updated.failedAt = finished
+            raiseAlert(for: updated, failure: failure)
         } else {
             let delay = retryDelays[updated.attempts - 1]
-            updated.nextAttemptAt = now + delay
-            logger(.warning, "webhook \(message.event) (outbox \(id)) attempt \(updated.attempts) failed: "
-                + failures.joined(separator: "; ") + "; retrying in \(delay.wholeMilliseconds / 1000) s")
+            updated.nextAttemptAt = finished + delay
+            logger(.warning, "webhook \(delivery.event) (outbox \(delivery.outboxID)) attempt \(updated.attempts) failed: "
+                + "\(delivery.url): \(failure); retrying in \(delay.wholeMilliseconds / 1000) s")
         }
         return updated
     }
@@ -174,19 +256,20 @@ public final class WebhookDispatcher: Sendable {
         return failure
     }
 
-    private func raiseAlert(for message: OutboxMessage, id: Int64, failures: [String]) {
+    private func raiseAlert(for delivery: WebhookDelivery, failure: String) {
         metrics.recordFailedMessage()
-        logger(.error, "ALERT: webhook \(message.event) (outbox \(id)) failed after \(message.attempts) attempts, "
-            + "giving up: " + failures.joined(separator: "; "))
+        logger(.error, "ALERT: webhook \(delivery.event) (outbox \(delivery.outboxID)) failed after \(delivery.attempts) "
+            + "attempts to \(delivery.url), giving up: \(failure)")
         guard let alertURL else { return }
-        let payload = (try? JSONValue(parsing: message.body)) ?? .string(message.body)
+        let payload = (try? JSONValue(parsing: delivery.body)) ?? .string(delivery.body)
         let alert: JSONValue = [
             "event": "webhook.failed",
-            "outbox_id": .number(JSONNumber(id)),
-            "webhook_event": .string(message.event),
-            "attempts": .number(JSONNumber(message.attempts)),
-            "created_at": .string(message.createdAt.rfc3339),
-            "failures": .array(failures.map { .string($0) }),
+            "outbox_id": .number(JSONNumber(delivery.outboxID)),
+            "url": .string(delivery.url),
+            "webhook_event": .string(delivery.event),
+            "attempts": .number(JSONNumber(delivery.attempts)),
+            "created_at": .string(delivery.createdAt.rfc3339),
+            "last_error": .string(failure),
             "payload": payload,
         ]
         let body = Array(alert.serialized().utf8)
@@ -198,13 +281,14 @@ public final class WebhookDispatcher: Sendable {
         let status = transport.post(WebhookRequest(url: alertURL, body: body, headers: headers))
         if case .success(let code) = status, (200..<300).contains(code) { return }
         metrics.recordFailedAlert()
-        logger(.error, "the alert for outbox \(id) could not be sent to \(alertURL.absoluteString): \(status)")
+        logger(.error, "the alert for outbox \(delivery.outboxID) to \(delivery.url) could not be sent to "
+            + "\(alertURL.absoluteString): \(status)")
     }
 
     // MARK: Background loop
 
-    /// Starts the background loop on its own thread: ``runOnce()`` every `pollInterval` (at once again while a full
-    /// batch came back). Calling it while running does nothing.
+    /// Starts the background loop on its own thread: due deliveries are started as they fall due and as slots free
+    /// up, checked every `pollInterval` at the latest. Calling it while running does nothing.
     public func start() {
         let starting = loopState.withLock { state in
             guard state == .idle else { return false }
@@ -217,7 +301,7 @@ public final class WebhookDispatcher: Sendable {
         thread.start()
     }
 
-    /// Stops the loop and waits until the pass in progress, if any, has finished (its deliveries are recorded).
+    /// Stops the loop; POSTs in flight finish and are recorded before it returns.
     public func stop() {
         let stopping = loopState.withLock { state in
             guard state == .running else { return false }
@@ -229,20 +313,24 @@ public final class WebhookDispatcher: Sendable {
         loopFinished.wait()
     }
 
-    /// Looks for due rows now instead of at the next poll (after a state change queued a webhook).
+    /// Looks for due deliveries now instead of at the next poll (after a state change queued a webhook).
     public func wake() {
         wakeUp.signal()
     }
 
     private func runLoop() {
+        var started: [Batch] = []
         while loopState.withLock({ $0 == .running }) {
             do {
-                if try runOnce().processed >= batchSize { continue }
+                let batch = try dispatchDue()
+                if batch.started.load(ordering: .relaxed) > 0 { started.append(batch) }
             } catch {
                 logger(.error, "webhook delivery pass failed: \(error)")
             }
             _ = wakeUp.wait(timeout: .now() + .milliseconds(Int(max(1, pollInterval.wholeMilliseconds))))
+            started.removeAll { $0.group.wait(timeout: .now()) == .success }
         }
+        for batch in started { batch.group.wait() }
         loopState.withLock { $0 = .idle }
         loopFinished.signal()
     }
