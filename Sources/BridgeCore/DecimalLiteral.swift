@@ -86,7 +86,32 @@ extension JSONNumber {
     /// parsed this JSON with `JSON.parse` and printed it back (the CRM, signing its request) saw exactly this number.
     /// `90071992547409.91` prints as `90071992547409.9` and is false; `100.50`, `1e2` and `1e36` are true.
     public var survivesJavaScriptNumber: Bool {
+        if Self.hasFewSignificantDigits(text) { return true }
         guard let literal = DecimalLiteral(text), let printed = DecimalLiteral(javaScriptString) else { return false }
         return literal == printed
+    }
+
+    /// The common case without parsing or printing a double (every transfer's amount goes through this): a short
+    /// literal without exponent and with at most 15 significant digits. Any such decimal survives a round trip through
+    /// a double, which keeps 15 significant decimal digits exactly (DBL_DIG), and its magnitude is far from overflow
+    /// and underflow.
+    static func hasFewSignificantDigits(_ text: String) -> Bool {
+        guard text.utf8.count <= 40 else { return false }
+        var significant = 0, pendingZeros = 0, seenNonZero = false
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "0"):
+                if seenNonZero { pendingZeros += 1 }
+            case UInt8(ascii: "1")...UInt8(ascii: "9"):
+                significant += pendingZeros + 1
+                pendingZeros = 0
+                seenNonZero = true
+            case UInt8(ascii: "."), UInt8(ascii: "-"):
+                continue
+            default:
+                return false  // an exponent, or not a number: the full comparison decides
+            }
+        }
+        return significant <= 15
     }
 }

@@ -79,6 +79,13 @@ static inline const struct sockaddr *walletbridge_mhd_client_address(struct MHD_
     return info ? info->client_addr : NULL;
 }
 
+/* The pointer the connection notifier stored in `*socket_context` at MHD_CONNECTION_NOTIFY_STARTED; NULL if none. */
+static inline void *walletbridge_mhd_socket_context(struct MHD_Connection *connection)
+{
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info ? info->socket_context : NULL;
+}
+
 /* Whether this libmicrohttpd was built with TLS (GnuTLS). */
 static inline int walletbridge_mhd_supports_tls(void)
 {

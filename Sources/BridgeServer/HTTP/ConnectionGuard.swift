@@ -1,6 +1,25 @@
 import BridgeApprovals
+import Dispatch
 import Foundation
 import Synchronization
+
+/// One open connection, kept in libmicrohttpd's per-connection `socket_context`: its socket, the address it counts
+/// against, and the deadline for its current request's headers (updated on every request without a lock).
+final class ConnectionRecord: Sendable {
+    let socket: Int32
+    /// The peer's canonical address, counted against ``ConnectionGuard/maximumPerAddress`` (nil: exempt or refused).
+    let countedAddress: String?
+    /// Monotonic nanoseconds by which the current request's headers must be complete; 0 while a request is handled.
+    let headerDeadline: Atomic<UInt64>
+    /// Already shut down (refused or overdue).
+    let shutDown = Atomic<Bool>(false)
+
+    init(socket: Int32, countedAddress: String?, headerDeadline: UInt64) {
+        self.socket = socket
+        self.countedAddress = countedAddress
+        self.headerDeadline = Atomic(headerDeadline)
+    }
+}
 
 /// The connections libmicrohttpd holds open, with the two limits it does not enforce itself: connections per peer
 /// address, and a deadline for each request's headers.
@@ -11,29 +30,19 @@ import Synchronization
 /// complete) clears it. ``closeOverdue(at:)`` shuts down the sockets of connections past their deadline.
 ///
 /// Sockets are only shut down (never closed) and only under the lock that ``connectionClosed(_:)`` takes:
-/// libmicrohttpd reports a connection closed before it closes the socket (libmicrohttpd 0.9.75, src/microhttpd/daemon.c,
-/// `MHD_cleanup_connections` and `new_connection_process_`), so a descriptor shut down here is still that
-/// connection's, never a reused one. A shut-down socket reads as closed, and libmicrohttpd then closes the connection
-/// itself.
+/// libmicrohttpd reports a connection closed before it closes the socket (libmicrohttpd 0.9.75,
+/// src/microhttpd/daemon.c, `MHD_cleanup_connections` and `new_connection_process_`), so a descriptor shut down here
+/// is still that connection's, never a reused one. A shut-down socket reads as closed, and libmicrohttpd then closes
+/// the connection itself.
 final class ConnectionGuard: Sendable {
-    /// What is known about one open connection.
-    struct Record {
-        let socket: Int32
-        /// The peer's canonical address, counted against ``maximumPerAddress`` (nil: exempt or refused).
-        let countedAddress: String?
-        /// When the current request's headers must be complete; nil while a request is being handled.
-        var headerDeadline: ContinuousClock.Instant?
-        /// Already shut down (refused or overdue): nothing more to do for it.
-        var shutDown: Bool
-    }
-
     private struct State {
-        var connections: [UInt: Record] = [:]
+        var connections: [ObjectIdentifier: ConnectionRecord] = [:]
         var perAddress: [String: Int] = [:]
     }
 
     let maximumPerAddress: Int
-    let headerTimeout: Duration
+    /// The header deadline, in nanoseconds.
+    let headerTimeout: UInt64
     let exempt: IPAllowList
     private let state = Mutex(State())
     /// Connections refused for their address, and closed for a late head (for tests and logs).
@@ -42,37 +51,45 @@ final class ConnectionGuard: Sendable {
 
     init(maximumPerAddress: Int, headerTimeout: Duration, exempt: IPAllowList) {
         self.maximumPerAddress = maximumPerAddress
-        self.headerTimeout = headerTimeout
+        self.headerTimeout = UInt64(max(0, headerTimeout.wholeMilliseconds)) * 1_000_000
         self.exempt = exempt
     }
 
+    /// Monotonic nanoseconds, the clock deadlines are in.
+    static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
     /// A connection opened (libmicrohttpd's `MHD_CONNECTION_NOTIFY_STARTED`): counted against its address, or shut
-    /// down at once when that address already holds ``maximumPerAddress``.
-    func connectionOpened(_ id: UInt, socket: Int32, peer: String, at now: ContinuousClock.Instant) {
+    /// down at once when that address already holds ``maximumPerAddress``. Returns its record.
+    func connectionOpened(socket: Int32, peer: String, at now: UInt64) -> ConnectionRecord {
         let address = IPAllowList.canonical(peer) ?? peer
         let isExempt = exempt.containsEntry(for: address)
-        state.withLock { state in
-            var record = Record(socket: socket, countedAddress: nil, headerDeadline: now + headerTimeout, shutDown: false)
+        return state.withLock { state in
+            var counted: String?
+            var refused = false
             if !isExempt {
                 let open = state.perAddress[address, default: 0]
                 if open >= maximumPerAddress {
-                    record.shutDown = true
-                    shutdown(socket, Int32(SHUT_RDWR))
-                    refusedConnections.add(1, ordering: .relaxed)
+                    refused = true
                 } else {
                     state.perAddress[address] = open + 1
-                    record = Record(socket: socket, countedAddress: address, headerDeadline: record.headerDeadline,
-                                    shutDown: false)
+                    counted = address
                 }
             }
-            state.connections[id] = record
+            let record = ConnectionRecord(socket: socket, countedAddress: counted, headerDeadline: now + headerTimeout)
+            if refused {
+                record.shutDown.store(true, ordering: .relaxed)
+                shutdown(socket, Int32(SHUT_RDWR))
+                refusedConnections.add(1, ordering: .relaxed)
+            }
+            state.connections[ObjectIdentifier(record)] = record
+            return record
         }
     }
 
     /// The connection is closing (`MHD_CONNECTION_NOTIFY_CLOSED`, before its socket is closed).
-    func connectionClosed(_ id: UInt) {
+    func connectionClosed(_ record: ConnectionRecord) {
         state.withLock { state in
-            guard let record = state.connections.removeValue(forKey: id) else { return }
+            guard state.connections.removeValue(forKey: ObjectIdentifier(record)) != nil else { return }
             if let address = record.countedAddress {
                 let open = state.perAddress[address, default: 1] - 1
                 state.perAddress[address] = open > 0 ? open : nil
@@ -81,24 +98,25 @@ final class ConnectionGuard: Sendable {
     }
 
     /// A request's headers are complete: no deadline while it is handled.
-    func headersComplete(_ id: UInt) {
-        state.withLock { $0.connections[id]?.headerDeadline = nil }
+    func headersComplete(_ record: ConnectionRecord) {
+        record.headerDeadline.store(0, ordering: .relaxed)
     }
 
     /// A response completed: the next request on the connection (or its idleness) has a new deadline.
-    func requestCompleted(_ id: UInt, at now: ContinuousClock.Instant) {
-        state.withLock { $0.connections[id]?.headerDeadline = now + headerTimeout }
+    func requestCompleted(_ record: ConnectionRecord, at now: UInt64) {
+        record.headerDeadline.store(now + headerTimeout, ordering: .relaxed)
     }
 
     /// Shuts down every connection whose deadline has passed; returns how many it shut down.
     @discardableResult
-    func closeOverdue(at now: ContinuousClock.Instant) -> Int {
+    func closeOverdue(at now: UInt64) -> Int {
         state.withLock { state in
             var closed = 0
-            for (id, record) in state.connections where !record.shutDown {
-                guard let deadline = record.headerDeadline, deadline <= now else { continue }
+            for record in state.connections.values where !record.shutDown.load(ordering: .relaxed) {
+                let deadline = record.headerDeadline.load(ordering: .relaxed)
+                guard deadline != 0, deadline <= now else { continue }
                 shutdown(record.socket, Int32(SHUT_RDWR))
-                state.connections[id]?.shutDown = true
+                record.shutDown.store(true, ordering: .relaxed)
                 closed += 1
             }
             if closed > 0 { overdueConnections.add(closed, ordering: .relaxed) }
@@ -123,7 +141,7 @@ final class ConnectionWatchdog: Sendable {
         let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
         let thread = Thread { [self] in
             while !stopped.load(ordering: .acquiring) {
-                connections.closeOverdue(at: .now)
+                connections.closeOverdue(at: ConnectionGuard.now())
                 Thread.sleep(forTimeInterval: seconds)
             }
             finished.signal()

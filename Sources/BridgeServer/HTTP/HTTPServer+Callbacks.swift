@@ -75,7 +75,10 @@ private struct SuspendedConnection: @unchecked Sendable {
     let pointer: OpaquePointer
 }
 
-private func connectionID(_ connection: OpaquePointer) -> UInt { UInt(bitPattern: Int(bitPattern: connection)) }
+/// The connection's record, which the notifier keeps in libmicrohttpd's `socket_context` while it is open.
+private func connectionRecord(_ connection: OpaquePointer) -> ConnectionRecord? {
+    walletbridge_mhd_socket_context(connection).map { Unmanaged<ConnectionRecord>.fromOpaque($0).takeUnretainedValue() }
+}
 
 /// libmicrohttpd's URI callback: the request line is in (the headers may still be arriving). Allocates the request's
 /// state with the raw target, which the access handler needs to refuse `%2F` and similar paths that unescaping hides.
@@ -85,17 +88,20 @@ let httpURILog: walletbridge_mhd_uri_log = { _, uri, _ in
 }
 
 /// libmicrohttpd's connection notifier: per-address limits and header deadlines (``ConnectionGuard``).
-let httpConnectionNotify: MHD_NotifyConnectionCallback = { cls, connection, _, event in
-    guard let cls, let connection else { return }
+let httpConnectionNotify: MHD_NotifyConnectionCallback = { cls, connection, socketContext, event in
+    guard let cls, let connection, let socketContext else { return }
     let context = Unmanaged<HTTPServerContext>.fromOpaque(cls).takeUnretainedValue()
     // MHD_CONNECTION_NOTIFY_STARTED = 0, MHD_CONNECTION_NOTIFY_CLOSED = 1 (microhttpd.h; not imported by name).
     switch event.rawValue {
     case 0:
         let peer = walletbridge_mhd_client_address(connection).map { SocketAddress.text(of: $0) } ?? ""
-        context.connections.connectionOpened(connectionID(connection), socket: walletbridge_mhd_connection_fd(connection),
-                                             peer: peer, at: .now)
+        let record = context.connections.connectionOpened(socket: walletbridge_mhd_connection_fd(connection), peer: peer,
+                                                          at: ConnectionGuard.now())
+        socketContext.pointee = Unmanaged.passRetained(record).toOpaque()
     case 1:
-        context.connections.connectionClosed(connectionID(connection))
+        guard let stored = socketContext.pointee else { return }
+        socketContext.pointee = nil
+        context.connections.connectionClosed(Unmanaged<ConnectionRecord>.fromOpaque(stored).takeRetainedValue())
     default:
         break
     }
@@ -117,7 +123,7 @@ let httpAccessHandler: MHD_AccessHandlerCallback = { cls, connection, url, metho
 
     guard progress.head != nil else {
         // The headers are complete: the deadline is met, and the request either queues or is refused now.
-        context.connections.headersComplete(connectionID(connection))
+        if let record = connectionRecord(connection) { context.connections.headersComplete(record) }
         progress.head = context.readHead(connection)
         progress.counted = true
         let queued = context.inFlight.add(1, ordering: .acquiringAndReleasing).oldValue
@@ -161,7 +167,9 @@ let httpAccessHandler: MHD_AccessHandlerCallback = { cls, connection, url, metho
 let httpRequestCompleted: MHD_RequestCompletedCallback = { cls, connection, requestState, _ in
     guard let cls else { return }
     let context = Unmanaged<HTTPServerContext>.fromOpaque(cls).takeUnretainedValue()
-    if let connection { context.connections.requestCompleted(connectionID(connection), at: .now) }
+    if let connection, let record = connectionRecord(connection) {
+        context.connections.requestCompleted(record, at: ConnectionGuard.now())
+    }
     guard let requestState, let stateAddress = requestState.pointee else { return }
     let progress = Unmanaged<RequestInProgress>.fromOpaque(stateAddress).takeRetainedValue()
     requestState.pointee = nil
@@ -191,19 +199,37 @@ extension HTTPServerContext {
         return nil
     }
 
-    /// A raw request target whose path (before `?`) is canonical once decoded and hides no `/` or NUL in escapes.
+    /// A raw request target whose path (before `?`) is `/` or `/segment(/segment)*` with no empty, `.` or `..`
+    /// segment, and hides no `/`, `.` or NUL in a percent escape (unescaping would hide them). One pass, no copies:
+    /// every request goes through it.
     static func isCanonicalTarget(_ target: String) -> Bool {
-        let path = target.utf8.prefix { $0 != UInt8(ascii: "?") }
-        var index = path.startIndex
-        while let percent = path[index...].firstIndex(of: UInt8(ascii: "%")) {
-            let escape = path[percent...].dropFirst().prefix(2)
-            let upper = escape.map { $0 >= UInt8(ascii: "a") ? $0 - 32 : $0 }
-            if upper.elementsEqual("2F".utf8) || upper.elementsEqual("00".utf8) || upper.elementsEqual("2E".utf8) {
-                return false
+        var target = target
+        return target.withUTF8 { bytes -> Bool in
+            guard bytes.first == UInt8(ascii: "/") else { return false }
+            var index = 1
+            var segmentStart = 1
+            func segmentIsValid(_ end: Int) -> Bool {
+                let length = end - segmentStart
+                if length == 0 { return end == 1 && (end >= bytes.count || bytes[end] == UInt8(ascii: "?")) }
+                if length <= 2, bytes[segmentStart] == UInt8(ascii: "."),
+                   length == 1 || bytes[segmentStart + 1] == UInt8(ascii: ".") { return false }
+                return true
             }
-            index = path.index(after: percent)
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "?") { break }
+                if byte == UInt8(ascii: "/") {
+                    guard segmentIsValid(index) else { return false }
+                    segmentStart = index + 1
+                } else if byte == UInt8(ascii: "%"), index + 2 < bytes.count {
+                    let high = bytes[index + 1], low = bytes[index + 2] | 0x20  // lower-cased hex letter
+                    if (high == UInt8(ascii: "2") && (low == UInt8(ascii: "f") || low == UInt8(ascii: "e")))
+                        || (high == UInt8(ascii: "0") && low == UInt8(ascii: "0")) { return false }
+                }
+                index += 1
+            }
+            return segmentIsValid(index)
         }
-        return Router.isCanonical(String(decoding: path, as: UTF8.self))
     }
 
     /// Answers a refused request once, in its path's error shape, and closes the connection when a body may still
