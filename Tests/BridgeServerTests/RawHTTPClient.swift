@@ -40,6 +40,13 @@ final class RawHTTPClient: Sendable {
         return bytes.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == bytes.count
     }
 
+    /// The first bytes the server sends (one read), or "" when it closes or the receive timeout passes.
+    func readSome() -> String {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+        return count > 0 ? String(decoding: buffer.prefix(count), as: UTF8.self) : ""
+    }
+
     /// Everything the server sends until it closes the connection or the receive timeout passes.
     func readAll() -> String {
         var received: [UInt8] = []
