@@ -25,7 +25,7 @@ public struct CRMError: BridgeError, Equatable {
 
     /// The response the CRM receives.
     public var response: HTTPResponse {
-        .json(["error": true, "code": .number(JSONNumber(status)), "type": .string(type)], status: status)
+        .crmError(status: status, type: type)
     }
 
     public static let keyInvalid = CRMError(status: 401, type: "key_invalid", message: "The key header is missing or wrong")

@@ -35,7 +35,7 @@ public struct HTTPRefusal: Sendable, Equatable {
         if Self.isOperatorPath(path) {
             return .json(GenericBridgeError(code, message, hint: hint).jsonObject, status: status)
         }
-        return .json(["error": true, "code": .number(JSONNumber(status)), "type": .string(type)], status: status)
+        return .crmError(status: status, type: type)
     }
 
     private var hint: String {
@@ -59,5 +59,12 @@ public struct HTTPRefusal: Sendable, Equatable {
                                                message: "Too many requests are waiting; retry shortly")
     public static func malformed(_ why: String) -> HTTPRefusal {
         HTTPRefusal(status: 400, type: "invalid_request", message: why)
+    }
+}
+
+extension HTTPResponse {
+    /// The CRM's error shape `{"error":true,"code":<status>,"type":"<type>"}` with that status (CONTRACT 2.1).
+    public static func crmError(status: Int, type: String) -> HTTPResponse {
+        .json(["error": true, "code": .number(JSONNumber(status)), "type": .string(type)], status: status)
     }
 }
