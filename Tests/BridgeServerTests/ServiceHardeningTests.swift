@@ -67,6 +67,32 @@ struct ServiceHardeningTests {
         #expect(!metrics.contains(#"method="X1YZ""#))
     }
 
+    @Test("A restart with other decimals for a currency is refused, naming it; the stored balance keeps its meaning")
+    func otherDecimalsAreRefusedAtStart() throws {
+        let store = InMemoryApprovalStore()
+        var configuration = try ServiceConfiguration.demo()
+        configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
+        let first = try ServiceRuntime(configuration: configuration, apiKey: Self.apiKey, store: store, logger: .disabled,
+                                       accessLog: nil, expirySweepInterval: nil)
+        try first.service.createWallet(externalUserID: "u-1", currency: "USD", initialBalance: 500_000)  // 5,000.00
+        first.stop()
+
+        configuration.currencies = try configuration.currencies.map { currency in
+            currency.code == "USD" ? try Currency(code: "USD", decimals: 8) : currency
+        }
+        #expect {
+            _ = try ServiceRuntime(configuration: configuration, apiKey: Self.apiKey, store: store, logger: .disabled,
+                                   accessLog: nil, expirySweepInterval: nil)
+        } throws: { error in
+            let message = (error as? ApprovalError)?.message ?? "\(error)"
+            return message.contains("USD is configured with 8 decimals") && message.contains("written with 2")
+        }
+        let balance = try store.transaction { transaction throws(ApprovalError) in
+            try transaction.wallet(externalUserID: "u-1", currency: "USD")?.balance
+        }
+        #expect(balance == 500_000)
+    }
+
     @Test("A refused transfer keeps its answer on the real server: the retry after a deposit is 400 again")
     func refusalsAreRememberedOverTheWire() throws {
         let (runtime, port) = try Self.start()
