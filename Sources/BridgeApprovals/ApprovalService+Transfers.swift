@@ -77,7 +77,7 @@ extension ApprovalService {
     /// The amount in minor units, or the refusal: the checks that need no stored state.
     private func validatedAmount(_ request: TransferRequest) throws(ApprovalError) -> (Currency, Int128) {
         let currency = try configuration.currency(request.currency)
-        if request.amountSignedAsJavaScriptNumber {
+        if request.amountSignedAsJavaScriptNumber, !JSONNumber.hasFewSignificantDigits(request.amount) {
             guard let number = JSONNumber(text: request.amount) else {
                 throw .invalidAmount("\"\(request.amount)\" is not a JSON number")
             }

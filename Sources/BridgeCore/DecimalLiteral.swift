@@ -95,23 +95,25 @@ extension JSONNumber {
     /// literal without exponent and with at most 15 significant digits. Any such decimal survives a round trip through
     /// a double, which keeps 15 significant decimal digits exactly (DBL_DIG), and its magnitude is far from overflow
     /// and underflow.
-    static func hasFewSignificantDigits(_ text: String) -> Bool {
+    public static func hasFewSignificantDigits(_ text: String) -> Bool {
         guard text.utf8.count <= 40 else { return false }
-        var significant = 0, pendingZeros = 0, seenNonZero = false
+        var significant = 0, pendingZeros = 0, seenNonZero = false, seenDigit = false
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "0"):
+                seenDigit = true
                 if seenNonZero { pendingZeros += 1 }
             case UInt8(ascii: "1")...UInt8(ascii: "9"):
                 significant += pendingZeros + 1
                 pendingZeros = 0
                 seenNonZero = true
+                seenDigit = true
             case UInt8(ascii: "."), UInt8(ascii: "-"):
                 continue
             default:
                 return false  // an exponent, or not a number: the full comparison decides
             }
         }
-        return significant <= 15
+        return seenDigit && significant <= 15
     }
 }
