@@ -140,6 +140,43 @@ struct HTTPHardeningTests {
         #expect(answer.httpBody == #"{"error":true,"code":\#(refusal.status),"type":"\#(refusal.type)"}"#, "\(refusal.name)")
     }
 
+    /// libmicrohttpd 0.9.75 answers a `Content-Length` that is not a 64-bit number itself, before any callback of
+    /// ours sees the headers (src/microhttpd/connection.c, `parse_connection_headers`: 413 when it starts with a
+    /// digit, else 400, with its HTML), and then overwrites the error's state with `MHD_CONNECTION_HEADERS_PROCESSED`
+    /// (`MHD_connection_handle_idle`, case `MHD_CONNECTION_HEADERS_RECEIVED`), so the response's header block is built
+    /// and sent twice. Nothing the service configures reaches that path; it needs a libmicrohttpd without the bug.
+    /// Recorded as a known issue so the suite says so instead of passing, and flags the day it is fixed.
+    @Test("A Content-Length beyond 64 bits: libmicrohttpd's own 413, closed; its doubled header block is a known issue")
+    func absurdContentLength() async throws {
+        let (server, port) = try Self.start(HTTPServerConfiguration())
+        defer { server.stop() }
+        for expect in ["", "Expect: 100-continue\r\n"] {
+            let request = "PATCH /wallets/balance HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\(expect)\r\n{"
+            let answer = try #require(await offPool { RawHTTPClient.exchange(port: port, request) })
+            #expect(answer.hasPrefix("HTTP/1.1 413 "), "\(answer.prefix(200))")
+            #expect(answer.lowercased().contains("\r\nconnection: close\r\n"))
+            withKnownIssue("libmicrohttpd 0.9.75 sends its own error's header block twice, with an HTML body") {
+                #expect(answer.statusLineCount == 1, "\(answer)")
+                #expect(answer.httpBody == #"{"error":true,"code":413,"type":"payload_too_large"}"#)
+            }
+        }
+        // The service is unharmed: the next request is answered.
+        let health = await offPool { RawHTTPClient.exchange(port: port, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") }
+        #expect(health?.hasPrefix("HTTP/1.1 200") == true)
+    }
+
+    @Test("Content-Length with Transfer-Encoding: 400 and the connection closed")
+    func smugglingShapeClosesTheConnection() async throws {
+        let (server, port) = try Self.start(HTTPServerConfiguration())
+        defer { server.stop() }
+        let request = "POST /wallets/balance HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + "0\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+        let answer = try #require(await offPool { RawHTTPClient.exchange(port: port, request) })
+        #expect(answer.hasPrefix("HTTP/1.1 400 "))
+        #expect(answer.lowercased().contains("\r\nconnection: close\r\n"))
+        #expect(answer.statusLineCount == 1, "the smuggled request after the body must not be answered: \(answer)")
+    }
+
     @Test("Under /operator the same refusals take the operator shape {error, code, hint}")
     func operatorPathsGetTheOperatorShape() async throws {
         let (server, port) = try Self.start(HTTPServerConfiguration(maximumBodyBytes: 1024))
@@ -148,6 +185,7 @@ struct HTTPHardeningTests {
             ("POST /operator/challenge HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n", 413),
             ("GET /operator/challenge?x=\(String(repeating: "a", count: 9000)) HTTP/1.1\r\nHost: x\r\n\r\n", 414),
             ("GET /operator/challenge HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "b", count: 20000))\r\n\r\n", 431),
+            ("POST /operator/challenge HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
             ("GET /operator/challenge HTTP/1.1\r\nHost: x\r\n\r\n", 405),
             ("GET /operator//challenge HTTP/1.1\r\nHost: x\r\n\r\n", 404),
         ]
