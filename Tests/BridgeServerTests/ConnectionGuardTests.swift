@@ -34,31 +34,33 @@ struct ConnectionGuardTests {
         }
     }
 
-    static let start = ContinuousClock.now
+    /// Monotonic nanoseconds, as the guard keeps its deadlines; any origin works on a manual clock.
+    static let start: UInt64 = 1_000_000_000_000
+    static func seconds(_ n: UInt64) -> UInt64 { start + n * 1_000_000_000 }
 
     @Test("A head not complete by the deadline is shut down; one complete in time is not; the next request re-arms it")
     func headerDeadline() throws {
         let connections = ConnectionGuard(maximumPerAddress: 8, headerTimeout: .seconds(10), exempt: .none)
         let slow = try SocketPair(), prompt = try SocketPair()
-        connections.connectionOpened(1, socket: slow.server, peer: "192.0.2.1", at: Self.start)
-        connections.connectionOpened(2, socket: prompt.server, peer: "192.0.2.2", at: Self.start)
+        let r1 = connections.connectionOpened(socket: slow.server, peer: "192.0.2.1", at: Self.start)
+        let r2 = connections.connectionOpened(socket: prompt.server, peer: "192.0.2.2", at: Self.start)
 
-        #expect(connections.closeOverdue(at: Self.start + .seconds(9)) == 0)
-        connections.headersComplete(2)
-        #expect(connections.closeOverdue(at: Self.start + .seconds(10)) == 1)
+        #expect(connections.closeOverdue(at: Self.seconds(9)) == 0)
+        connections.headersComplete(r2)
+        #expect(connections.closeOverdue(at: Self.seconds(10)) == 1)
         #expect(slow.isShutDown)
         #expect(!prompt.isShutDown)
         // Shut down once: a later sweep does not count it again.
-        #expect(connections.closeOverdue(at: Self.start + .seconds(60)) == 0)
+        #expect(connections.closeOverdue(at: Self.seconds(60)) == 0)
 
         // Answered at 30 s: an idle keep-alive connection gets the same time for its next head.
-        connections.requestCompleted(2, at: Self.start + .seconds(30))
-        #expect(connections.closeOverdue(at: Self.start + .seconds(39)) == 0)
-        #expect(connections.closeOverdue(at: Self.start + .seconds(40)) == 1)
+        connections.requestCompleted(r2, at: Self.seconds(30))
+        #expect(connections.closeOverdue(at: Self.seconds(39)) == 0)
+        #expect(connections.closeOverdue(at: Self.seconds(40)) == 1)
         #expect(prompt.isShutDown)
 
-        connections.connectionClosed(1)
-        connections.connectionClosed(2)
+        connections.connectionClosed(r1)
+        connections.connectionClosed(r2)
         #expect(connections.openConnections == 0)
     }
 
@@ -67,24 +69,24 @@ struct ConnectionGuardTests {
         let connections = ConnectionGuard(maximumPerAddress: 2, headerTimeout: .seconds(10),
                                           exempt: try IPAllowList(["10.0.0.0/8"]))
         let pairs = try (0..<6).map { _ in try SocketPair() }
-        connections.connectionOpened(1, socket: pairs[0].server, peer: "192.0.2.1", at: Self.start)
-        connections.connectionOpened(2, socket: pairs[1].server, peer: "::ffff:192.0.2.1", at: Self.start)
-        connections.connectionOpened(3, socket: pairs[2].server, peer: "192.0.2.1", at: Self.start)
-        connections.connectionOpened(4, socket: pairs[3].server, peer: "192.0.2.9", at: Self.start)
-        connections.connectionOpened(5, socket: pairs[4].server, peer: "10.1.2.3", at: Self.start)
-        connections.connectionOpened(6, socket: pairs[5].server, peer: "10.1.2.3", at: Self.start)
+        let r1 = connections.connectionOpened(socket: pairs[0].server, peer: "192.0.2.1", at: Self.start)
+        let r2 = connections.connectionOpened(socket: pairs[1].server, peer: "::ffff:192.0.2.1", at: Self.start)
+        let r3 = connections.connectionOpened(socket: pairs[2].server, peer: "192.0.2.1", at: Self.start)
+        let r4 = connections.connectionOpened(socket: pairs[3].server, peer: "192.0.2.9", at: Self.start)
+        let r5 = connections.connectionOpened(socket: pairs[4].server, peer: "10.1.2.3", at: Self.start)
+        let r6 = connections.connectionOpened(socket: pairs[5].server, peer: "10.1.2.3", at: Self.start)
 
         #expect(pairs.map(\.isShutDown) == [false, false, true, false, false, false])
         #expect(connections.openConnections(from: "192.0.2.1") == 2)
         #expect(connections.openConnections(from: "10.1.2.3") == 0, "trusted proxies are not counted")
 
-        connections.connectionClosed(1)
-        connections.connectionClosed(3)  // the refused one was never counted
+        connections.connectionClosed(r1)
+        connections.connectionClosed(r3)  // the refused one was never counted
         #expect(connections.openConnections(from: "192.0.2.1") == 1)
         let again = try SocketPair()
-        connections.connectionOpened(7, socket: again.server, peer: "192.0.2.1", at: Self.start)
+        let r7 = connections.connectionOpened(socket: again.server, peer: "192.0.2.1", at: Self.start)
         #expect(!again.isShutDown)
-        for id: UInt in [2, 4, 5, 6, 7] { connections.connectionClosed(id) }
+        for record in [r2, r4, r5, r6, r7] { connections.connectionClosed(record) }
         #expect(connections.openConnections == 0)
     }
 }
