@@ -165,6 +165,35 @@ struct HTTPHardeningTests {
         #expect(health?.hasPrefix("HTTP/1.1 200") == true)
     }
 
+    @Test("A request just inside both limits (8,000-byte target, 16,000 header bytes) fits libmicrohttpd's pool and is served")
+    func aHeadAtTheLimitsIsServed() async throws {
+        let (server, port) = try Self.start(HTTPServerConfiguration())
+        defer { server.stop() }
+        let request = "GET /health?x=\(String(repeating: "a", count: 8000)) HTTP/1.1\r\nHost: x\r\n"
+            + "X-Big: \(String(repeating: "b", count: 16000))\r\nConnection: close\r\n\r\n"
+        let answer = await offPool { RawHTTPClient.exchange(port: port, request) }
+        #expect(answer?.hasPrefix("HTTP/1.1 200") == true, "\(answer?.prefix(120) ?? "no answer")")
+    }
+
+    /// Past the connection's memory pool (``HTTPServerConfiguration``'s `connectionMemoryBytes`, 32 KiB) libmicrohttpd
+    /// answers before any callback of ours runs (src/microhttpd/connection.c, `transmit_error_response_len` with
+    /// `REQUEST_TOO_BIG`): the same status, once, the connection closed, but its HTML body. Between our limits and the
+    /// pool (16-32 KiB of head) the service's own JSON answers.
+    @Test("A head beyond libmicrohttpd's pool: its own 414/431, once and closed; its HTML body is a known issue",
+          arguments: [(40_000, 0, 414), (0, 40_000, 431)])
+    func aHeadBeyondThePool(target: Int, header: Int, status: Int) async throws {
+        let (server, port) = try Self.start(HTTPServerConfiguration())
+        defer { server.stop() }
+        let request = "GET /wallets/getOne?x=\(String(repeating: "a", count: target)) HTTP/1.1\r\nHost: x\r\n"
+            + "X-Big: \(String(repeating: "b", count: header))\r\n\r\n"
+        let answer = try #require(await offPool { RawHTTPClient.exchange(port: port, request) })
+        #expect(answer.hasPrefix("HTTP/1.1 \(status) "), "\(answer.prefix(120))")
+        #expect(answer.statusLineCount == 1)
+        withKnownIssue("libmicrohttpd answers a head larger than its connection pool itself, in HTML") {
+            #expect(answer.httpBody.hasPrefix("{"), "\(answer.httpBody.prefix(80))")
+        }
+    }
+
     @Test("Content-Length with Transfer-Encoding: 400 and the connection closed")
     func smugglingShapeClosesTheConnection() async throws {
         let (server, port) = try Self.start(HTTPServerConfiguration())
