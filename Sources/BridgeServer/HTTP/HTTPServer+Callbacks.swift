@@ -182,6 +182,14 @@ extension HTTPServerContext {
     /// `%2F`, `%00`, empty or dot segment; each route has one path), the headers are too large (431), both
     /// `Content-Length` and `Transfer-Encoding` (400, a request-smuggling shape), a declared body over the limit (413,
     /// before it is read), a query holding NUL (400).
+    ///
+    /// Two cases never get here, so they do not take the service's shape: a head larger than libmicrohttpd's
+    /// connection pool (its own HTML 414/431, sent once), and a `Content-Length` that is not a 64-bit decimal (e.g.
+    /// `99999999999999999999` or `abc`), which libmicrohttpd 0.9.75 refuses in `parse_connection_headers` (413 or 400,
+    /// HTML) and, because `MHD_connection_handle_idle` then overwrites that error's state with
+    /// `MHD_CONNECTION_HEADERS_PROCESSED`, sends with its header block twice (src/microhttpd/connection.c, v0.9.75;
+    /// unchanged in v0.9.76). No callback runs in between; it closes the connection. HTTPHardeningTests records both
+    /// as known issues.
     func refusal(_ progress: RequestInProgress, connection: OpaquePointer, queued: Int) -> HTTPRefusal? {
         guard let head = progress.head else { return nil }
         if queued >= maxQueuedRequests { return .overloaded }
