@@ -87,6 +87,31 @@ struct HTTPHardeningTests {
         #expect(outcome.2?.hasPrefix("HTTP/1.1 200") == true)
     }
 
+    /// libmicrohttpd splits `MHD_OPTION_CONNECTION_LIMIT` among its worker threads, and a worker at its share takes
+    /// the listening socket out of its epoll set (libmicrohttpd 0.9.75, src/microhttpd/daemon.c, `MHD_start_daemon_va`
+    /// and `MHD_epoll`): at the limit a new connection is not accepted but waits in the kernel's listen backlog until
+    /// a connection closes.
+    @Test("At maxConnections a new connection waits, unanswered, until another closes; then it is served")
+    func totalConnectionsAreLimited() async throws {
+        let (server, port) = try Self.start(HTTPServerConfiguration(workerThreads: 2, maxConnections: 2))
+        defer { server.stop() }
+        let outcome = await offPool { () -> (String, String) in
+            var held = (0..<2).compactMap { _ -> RawHTTPClient? in
+                let client = RawHTTPClient(port: port, receiveTimeout: .milliseconds(500))
+                usleep(100_000)
+                return client
+            }
+            let waiting = RawHTTPClient(port: port, source: "127.0.0.2", receiveTimeout: .milliseconds(700))
+            waiting?.write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            let whileFull = waiting?.readAll() ?? "no connection"
+            held.removeAll()  // closes both
+            let afterwards = waiting?.readAll() ?? "no connection"
+            return (whileFull, afterwards)
+        }
+        #expect(outcome.0.isEmpty, "no answer while both slots are held: \(outcome.0.prefix(80))")
+        #expect(outcome.1.hasPrefix("HTTP/1.1 200"), "served once a slot frees: \(outcome.1.prefix(80))")
+    }
+
     @Test("Beyond maxQueuedRequests: 503 with Retry-After, in the path's error shape")
     func aFullQueueSheds503() async throws {
         let handler = GatedHandler()
