@@ -266,6 +266,16 @@ struct HTTPHardeningTests {
         #expect(direct?.httpBody == #"{"client":"127.0.0.2"}"#)
     }
 
+    @Test("X-Forwarded-For on several lines (a proxy adding its own after the client's) is one list: the client cannot choose")
+    func repeatedForwardedForLinesAreOneList() async throws {
+        let (server, port) = try Self.start(HTTPServerConfiguration(trustedProxies: try IPAllowList(["127.0.0.1/32"])))
+        defer { server.stop() }
+        let request = "GET /wallets/getOne HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 192.0.2.66\r\n"
+            + "X-Forwarded-For: 203.0.113.9\r\nConnection: close\r\n\r\n"
+        let answer = await offPool { RawHTTPClient.exchange(port: port, request) }
+        #expect(answer?.httpBody == #"{"client":"203.0.113.9"}"#, "\(answer ?? "no answer")")
+    }
+
     @Test("X-Forwarded-For resolution, hop by hop")
     func forwardedClientResolution() throws {
         let trusted = try IPAllowList(["10.0.0.0/8", "2001:db8::/32"])

@@ -323,7 +323,8 @@ extension HTTPServerContext {
         return MHD_queue_response(connection, UInt32(response.status), mhdResponse)
     }
 
-    /// The query and headers, with their sizes; the first value wins for a repeated name.
+    /// The query and headers, with their sizes; the first value wins for a repeated name, except `X-Forwarded-For`,
+    /// whose lines are joined.
     func readHead(_ connection: OpaquePointer) -> RequestHead {
         let query = ValueCollector(lowercasingNames: false)
         let headers = ValueCollector(lowercasingNames: true)
@@ -357,7 +358,13 @@ private let collectConnectionValue: MHD_KeyValueIteratorN = { cls, _, key, keySi
     if keyBytes.contains(0) || valueBytes.contains(0) { collector.sawNUL = true }
     let decodedKey = String(decoding: keyBytes, as: UTF8.self)
     let name = collector.lowercasingNames ? decodedKey.lowercased() : decodedKey
-    if collector.values[name] == nil {
+    if let earlier = collector.values[name] {
+        // Several X-Forwarded-For lines are one list in order (RFC 9110, 5.3): HAProxy's `option forwardfor` adds its
+        // own line after any the client sent, so keeping only the first would believe the client's.
+        if collector.lowercasingNames, name == "x-forwarded-for" {
+            collector.values[name] = earlier + ", " + String(decoding: valueBytes, as: UTF8.self)
+        }
+    } else {
         collector.values[name] = String(decoding: valueBytes, as: UTF8.self)
     }
     return .YES
