@@ -144,6 +144,8 @@ struct HTTPHardeningTests {
         ("headers over 16 KiB", "GET /wallets/getOne HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "b", count: 20000))\r\n\r\n", 431, "request_header_fields_too_large"),
         ("Content-Length with Transfer-Encoding",
          "POST /wallets/getOne HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400, "invalid_request"),
+        ("Content-Length twice", "POST /wallets/getOne HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 40\r\n\r\n{}", 400, "invalid_request"),
+        ("Transfer-Encoding twice", "POST /wallets/getOne HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n0\r\n\r\n", 400, "invalid_request"),
         ("NUL in a query value", "GET /wallets/getOne?external_user_id=a%00b&currency=USD HTTP/1.1\r\nHost: x\r\n\r\n", 400, "invalid_request"),
         ("another method", "DELETE /wallets/getOne HTTP/1.1\r\nHost: x\r\n\r\n", 405, "method_not_allowed"),
         ("a double slash", "GET //wallets/getOne HTTP/1.1\r\nHost: x\r\n\r\n", 404, "not_found"),

@@ -67,6 +67,9 @@ struct RequestHead {
     var headerBytes: Int
     /// A query name or value held a NUL byte (`%00`), which C strings would silently cut.
     var queryHasNUL: Bool
+    /// `Content-Length` or `Transfer-Encoding` on more than one line: another parser in front may frame the body by
+    /// another line than libmicrohttpd (which takes the first), so it is refused like the two together.
+    var repeatsFraming: Bool
 }
 
 /// A libmicrohttpd connection handle that may cross to a pool thread, which only passes it to
@@ -199,6 +202,7 @@ extension HTTPServerContext {
         if head.headers["content-length"] != nil, head.headers["transfer-encoding"] != nil {
             return .malformed("Content-Length and Transfer-Encoding together are refused")
         }
+        if head.repeatsFraming { return .malformed("Content-Length or Transfer-Encoding given more than once") }
         if let declared = head.headers["content-length"], let length = Int(declared), length > maximumBodyBytes {
             progress.exceedsLimit = true
             return .payloadTooLarge
@@ -335,7 +339,7 @@ extension HTTPServerContext {
                                             Unmanaged.passUnretained(headers).toOpaque())
         }
         return RequestHead(query: query.values, headers: headers.values, headerBytes: headers.bytes,
-                           queryHasNUL: query.sawNUL)
+                           queryHasNUL: query.sawNUL, repeatsFraming: headers.repeatsFraming)
     }
 }
 
@@ -345,6 +349,7 @@ private final class ValueCollector {
     var values: [String: String] = [:]
     var bytes = 0
     var sawNUL = false
+    var repeatsFraming = false
 
     init(lowercasingNames: Bool) { self.lowercasingNames = lowercasingNames }
 }
@@ -363,6 +368,8 @@ private let collectConnectionValue: MHD_KeyValueIteratorN = { cls, _, key, keySi
         // own line after any the client sent, so keeping only the first would believe the client's.
         if collector.lowercasingNames, name == "x-forwarded-for" {
             collector.values[name] = earlier + ", " + String(decoding: valueBytes, as: UTF8.self)
+        } else if collector.lowercasingNames, name == "content-length" || name == "transfer-encoding" {
+            collector.repeatsFraming = true
         }
     } else {
         collector.values[name] = String(decoding: valueBytes, as: UTF8.self)
