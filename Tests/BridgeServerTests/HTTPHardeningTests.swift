@@ -87,6 +87,31 @@ struct HTTPHardeningTests {
         #expect(outcome.2?.hasPrefix("HTTP/1.1 200") == true)
     }
 
+    /// libmicrohttpd splits `MHD_OPTION_CONNECTION_LIMIT` among its worker threads, and a worker at its share takes
+    /// the listening socket out of its epoll set (libmicrohttpd 0.9.75, src/microhttpd/daemon.c, `MHD_start_daemon_va`
+    /// and `MHD_epoll`): at the limit a new connection is not accepted but waits in the kernel's listen backlog until
+    /// a connection closes.
+    @Test("At maxConnections a new connection waits, unanswered, until another closes; then it is served")
+    func totalConnectionsAreLimited() async throws {
+        let (server, port) = try Self.start(HTTPServerConfiguration(workerThreads: 2, maxConnections: 2))
+        defer { server.stop() }
+        let outcome = await offPool { () -> (String, String) in
+            var held = (0..<2).compactMap { _ -> RawHTTPClient? in
+                let client = RawHTTPClient(port: port, receiveTimeout: .milliseconds(500))
+                usleep(100_000)
+                return client
+            }
+            let waiting = RawHTTPClient(port: port, source: "127.0.0.2", receiveTimeout: .milliseconds(700))
+            waiting?.write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            let whileFull = waiting?.readAll() ?? "no connection"
+            held.removeAll()  // closes both
+            let afterwards = waiting?.readAll() ?? "no connection"
+            return (whileFull, afterwards)
+        }
+        #expect(outcome.0.isEmpty, "no answer while both slots are held: \(outcome.0.prefix(80))")
+        #expect(outcome.1.hasPrefix("HTTP/1.1 200"), "served once a slot frees: \(outcome.1.prefix(80))")
+    }
+
     @Test("Beyond maxQueuedRequests: 503 with Retry-After, in the path's error shape")
     func aFullQueueSheds503() async throws {
         let handler = GatedHandler()
@@ -119,6 +144,8 @@ struct HTTPHardeningTests {
         ("headers over 16 KiB", "GET /wallets/getOne HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "b", count: 20000))\r\n\r\n", 431, "request_header_fields_too_large"),
         ("Content-Length with Transfer-Encoding",
          "POST /wallets/getOne HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400, "invalid_request"),
+        ("Content-Length twice", "POST /wallets/getOne HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 40\r\n\r\n{}", 400, "invalid_request"),
+        ("Transfer-Encoding twice", "POST /wallets/getOne HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n0\r\n\r\n", 400, "invalid_request"),
         ("NUL in a query value", "GET /wallets/getOne?external_user_id=a%00b&currency=USD HTTP/1.1\r\nHost: x\r\n\r\n", 400, "invalid_request"),
         ("another method", "DELETE /wallets/getOne HTTP/1.1\r\nHost: x\r\n\r\n", 405, "method_not_allowed"),
         ("a double slash", "GET //wallets/getOne HTTP/1.1\r\nHost: x\r\n\r\n", 404, "not_found"),
@@ -140,6 +167,72 @@ struct HTTPHardeningTests {
         #expect(answer.httpBody == #"{"error":true,"code":\#(refusal.status),"type":"\#(refusal.type)"}"#, "\(refusal.name)")
     }
 
+    /// libmicrohttpd 0.9.75 answers a `Content-Length` that is not a 64-bit number itself, before any callback of
+    /// ours sees the headers (src/microhttpd/connection.c, `parse_connection_headers`: 413 when it starts with a
+    /// digit, else 400, with its HTML), and then overwrites the error's state with `MHD_CONNECTION_HEADERS_PROCESSED`
+    /// (`MHD_connection_handle_idle`, case `MHD_CONNECTION_HEADERS_RECEIVED`), so the response's header block is built
+    /// and sent twice. Nothing the service configures reaches that path; it needs a libmicrohttpd without the bug.
+    /// Recorded as a known issue so the suite says so instead of passing, and flags the day it is fixed.
+    @Test("A Content-Length beyond 64 bits: libmicrohttpd's own 413, closed; its doubled header block is a known issue")
+    func absurdContentLength() async throws {
+        let (server, port) = try Self.start(HTTPServerConfiguration())
+        defer { server.stop() }
+        for expect in ["", "Expect: 100-continue\r\n"] {
+            let request = "PATCH /wallets/balance HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\(expect)\r\n{"
+            let answer = try #require(await offPool { RawHTTPClient.exchange(port: port, request) })
+            #expect(answer.hasPrefix("HTTP/1.1 413 "), "\(answer.prefix(200))")
+            #expect(answer.lowercased().contains("\r\nconnection: close\r\n"))
+            withKnownIssue("libmicrohttpd 0.9.75 sends its own error's header block twice, with an HTML body") {
+                #expect(answer.statusLineCount == 1, "\(answer)")
+                #expect(answer.httpBody == #"{"error":true,"code":413,"type":"payload_too_large"}"#)
+            }
+        }
+        // The service is unharmed: the next request is answered.
+        let health = await offPool { RawHTTPClient.exchange(port: port, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") }
+        #expect(health?.hasPrefix("HTTP/1.1 200") == true)
+    }
+
+    @Test("A request just inside both limits (8,000-byte target, 16,000 header bytes) fits libmicrohttpd's pool and is served")
+    func aHeadAtTheLimitsIsServed() async throws {
+        let (server, port) = try Self.start(HTTPServerConfiguration())
+        defer { server.stop() }
+        let request = "GET /health?x=\(String(repeating: "a", count: 8000)) HTTP/1.1\r\nHost: x\r\n"
+            + "X-Big: \(String(repeating: "b", count: 16000))\r\nConnection: close\r\n\r\n"
+        let answer = await offPool { RawHTTPClient.exchange(port: port, request) }
+        #expect(answer?.hasPrefix("HTTP/1.1 200") == true, "\(answer?.prefix(120) ?? "no answer")")
+    }
+
+    /// Past the connection's memory pool (``HTTPServerConfiguration``'s `connectionMemoryBytes`, 32 KiB) libmicrohttpd
+    /// answers before any callback of ours runs (src/microhttpd/connection.c, `transmit_error_response_len` with
+    /// `REQUEST_TOO_BIG`): the same status, once, the connection closed, but its HTML body. Between our limits and the
+    /// pool (16-32 KiB of head) the service's own JSON answers.
+    @Test("A head beyond libmicrohttpd's pool: its own 414/431, once and closed; its HTML body is a known issue",
+          arguments: [(40_000, 0, 414), (0, 40_000, 431)])
+    func aHeadBeyondThePool(target: Int, header: Int, status: Int) async throws {
+        let (server, port) = try Self.start(HTTPServerConfiguration())
+        defer { server.stop() }
+        let request = "GET /wallets/getOne?x=\(String(repeating: "a", count: target)) HTTP/1.1\r\nHost: x\r\n"
+            + "X-Big: \(String(repeating: "b", count: header))\r\n\r\n"
+        let answer = try #require(await offPool { RawHTTPClient.exchange(port: port, request) })
+        #expect(answer.hasPrefix("HTTP/1.1 \(status) "), "\(answer.prefix(120))")
+        #expect(answer.statusLineCount == 1)
+        withKnownIssue("libmicrohttpd answers a head larger than its connection pool itself, in HTML") {
+            #expect(answer.httpBody.hasPrefix("{"), "\(answer.httpBody.prefix(80))")
+        }
+    }
+
+    @Test("Content-Length with Transfer-Encoding: 400 and the connection closed")
+    func smugglingShapeClosesTheConnection() async throws {
+        let (server, port) = try Self.start(HTTPServerConfiguration())
+        defer { server.stop() }
+        let request = "POST /wallets/balance HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + "0\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+        let answer = try #require(await offPool { RawHTTPClient.exchange(port: port, request) })
+        #expect(answer.hasPrefix("HTTP/1.1 400 "))
+        #expect(answer.lowercased().contains("\r\nconnection: close\r\n"))
+        #expect(answer.statusLineCount == 1, "the smuggled request after the body must not be answered: \(answer)")
+    }
+
     @Test("Under /operator the same refusals take the operator shape {error, code, hint}")
     func operatorPathsGetTheOperatorShape() async throws {
         let (server, port) = try Self.start(HTTPServerConfiguration(maximumBodyBytes: 1024))
@@ -148,6 +241,7 @@ struct HTTPHardeningTests {
             ("POST /operator/challenge HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n", 413),
             ("GET /operator/challenge?x=\(String(repeating: "a", count: 9000)) HTTP/1.1\r\nHost: x\r\n\r\n", 414),
             ("GET /operator/challenge HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "b", count: 20000))\r\n\r\n", 431),
+            ("POST /operator/challenge HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
             ("GET /operator/challenge HTTP/1.1\r\nHost: x\r\n\r\n", 405),
             ("GET /operator//challenge HTTP/1.1\r\nHost: x\r\n\r\n", 404),
         ]
@@ -172,6 +266,16 @@ struct HTTPHardeningTests {
         #expect(viaProxy?.httpBody == #"{"client":"203.0.113.9"}"#)
         let direct = await offPool { RawHTTPClient.exchange(port: port, request, source: "127.0.0.2") }
         #expect(direct?.httpBody == #"{"client":"127.0.0.2"}"#)
+    }
+
+    @Test("X-Forwarded-For on several lines (a proxy adding its own after the client's) is one list: the client cannot choose")
+    func repeatedForwardedForLinesAreOneList() async throws {
+        let (server, port) = try Self.start(HTTPServerConfiguration(trustedProxies: try IPAllowList(["127.0.0.1/32"])))
+        defer { server.stop() }
+        let request = "GET /wallets/getOne HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 192.0.2.66\r\n"
+            + "X-Forwarded-For: 203.0.113.9\r\nConnection: close\r\n\r\n"
+        let answer = await offPool { RawHTTPClient.exchange(port: port, request) }
+        #expect(answer?.httpBody == #"{"client":"203.0.113.9"}"#, "\(answer ?? "no answer")")
     }
 
     @Test("X-Forwarded-For resolution, hop by hop")

@@ -76,9 +76,18 @@ final class RawHTTPClient: Sendable {
 }
 
 extension String {
-    /// How many HTTP status lines a raw response holds (lines starting `HTTP/1.1 `; a body may mention it).
+    /// How many HTTP status lines a raw response holds (lines starting `HTTP/1.1 `; a body may mention it). Counted
+    /// on bytes: as Characters, `"\r\n"` is one grapheme, so a search for `"\nHTTP/1.1 "` never matches after a CRLF
+    /// (which made a doubled header block count as one).
     var statusLineCount: Int {
-        (hasPrefix("HTTP/1.1 ") ? 1 : 0) + components(separatedBy: "\nHTTP/1.1 ").count - 1
+        let bytes = Array(utf8), marker = Array("HTTP/1.1 ".utf8)
+        guard bytes.count >= marker.count else { return 0 }
+        var count = 0
+        for start in 0...(bytes.count - marker.count)
+        where (start == 0 || bytes[start - 1] == UInt8(ascii: "\n")) && bytes[start..<(start + marker.count)].elementsEqual(marker) {
+            count += 1
+        }
+        return count
     }
 
     /// The body after the first blank line.

@@ -67,6 +67,9 @@ struct RequestHead {
     var headerBytes: Int
     /// A query name or value held a NUL byte (`%00`), which C strings would silently cut.
     var queryHasNUL: Bool
+    /// `Content-Length` or `Transfer-Encoding` on more than one line: another parser in front may frame the body by
+    /// another line than libmicrohttpd (which takes the first), so it is refused like the two together.
+    var repeatsFraming: Bool
 }
 
 /// A libmicrohttpd connection handle that may cross to a pool thread, which only passes it to
@@ -182,6 +185,14 @@ extension HTTPServerContext {
     /// `%2F`, `%00`, empty or dot segment; each route has one path), the headers are too large (431), both
     /// `Content-Length` and `Transfer-Encoding` (400, a request-smuggling shape), a declared body over the limit (413,
     /// before it is read), a query holding NUL (400).
+    ///
+    /// Two cases never get here, so they do not take the service's shape: a head larger than libmicrohttpd's
+    /// connection pool (its own HTML 414/431, sent once), and a `Content-Length` that is not a 64-bit decimal (e.g.
+    /// `99999999999999999999` or `abc`), which libmicrohttpd 0.9.75 refuses in `parse_connection_headers` (413 or 400,
+    /// HTML) and, because `MHD_connection_handle_idle` then overwrites that error's state with
+    /// `MHD_CONNECTION_HEADERS_PROCESSED`, sends with its header block twice (src/microhttpd/connection.c, v0.9.75;
+    /// unchanged in v0.9.76). No callback runs in between; it closes the connection. HTTPHardeningTests records both
+    /// as known issues.
     func refusal(_ progress: RequestInProgress, connection: OpaquePointer, queued: Int) -> HTTPRefusal? {
         guard let head = progress.head else { return nil }
         if queued >= maxQueuedRequests { return .overloaded }
@@ -191,6 +202,7 @@ extension HTTPServerContext {
         if head.headers["content-length"] != nil, head.headers["transfer-encoding"] != nil {
             return .malformed("Content-Length and Transfer-Encoding together are refused")
         }
+        if head.repeatsFraming { return .malformed("Content-Length or Transfer-Encoding given more than once") }
         if let declared = head.headers["content-length"], let length = Int(declared), length > maximumBodyBytes {
             progress.exceedsLimit = true
             return .payloadTooLarge
@@ -315,7 +327,8 @@ extension HTTPServerContext {
         return MHD_queue_response(connection, UInt32(response.status), mhdResponse)
     }
 
-    /// The query and headers, with their sizes; the first value wins for a repeated name.
+    /// The query and headers, with their sizes; the first value wins for a repeated name, except `X-Forwarded-For`,
+    /// whose lines are joined.
     func readHead(_ connection: OpaquePointer) -> RequestHead {
         let query = ValueCollector(lowercasingNames: false)
         let headers = ValueCollector(lowercasingNames: true)
@@ -326,7 +339,7 @@ extension HTTPServerContext {
                                             Unmanaged.passUnretained(headers).toOpaque())
         }
         return RequestHead(query: query.values, headers: headers.values, headerBytes: headers.bytes,
-                           queryHasNUL: query.sawNUL)
+                           queryHasNUL: query.sawNUL, repeatsFraming: headers.repeatsFraming)
     }
 }
 
@@ -336,6 +349,7 @@ private final class ValueCollector {
     var values: [String: String] = [:]
     var bytes = 0
     var sawNUL = false
+    var repeatsFraming = false
 
     init(lowercasingNames: Bool) { self.lowercasingNames = lowercasingNames }
 }
@@ -349,7 +363,15 @@ private let collectConnectionValue: MHD_KeyValueIteratorN = { cls, _, key, keySi
     if keyBytes.contains(0) || valueBytes.contains(0) { collector.sawNUL = true }
     let decodedKey = String(decoding: keyBytes, as: UTF8.self)
     let name = collector.lowercasingNames ? decodedKey.lowercased() : decodedKey
-    if collector.values[name] == nil {
+    if let earlier = collector.values[name] {
+        // Several X-Forwarded-For lines are one list in order (RFC 9110, 5.3): HAProxy's `option forwardfor` adds its
+        // own line after any the client sent, so keeping only the first would believe the client's.
+        if collector.lowercasingNames, name == "x-forwarded-for" {
+            collector.values[name] = earlier + ", " + String(decoding: valueBytes, as: UTF8.self)
+        } else if collector.lowercasingNames, name == "content-length" || name == "transfer-encoding" {
+            collector.repeatsFraming = true
+        }
+    } else {
         collector.values[name] = String(decoding: valueBytes, as: UTF8.self)
     }
     return .YES

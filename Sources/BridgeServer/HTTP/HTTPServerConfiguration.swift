@@ -30,7 +30,9 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
     public var connectionTimeoutSeconds: Int
     /// HTTPS when set; plain HTTP otherwise.
     public var tls: TLS?
-    /// Open connections at most; more are accepted and closed at once (`http.maxConnections`).
+    /// Open connections at most (`http.maxConnections`). libmicrohttpd splits it evenly among the worker threads and a
+    /// worker at its share stops polling the listening socket, so beyond it new connections wait in the kernel's
+    /// listen backlog until one closes (libmicrohttpd 0.9.75, src/microhttpd/daemon.c, `MHD_epoll`).
     public var maxConnections: Int
     /// Open connections from one peer address at most; more are closed at once (`http.maxConnectionsPerIP`). Trusted
     /// proxies are exempt: every client behind one shares its address.
