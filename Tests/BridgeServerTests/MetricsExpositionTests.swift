@@ -73,6 +73,30 @@ struct MetricsExpositionTests {
         #expect(!text.contains(#"method="BREW""#))
     }
 
+    @Test("1,000 requests to invented paths with invented methods add no series: the route label is the pattern or the unmatched label")
+    func inventedPathsDoNotGrowTheMetrics() {
+        var router = Router()
+        router.get("/wallets/getOne") { _, _ in .text("ok") }
+        router.post("/operator/transfers/{order_id}/approve") { _, _ in .text("ok") }
+        let metrics = MetricsRegistry()
+        let handler = InstrumentedHandler(router: router, metrics: metrics)
+        func invented() -> String { String(UInt64.random(in: 0...UInt64.max), radix: 36) }
+        func burst(_ count: Int) {
+            for _ in 0..<count {
+                _ = handler.handle(HTTPRequest(method: invented().uppercased(), path: "/\(invented())/\(invented())"))
+                _ = handler.handle(HTTPRequest(method: "POST", path: "/operator/transfers/\(invented())/approve"))
+            }
+        }
+        burst(10)
+        let before = metrics.render()
+        burst(1000)
+        let after = metrics.render()
+        #expect(after.split(separator: "\n").count == before.split(separator: "\n").count)
+        #expect(after.utf8.count < before.utf8.count + 200)
+        #expect(after.contains(#"route="/operator/transfers/{order_id}/approve""#))
+        #expect(Self.violations(after) == [])
+    }
+
     @Test("The checker itself finds the issue-11 mistakes: a counter typed gauge, a family declared twice")
     func theCheckerFindsMistakes() {
         #expect(!Self.violations("# HELP a_total A.\n# TYPE a_total gauge\na_total 1\n").isEmpty)
