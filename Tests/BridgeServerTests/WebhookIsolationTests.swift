@@ -76,11 +76,27 @@ struct WebhookIsolationTests {
         #expect(healthy.count == 8)
         let firstGiveUp = try #require(transport.deadReturns.min())
         #expect(healthy.allSatisfy { $0.wall < firstGiveUp })
-
+        // The schedule as recorded in the store: each dead delivery failed at +0, its retry is due at +1 s.
+        var due: [Timestamp] = []
+        for id in ids {
+            due += try store.read { transaction throws(ApprovalError) in try transaction.webhookDeliveries(outboxID: id) }
+                .filter { $0.url == Self.dead.absoluteString }.map(\.nextAttemptAt)
+        }
+        #expect(due == Array(repeating: start + .seconds(1), count: 8))
+        var recorded: [Duration] = []
         for _ in 0..<40 {
             clock.advance(by: .seconds(1))
             try subject.runOnce()
+            // The next due time the first dead delivery has in the store after each pass, relative to the start.
+            if let next = try store.read({ transaction throws(ApprovalError) in
+                try transaction.webhookDeliveries(outboxID: ids[0])
+            }).first(where: { $0.url == Self.dead.absoluteString && $0.failedAt == nil })?.nextAttemptAt,
+               recorded.last != next - start {
+                recorded.append(next - start)
+            }
         }
+        // Each retry is due at its failure time + 1, 2, 4, 8, 16 s (the first entry was recorded before the loop).
+        #expect([.seconds(1)] + recorded == [.seconds(1), .seconds(3), .seconds(7), .seconds(15), .seconds(31)])
         let deadAttempts = transport.sent.filter { $0.url == Self.dead }
         for id in ids {
             let times = deadAttempts.filter { $0.body == #"{"n":\#(id - ids[0])}"# }.map { $0.at - start }
