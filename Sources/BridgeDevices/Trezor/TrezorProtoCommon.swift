@@ -1,10 +1,12 @@
 // Messages of trezor/trezor-firmware common/protob/messages-common.proto: Success, Failure, ButtonRequest/Ack,
-// PinMatrixRequest/Ack, PassphraseRequest/Ack, HDNodeType (../shared/reference/trezor.md section 3).
+// PinMatrixRequest/Ack, PassphraseRequest/Ack, HDNodeType (../shared/reference/trezor.md section 3). Each declares
+// its fields once; ``TrezorDescribedMessage`` is the codec.
 
 extension TrezorProto {
     /// Success (2): the device did what was asked.
-    public struct Success: TrezorMessage {
+    public struct Success: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.success
+        public static let protoName = "Success"
         /// 1: optional string (default "").
         public var message: String?
 
@@ -12,25 +14,14 @@ extension TrezorProto {
             self.message = message
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            var message: String?
-            while let field = try reader.next() {
-                if field.number == 1 { message = try field.string() }
-            }
-            self.init(message: message)
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.string(message, field: 1)
-            return writer.bytes
-        }
+        public static let empty = Success()
+        public static let fields: [ProtobufFieldSpec<Success>] = [.string(1, "message", \.message)]
     }
 
     /// Failure (3): the request failed; `code` says why.
-    public struct Failure: TrezorMessage {
+    public struct Failure: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.failure
+        public static let protoName = "Failure"
         /// 1: optional FailureType.
         public var code: FailureType?
         /// 2: optional string.
@@ -43,31 +34,17 @@ extension TrezorProto {
             self.message = message
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            self.init()
-            while let field = try reader.next() {
-                switch field.number {
-                case 1:
-                    if let value = try field.enumeration(FailureType.self) { code = value } else { unrecognizedFields += field.encoded }
-                case 2: message = try field.string()
-                default: break
-                }
-            }
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.enumeration(code, field: 1)
-            writer.string(message, field: 2)
-            writer.raw(unrecognizedFields)
-            return writer.bytes
-        }
+        public static let empty = Failure()
+        public static let fields: [ProtobufFieldSpec<Failure>] = [
+            .enumeration(1, "code", \.code, unrecognized: \.unrecognizedFields),
+            .string(2, "message", \.message),
+        ]
     }
 
     /// ButtonRequest (26): the device waits for the user; the host must answer ButtonAck.
-    public struct ButtonRequest: TrezorMessage {
+    public struct ButtonRequest: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.buttonRequest
+        public static let protoName = "ButtonRequest"
         /// 1: optional ButtonRequestType (deprecated upstream, still sent by the Trezor One).
         public var code: ButtonRequestType?
         /// 2: optional uint32.
@@ -82,41 +59,27 @@ extension TrezorProto {
             self.name = name
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            self.init()
-            while let field = try reader.next() {
-                switch field.number {
-                case 1:
-                    if let value = try field.enumeration(ButtonRequestType.self) { code = value } else { unrecognizedFields += field.encoded }
-                case 2: pages = try field.uint32()
-                case 4: name = try field.string()
-                default: break
-                }
-            }
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.enumeration(code, field: 1)
-            writer.uint32(pages, field: 2)
-            writer.string(name, field: 4)
-            writer.raw(unrecognizedFields)
-            return writer.bytes
-        }
+        public static let empty = ButtonRequest()
+        public static let fields: [ProtobufFieldSpec<ButtonRequest>] = [
+            .enumeration(1, "code", \.code, unrecognized: \.unrecognizedFields),
+            .uint32(2, "pages", \.pages),
+            .string(4, "name", \.name),
+        ]
     }
 
     /// ButtonAck (27): the host saw the ButtonRequest; the device goes on waiting for the user's press.
-    public struct ButtonAck: TrezorMessage {
+    public struct ButtonAck: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.buttonAck
+        public static let protoName = "ButtonAck"
         public init() {}
-        public init(protobuf: [UInt8]) throws(DeviceError) { try skipAllFields(protobuf) }
-        public func protobuf() -> [UInt8] { [] }
+        public static let empty = ButtonAck()
+        public static let fields: [ProtobufFieldSpec<ButtonAck>] = []
     }
 
     /// PinMatrixRequest (18): a Trezor One asks for its PIN through the scrambled matrix.
-    public struct PinMatrixRequest: TrezorMessage {
+    public struct PinMatrixRequest: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.pinMatrixRequest
+        public static let protoName = "PinMatrixRequest"
         /// 1: optional PinMatrixRequestType.
         public var type: PinMatrixRequestType?
         public var unrecognizedFields: [UInt8] = []
@@ -125,26 +88,16 @@ extension TrezorProto {
             self.type = type
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            self.init()
-            while let field = try reader.next() {
-                guard field.number == 1 else { continue }
-                if let value = try field.enumeration(PinMatrixRequestType.self) { type = value } else { unrecognizedFields += field.encoded }
-            }
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.enumeration(type, field: 1)
-            writer.raw(unrecognizedFields)
-            return writer.bytes
-        }
+        public static let empty = PinMatrixRequest()
+        public static let fields: [ProtobufFieldSpec<PinMatrixRequest>] = [
+            .enumeration(1, "type", \.type, unrecognized: \.unrecognizedFields),
+        ]
     }
 
     /// PinMatrixAck (19): the keypad positions (digits 1-9) of the PIN on the matrix the device showed.
-    public struct PinMatrixAck: TrezorMessage {
+    public struct PinMatrixAck: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.pinMatrixAck
+        public static let protoName = "PinMatrixAck"
         /// 1: required string.
         public var pin: String
 
@@ -152,36 +105,25 @@ extension TrezorProto {
             self.pin = pin
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            var pin: String?
-            while let field = try reader.next() {
-                if field.number == 1 { pin = try field.string() }
-            }
-            guard let pin else { throw .missingField("PinMatrixAck", "pin") }
-            self.init(pin: pin)
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.string(pin, field: 1)
-            return writer.bytes
-        }
+        public static let empty = PinMatrixAck(pin: "")
+        public static let fields: [ProtobufFieldSpec<PinMatrixAck>] = [.string(1, "pin", required: \.pin)]
     }
 
     /// PassphraseRequest (41): the device asks for the passphrase (field 1, `_on_device`, is for firmware < 2.3.0
     /// and is not modelled).
-    public struct PassphraseRequest: TrezorMessage {
+    public struct PassphraseRequest: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.passphraseRequest
+        public static let protoName = "PassphraseRequest"
         public init() {}
-        public init(protobuf: [UInt8]) throws(DeviceError) { try skipAllFields(protobuf) }
-        public func protobuf() -> [UInt8] { [] }
+        public static let empty = PassphraseRequest()
+        public static let fields: [ProtobufFieldSpec<PassphraseRequest>] = []
     }
 
     /// PassphraseAck (42): the passphrase from the host, or a request to type it on the device. Never both
     /// (FW docs/common/protocol_v1/passphrase.md).
-    public struct PassphraseAck: TrezorMessage {
+    public struct PassphraseAck: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.passphraseAck
+        public static let protoName = "PassphraseAck"
         /// 1: optional string.
         public var passphrase: String?
         /// 3: optional bool (field 2, `_state`, is reserved).
@@ -192,28 +134,16 @@ extension TrezorProto {
             self.onDevice = onDevice
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            self.init()
-            while let field = try reader.next() {
-                switch field.number {
-                case 1: passphrase = try field.string()
-                case 3: onDevice = try field.bool()
-                default: break
-                }
-            }
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.string(passphrase, field: 1)
-            writer.bool(onDevice, field: 3)
-            return writer.bytes
-        }
+        public static let empty = PassphraseAck()
+        public static let fields: [ProtobufFieldSpec<PassphraseAck>] = [
+            .string(1, "passphrase", \.passphrase),
+            .bool(3, "on_device", \.onDevice),
+        ]
     }
 
     /// HDNodeType (embedded): a BIP-32 node.
-    public struct HDNodeType: TrezorProtobufCodable {
+    public struct HDNodeType: TrezorProtobufCodable, TrezorDescribedMessage {
+        public static let protoName = "HDNodeType"
         /// 1: required uint32.
         public var depth: UInt32
         /// 2: required uint32: the parent's fingerprint.
@@ -237,40 +167,15 @@ extension TrezorProto {
             self.publicKey = publicKey
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            var depth: UInt32?, fingerprint: UInt32?, childNum: UInt32?
-            var chainCode: [UInt8]?, privateKey: [UInt8]?, publicKey: [UInt8]?
-            while let field = try reader.next() {
-                switch field.number {
-                case 1: depth = try field.uint32()
-                case 2: fingerprint = try field.uint32()
-                case 3: childNum = try field.uint32()
-                case 4: chainCode = try field.bytes()
-                case 5: privateKey = try field.bytes()
-                case 6: publicKey = try field.bytes()
-                default: break
-                }
-            }
-            guard let depth else { throw .missingField("HDNodeType", "depth") }
-            guard let fingerprint else { throw .missingField("HDNodeType", "fingerprint") }
-            guard let childNum else { throw .missingField("HDNodeType", "child_num") }
-            guard let chainCode else { throw .missingField("HDNodeType", "chain_code") }
-            guard let publicKey else { throw .missingField("HDNodeType", "public_key") }
-            self.init(depth: depth, fingerprint: fingerprint, childNum: childNum, chainCode: chainCode, privateKey: privateKey,
-                      publicKey: publicKey)
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.uint32(depth, field: 1)
-            writer.uint32(fingerprint, field: 2)
-            writer.uint32(childNum, field: 3)
-            writer.lengthDelimited(chainCode, field: 4)
-            writer.lengthDelimited(privateKey, field: 5)
-            writer.lengthDelimited(publicKey, field: 6)
-            return writer.bytes
-        }
+        public static let empty = HDNodeType(depth: 0, fingerprint: 0, childNum: 0, chainCode: [], publicKey: [])
+        public static let fields: [ProtobufFieldSpec<HDNodeType>] = [
+            .uint32(1, "depth", required: \.depth),
+            .uint32(2, "fingerprint", required: \.fingerprint),
+            .uint32(3, "child_num", required: \.childNum),
+            .bytes(4, "chain_code", required: \.chainCode),
+            .bytes(5, "private_key", \.privateKey),
+            .bytes(6, "public_key", required: \.publicKey),
+        ]
     }
 }
 

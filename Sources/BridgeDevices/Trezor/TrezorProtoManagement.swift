@@ -1,10 +1,11 @@
 // Messages of trezor/trezor-firmware common/protob/messages-management.proto: Initialize, Ping, Cancel,
-// GetFeatures, Features, EndSession (../shared/reference/trezor.md section 3).
+// GetFeatures, EndSession (../shared/reference/trezor.md section 3); Features is in TrezorProtoFeatures.swift.
 
 extension TrezorProto {
     /// Initialize (0): opens or resumes a session; the device answers Features.
-    public struct Initialize: TrezorMessage {
+    public struct Initialize: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.initialize
+        public static let protoName = "Initialize"
         /// 1: optional bytes: the session to resume (32 bytes); absent for a new one.
         public var sessionID: [UInt8]?
         /// 2: optional bool `_skip_passphrase` (deprecated).
@@ -18,31 +19,18 @@ extension TrezorProto {
             self.deriveCardano = deriveCardano
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            self.init()
-            while let field = try reader.next() {
-                switch field.number {
-                case 1: sessionID = try field.bytes()
-                case 2: skipPassphrase = try field.bool()
-                case 3: deriveCardano = try field.bool()
-                default: break
-                }
-            }
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.lengthDelimited(sessionID, field: 1)
-            writer.bool(skipPassphrase, field: 2)
-            writer.bool(deriveCardano, field: 3)
-            return writer.bytes
-        }
+        public static let empty = Initialize()
+        public static let fields: [ProtobufFieldSpec<Initialize>] = [
+            .bytes(1, "session_id", \.sessionID),
+            .bool(2, "_skip_passphrase", \.skipPassphrase),
+            .bool(3, "derive_cardano", \.deriveCardano),
+        ]
     }
 
     /// Ping (1): the device answers Success(message), after a button press when `buttonProtection` is true.
-    public struct Ping: TrezorMessage {
+    public struct Ping: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.ping
+        public static let protoName = "Ping"
         /// 1: optional string (default "").
         public var message: String?
         /// 2: optional bool.
@@ -53,47 +41,37 @@ extension TrezorProto {
             self.buttonProtection = buttonProtection
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            self.init()
-            while let field = try reader.next() {
-                switch field.number {
-                case 1: message = try field.string()
-                case 2: buttonProtection = try field.bool()
-                default: break
-                }
-            }
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.string(message, field: 1)
-            writer.bool(buttonProtection, field: 2)
-            return writer.bytes
-        }
+        public static let empty = Ping()
+        public static let fields: [ProtobufFieldSpec<Ping>] = [
+            .string(1, "message", \.message),
+            .bool(2, "button_protection", \.buttonProtection),
+        ]
     }
 
     /// Cancel (20): aborts the workflow waiting for the user; the device answers Failure(ActionCancelled).
-    public struct Cancel: TrezorMessage {
+    public struct Cancel: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.cancel
+        public static let protoName = "Cancel"
         public init() {}
-        public init(protobuf: [UInt8]) throws(DeviceError) { try skipAllFields(protobuf) }
-        public func protobuf() -> [UInt8] { [] }
+        public static let empty = Cancel()
+        public static let fields: [ProtobufFieldSpec<Cancel>] = []
     }
 
     /// GetFeatures (55): Features without touching the session.
-    public struct GetFeatures: TrezorMessage {
+    public struct GetFeatures: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.getFeatures
+        public static let protoName = "GetFeatures"
         public init() {}
-        public init(protobuf: [UInt8]) throws(DeviceError) { try skipAllFields(protobuf) }
-        public func protobuf() -> [UInt8] { [] }
+        public static let empty = GetFeatures()
+        public static let fields: [ProtobufFieldSpec<GetFeatures>] = []
     }
 
     /// EndSession (83): forgets the session's cached passphrase; the device answers Success.
-    public struct EndSession: TrezorMessage {
+    public struct EndSession: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.endSession
+        public static let protoName = "EndSession"
         public init() {}
-        public init(protobuf: [UInt8]) throws(DeviceError) { try skipAllFields(protobuf) }
-        public func protobuf() -> [UInt8] { [] }
+        public static let empty = EndSession()
+        public static let fields: [ProtobufFieldSpec<EndSession>] = []
     }
 }
