@@ -106,6 +106,14 @@ extension ProtobufFieldSpec {
              read: { message, field throws(DeviceError) in message[keyPath: property] = try field.message(Embedded.self) })
     }
 
+    /// A required embedded message.
+    public static func message<Embedded: TrezorProtobufCodable>(
+        _ number: UInt32, _ name: String, required property: WritableKeyPath<Message, Embedded> & Sendable
+    ) -> Self {
+        Self(number, name, required: true, write: { $1.message($0[keyPath: property], field: number) },
+             read: { message, field throws(DeviceError) in message[keyPath: property] = try field.message(Embedded.self) })
+    }
+
     /// A repeated `uint32` (read packed or not, written unpacked).
     public static func repeatedUInt32(_ number: UInt32, _ name: String,
                                       _ property: WritableKeyPath<Message, [UInt32]> & Sendable) -> Self {

@@ -1,9 +1,11 @@
 // Messages of trezor/trezor-firmware common/protob/messages-ethereum.proto (../shared/reference/trezor.md section 3).
+// Each declares its fields once; ``TrezorDescribedMessage`` is the codec.
 
 extension TrezorProto {
     /// EthereumGetPublicKey (450).
-    public struct EthereumGetPublicKey: TrezorMessage {
+    public struct EthereumGetPublicKey: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.ethereumGetPublicKey
+        public static let protoName = "EthereumGetPublicKey"
         /// 1: repeated uint32.
         public var addressN: [UInt32]
         /// 2: optional bool.
@@ -14,29 +16,17 @@ extension TrezorProto {
             self.showDisplay = showDisplay
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            self.init()
-            while let field = try reader.next() {
-                switch field.number {
-                case 1: addressN += try field.uint32s()
-                case 2: showDisplay = try field.bool()
-                default: break
-                }
-            }
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.repeatedUInt32(addressN, field: 1)
-            writer.bool(showDisplay, field: 2)
-            return writer.bytes
-        }
+        public static let empty = EthereumGetPublicKey()
+        public static let fields: [ProtobufFieldSpec<EthereumGetPublicKey>] = [
+            .repeatedUInt32(1, "address_n", \.addressN),
+            .bool(2, "show_display", \.showDisplay),
+        ]
     }
 
     /// EthereumPublicKey (451): the node, with an xpub in Bitcoin's format.
-    public struct EthereumPublicKey: TrezorMessage {
+    public struct EthereumPublicKey: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.ethereumPublicKey
+        public static let protoName = "EthereumPublicKey"
         /// 1: required HDNodeType.
         public var node: HDNodeType
         /// 2: required string.
@@ -47,32 +37,17 @@ extension TrezorProto {
             self.xpub = xpub
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            var node: HDNodeType?, xpub: String?
-            while let field = try reader.next() {
-                switch field.number {
-                case 1: node = try field.message(HDNodeType.self)
-                case 2: xpub = try field.string()
-                default: break
-                }
-            }
-            guard let node else { throw .missingField("EthereumPublicKey", "node") }
-            guard let xpub else { throw .missingField("EthereumPublicKey", "xpub") }
-            self.init(node: node, xpub: xpub)
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.message(node, field: 1)
-            writer.string(xpub, field: 2)
-            return writer.bytes
-        }
+        public static let empty = EthereumPublicKey(node: .empty, xpub: "")
+        public static let fields: [ProtobufFieldSpec<EthereumPublicKey>] = [
+            .message(1, "node", required: \.node),
+            .string(2, "xpub", required: \.xpub),
+        ]
     }
 
     /// EthereumGetAddress (56).
-    public struct EthereumGetAddress: TrezorMessage {
+    public struct EthereumGetAddress: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.ethereumGetAddress
+        public static let protoName = "EthereumGetAddress"
         /// 1: repeated uint32.
         public var addressN: [UInt32]
         /// 2: optional bool.
@@ -89,33 +64,19 @@ extension TrezorProto {
             self.chunkify = chunkify
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            self.init()
-            while let field = try reader.next() {
-                switch field.number {
-                case 1: addressN += try field.uint32s()
-                case 2: showDisplay = try field.bool()
-                case 3: encodedNetwork = try field.bytes()
-                case 4: chunkify = try field.bool()
-                default: break
-                }
-            }
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.repeatedUInt32(addressN, field: 1)
-            writer.bool(showDisplay, field: 2)
-            writer.lengthDelimited(encodedNetwork, field: 3)
-            writer.bool(chunkify, field: 4)
-            return writer.bytes
-        }
+        public static let empty = EthereumGetAddress()
+        public static let fields: [ProtobufFieldSpec<EthereumGetAddress>] = [
+            .repeatedUInt32(1, "address_n", \.addressN),
+            .bool(2, "show_display", \.showDisplay),
+            .bytes(3, "encoded_network", \.encodedNetwork),
+            .bool(4, "chunkify", \.chunkify),
+        ]
     }
 
     /// EthereumAddress (57).
-    public struct EthereumAddress: TrezorMessage {
+    public struct EthereumAddress: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.ethereumAddress
+        public static let protoName = "EthereumAddress"
         /// 1: optional bytes `_old_address` (20 raw bytes, firmware < 1.8.0 / < 2.1.0).
         public var oldAddress: [UInt8]?
         /// 2: optional string: 0x-hex, EIP-55 checksummed.
@@ -129,31 +90,18 @@ extension TrezorProto {
             self.mac = mac
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            self.init()
-            while let field = try reader.next() {
-                switch field.number {
-                case 1: oldAddress = try field.bytes()
-                case 2: address = try field.string()
-                case 3: mac = try field.bytes()
-                default: break
-                }
-            }
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.lengthDelimited(oldAddress, field: 1)
-            writer.string(address, field: 2)
-            writer.lengthDelimited(mac, field: 3)
-            return writer.bytes
-        }
+        public static let empty = EthereumAddress()
+        public static let fields: [ProtobufFieldSpec<EthereumAddress>] = [
+            .bytes(1, "_old_address", \.oldAddress),
+            .string(2, "address", \.address),
+            .bytes(3, "mac", \.mac),
+        ]
     }
 
     /// EthereumSignMessage (64): EIP-191 personal_sign.
-    public struct EthereumSignMessage: TrezorMessage {
+    public struct EthereumSignMessage: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.ethereumSignMessage
+        public static let protoName = "EthereumSignMessage"
         /// 1: repeated uint32.
         public var addressN: [UInt32]
         /// 2: required bytes.
@@ -170,36 +118,19 @@ extension TrezorProto {
             self.chunkify = chunkify
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            var message: [UInt8]?
-            self.init(message: [])
-            while let field = try reader.next() {
-                switch field.number {
-                case 1: addressN += try field.uint32s()
-                case 2: message = try field.bytes()
-                case 3: encodedNetwork = try field.bytes()
-                case 4: chunkify = try field.bool()
-                default: break
-                }
-            }
-            guard let message else { throw .missingField("EthereumSignMessage", "message") }
-            self.message = message
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.repeatedUInt32(addressN, field: 1)
-            writer.lengthDelimited(message, field: 2)
-            writer.lengthDelimited(encodedNetwork, field: 3)
-            writer.bool(chunkify, field: 4)
-            return writer.bytes
-        }
+        public static let empty = EthereumSignMessage(message: [])
+        public static let fields: [ProtobufFieldSpec<EthereumSignMessage>] = [
+            .repeatedUInt32(1, "address_n", \.addressN),
+            .bytes(2, "message", required: \.message),
+            .bytes(3, "encoded_network", \.encodedNetwork),
+            .bool(4, "chunkify", \.chunkify),
+        ]
     }
 
     /// EthereumMessageSignature (66).
-    public struct EthereumMessageSignature: TrezorMessage {
+    public struct EthereumMessageSignature: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.ethereumMessageSignature
+        public static let protoName = "EthereumMessageSignature"
         /// 2: required bytes: r || s || v (v = 27/28).
         public var signature: [UInt8]
         /// 3: required string.
@@ -210,32 +141,17 @@ extension TrezorProto {
             self.address = address
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            var signature: [UInt8]?, address: String?
-            while let field = try reader.next() {
-                switch field.number {
-                case 2: signature = try field.bytes()
-                case 3: address = try field.string()
-                default: break
-                }
-            }
-            guard let signature else { throw .missingField("EthereumMessageSignature", "signature") }
-            guard let address else { throw .missingField("EthereumMessageSignature", "address") }
-            self.init(signature: signature, address: address)
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.lengthDelimited(signature, field: 2)
-            writer.string(address, field: 3)
-            return writer.bytes
-        }
+        public static let empty = EthereumMessageSignature(signature: [], address: "")
+        public static let fields: [ProtobufFieldSpec<EthereumMessageSignature>] = [
+            .bytes(2, "signature", required: \.signature),
+            .string(3, "address", required: \.address),
+        ]
     }
 
     /// EthereumVerifyMessage (65): Success or Failure.
-    public struct EthereumVerifyMessage: TrezorMessage {
+    public struct EthereumVerifyMessage: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.ethereumVerifyMessage
+        public static let protoName = "EthereumVerifyMessage"
         /// 2: required bytes.
         public var signature: [UInt8]
         /// 3: required bytes.
@@ -252,37 +168,19 @@ extension TrezorProto {
             self.chunkify = chunkify
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            var signature: [UInt8]?, message: [UInt8]?, address: String?, chunkify: Bool?
-            while let field = try reader.next() {
-                switch field.number {
-                case 2: signature = try field.bytes()
-                case 3: message = try field.bytes()
-                case 4: address = try field.string()
-                case 5: chunkify = try field.bool()
-                default: break
-                }
-            }
-            guard let signature else { throw .missingField("EthereumVerifyMessage", "signature") }
-            guard let message else { throw .missingField("EthereumVerifyMessage", "message") }
-            guard let address else { throw .missingField("EthereumVerifyMessage", "address") }
-            self.init(signature: signature, message: message, address: address, chunkify: chunkify)
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.lengthDelimited(signature, field: 2)
-            writer.lengthDelimited(message, field: 3)
-            writer.string(address, field: 4)
-            writer.bool(chunkify, field: 5)
-            return writer.bytes
-        }
+        public static let empty = EthereumVerifyMessage(signature: [], message: [], address: "")
+        public static let fields: [ProtobufFieldSpec<EthereumVerifyMessage>] = [
+            .bytes(2, "signature", required: \.signature),
+            .bytes(3, "message", required: \.message),
+            .string(4, "address", required: \.address),
+            .bool(5, "chunkify", \.chunkify),
+        ]
     }
 
     /// EthereumSignTypedHash (470): EIP-712 by its two hashes (Trezor One only; FW legacy/firmware/fsm_msg_ethereum.h).
-    public struct EthereumSignTypedHash: TrezorMessage {
+    public struct EthereumSignTypedHash: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.ethereumSignTypedHash
+        public static let protoName = "EthereumSignTypedHash"
         /// 1: repeated uint32.
         public var addressN: [UInt32]
         /// 2: required bytes (32).
@@ -300,36 +198,19 @@ extension TrezorProto {
             self.encodedNetwork = encodedNetwork
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            var domainSeparatorHash: [UInt8]?
-            self.init(domainSeparatorHash: [])
-            while let field = try reader.next() {
-                switch field.number {
-                case 1: addressN += try field.uint32s()
-                case 2: domainSeparatorHash = try field.bytes()
-                case 3: messageHash = try field.bytes()
-                case 4: encodedNetwork = try field.bytes()
-                default: break
-                }
-            }
-            guard let domainSeparatorHash else { throw .missingField("EthereumSignTypedHash", "domain_separator_hash") }
-            self.domainSeparatorHash = domainSeparatorHash
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.repeatedUInt32(addressN, field: 1)
-            writer.lengthDelimited(domainSeparatorHash, field: 2)
-            writer.lengthDelimited(messageHash, field: 3)
-            writer.lengthDelimited(encodedNetwork, field: 4)
-            return writer.bytes
-        }
+        public static let empty = EthereumSignTypedHash(domainSeparatorHash: [])
+        public static let fields: [ProtobufFieldSpec<EthereumSignTypedHash>] = [
+            .repeatedUInt32(1, "address_n", \.addressN),
+            .bytes(2, "domain_separator_hash", required: \.domainSeparatorHash),
+            .bytes(3, "message_hash", \.messageHash),
+            .bytes(4, "encoded_network", \.encodedNetwork),
+        ]
     }
 
     /// EthereumTypedDataSignature (469): the answer to both typed-data flows.
-    public struct EthereumTypedDataSignature: TrezorMessage {
+    public struct EthereumTypedDataSignature: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.ethereumTypedDataSignature
+        public static let protoName = "EthereumTypedDataSignature"
         /// 1: required bytes: r || s || v.
         public var signature: [UInt8]
         /// 2: required string.
@@ -340,26 +221,10 @@ extension TrezorProto {
             self.address = address
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            var signature: [UInt8]?, address: String?
-            while let field = try reader.next() {
-                switch field.number {
-                case 1: signature = try field.bytes()
-                case 2: address = try field.string()
-                default: break
-                }
-            }
-            guard let signature else { throw .missingField("EthereumTypedDataSignature", "signature") }
-            guard let address else { throw .missingField("EthereumTypedDataSignature", "address") }
-            self.init(signature: signature, address: address)
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.lengthDelimited(signature, field: 1)
-            writer.string(address, field: 2)
-            return writer.bytes
-        }
+        public static let empty = EthereumTypedDataSignature(signature: [], address: "")
+        public static let fields: [ProtobufFieldSpec<EthereumTypedDataSignature>] = [
+            .bytes(1, "signature", required: \.signature),
+            .string(2, "address", required: \.address),
+        ]
     }
 }
