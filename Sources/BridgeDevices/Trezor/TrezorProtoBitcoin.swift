@@ -4,8 +4,9 @@
 
 extension TrezorProto {
     /// GetPublicKey (11): the node (and xpub) at a path.
-    public struct GetPublicKey: TrezorMessage {
+    public struct GetPublicKey: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.getPublicKey
+        public static let protoName = "GetPublicKey"
         /// 1: repeated uint32.
         public var addressN: [UInt32]
         /// 2: optional string, e.g. "secp256k1".
@@ -30,39 +31,21 @@ extension TrezorProto {
             self.ignoreXpubMagic = ignoreXpubMagic
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            self.init()
-            while let field = try reader.next() {
-                switch field.number {
-                case 1: addressN += try field.uint32s()
-                case 2: ecdsaCurveName = try field.string()
-                case 3: showDisplay = try field.bool()
-                case 4: coinName = try field.string()
-                case 5:
-                    if let value = try field.enumeration(InputScriptType.self) { scriptType = value } else { unrecognizedFields += field.encoded }
-                case 6: ignoreXpubMagic = try field.bool()
-                default: break
-                }
-            }
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.repeatedUInt32(addressN, field: 1)
-            writer.string(ecdsaCurveName, field: 2)
-            writer.bool(showDisplay, field: 3)
-            writer.string(coinName, field: 4)
-            writer.enumeration(scriptType, field: 5)
-            writer.bool(ignoreXpubMagic, field: 6)
-            writer.raw(unrecognizedFields)
-            return writer.bytes
-        }
+        public static let empty = GetPublicKey()
+        public static let fields: [ProtobufFieldSpec<GetPublicKey>] = [
+            .repeatedUInt32(1, "address_n", \.addressN),
+            .string(2, "ecdsa_curve_name", \.ecdsaCurveName),
+            .bool(3, "show_display", \.showDisplay),
+            .string(4, "coin_name", \.coinName),
+            .enumeration(5, "script_type", \.scriptType, unrecognized: \.unrecognizedFields),
+            .bool(6, "ignore_xpub_magic", \.ignoreXpubMagic),
+        ]
     }
 
     /// PublicKey (12): the node at the requested path.
-    public struct PublicKey: TrezorMessage {
+    public struct PublicKey: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.publicKey
+        public static let protoName = "PublicKey"
         /// 1: required HDNodeType.
         public var node: HDNodeType
         /// 2: required string.
@@ -79,35 +62,18 @@ extension TrezorProto {
             self.descriptor = descriptor
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            var node: HDNodeType?, xpub: String?, rootFingerprint: UInt32?, descriptor: String?
-            while let field = try reader.next() {
-                switch field.number {
-                case 1: node = try field.message(HDNodeType.self)
-                case 2: xpub = try field.string()
-                case 3: rootFingerprint = try field.uint32()
-                case 4: descriptor = try field.string()
-                default: break
-                }
-            }
-            guard let node else { throw .missingField("PublicKey", "node") }
-            guard let xpub else { throw .missingField("PublicKey", "xpub") }
-            self.init(node: node, xpub: xpub, rootFingerprint: rootFingerprint, descriptor: descriptor)
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.message(node, field: 1)
-            writer.string(xpub, field: 2)
-            writer.uint32(rootFingerprint, field: 3)
-            writer.string(descriptor, field: 4)
-            return writer.bytes
-        }
+        public static let empty = PublicKey(node: .empty, xpub: "")
+        public static let fields: [ProtobufFieldSpec<PublicKey>] = [
+            .message(1, "node", required: \.node),
+            .string(2, "xpub", required: \.xpub),
+            .uint32(3, "root_fingerprint", \.rootFingerprint),
+            .string(4, "descriptor", \.descriptor),
+        ]
     }
 
     /// HDNodePathType (embedded in MultisigRedeemScriptType): a node and the path below it.
-    public struct HDNodePathType: TrezorProtobufCodable {
+    public struct HDNodePathType: TrezorProtobufCodable, TrezorDescribedMessage {
+        public static let protoName = "HDNodePathType"
         /// 1: required HDNodeType.
         public var node: HDNodeType
         /// 2: repeated uint32.
@@ -118,31 +84,16 @@ extension TrezorProto {
             self.addressN = addressN
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            var node: HDNodeType?
-            var addressN: [UInt32] = []
-            while let field = try reader.next() {
-                switch field.number {
-                case 1: node = try field.message(HDNodeType.self)
-                case 2: addressN += try field.uint32s()
-                default: break
-                }
-            }
-            guard let node else { throw .missingField("HDNodePathType", "node") }
-            self.init(node: node, addressN: addressN)
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.message(node, field: 1)
-            writer.repeatedUInt32(addressN, field: 2)
-            return writer.bytes
-        }
+        public static let empty = HDNodePathType(node: .empty)
+        public static let fields: [ProtobufFieldSpec<HDNodePathType>] = [
+            .message(1, "node", required: \.node),
+            .repeatedUInt32(2, "address_n", \.addressN),
+        ]
     }
 
     /// MultisigRedeemScriptType (embedded): the cosigners of a multisig address.
-    public struct MultisigRedeemScriptType: TrezorProtobufCodable {
+    public struct MultisigRedeemScriptType: TrezorProtobufCodable, TrezorDescribedMessage {
+        public static let protoName = "MultisigRedeemScriptType"
         /// 1: repeated HDNodePathType.
         public var pubkeys: [HDNodePathType]
         /// 2: repeated bytes.
@@ -167,42 +118,21 @@ extension TrezorProto {
             self.pubkeysOrder = pubkeysOrder
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            var m: UInt32?
-            self.init(m: 0)
-            while let field = try reader.next() {
-                switch field.number {
-                case 1: pubkeys.append(try field.message(HDNodePathType.self))
-                case 2: signatures.append(try field.bytes())
-                case 3: m = try field.uint32()
-                case 4: nodes.append(try field.message(HDNodeType.self))
-                case 5: addressN += try field.uint32s()
-                case 6:
-                    if let value = try field.enumeration(MultisigPubkeysOrder.self) { pubkeysOrder = value } else { unrecognizedFields += field.encoded }
-                default: break
-                }
-            }
-            guard let m else { throw .missingField("MultisigRedeemScriptType", "m") }
-            self.m = m
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.repeatedMessage(pubkeys, field: 1)
-            writer.repeatedBytes(signatures, field: 2)
-            writer.uint32(m, field: 3)
-            writer.repeatedMessage(nodes, field: 4)
-            writer.repeatedUInt32(addressN, field: 5)
-            writer.enumeration(pubkeysOrder, field: 6)
-            writer.raw(unrecognizedFields)
-            return writer.bytes
-        }
+        public static let empty = MultisigRedeemScriptType(m: 0)
+        public static let fields: [ProtobufFieldSpec<MultisigRedeemScriptType>] = [
+            .repeatedMessage(1, "pubkeys", \.pubkeys),
+            .repeatedBytes(2, "signatures", \.signatures),
+            .uint32(3, "m", required: \.m),
+            .repeatedMessage(4, "nodes", \.nodes),
+            .repeatedUInt32(5, "address_n", \.addressN),
+            .enumeration(6, "pubkeys_order", \.pubkeysOrder, unrecognized: \.unrecognizedFields),
+        ]
     }
 
     /// GetAddress (29): the address at a path for a coin and script type.
-    public struct GetAddress: TrezorMessage {
+    public struct GetAddress: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.getAddress
+        public static let protoName = "GetAddress"
         /// 1: repeated uint32.
         public var addressN: [UInt32]
         /// 2: optional string (default "Bitcoin").
@@ -231,41 +161,22 @@ extension TrezorProto {
             self.chunkify = chunkify
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            self.init()
-            while let field = try reader.next() {
-                switch field.number {
-                case 1: addressN += try field.uint32s()
-                case 2: coinName = try field.string()
-                case 3: showDisplay = try field.bool()
-                case 4: multisig = try field.message(MultisigRedeemScriptType.self)
-                case 5:
-                    if let value = try field.enumeration(InputScriptType.self) { scriptType = value } else { unrecognizedFields += field.encoded }
-                case 6: ignoreXpubMagic = try field.bool()
-                case 7: chunkify = try field.bool()
-                default: break
-                }
-            }
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.repeatedUInt32(addressN, field: 1)
-            writer.string(coinName, field: 2)
-            writer.bool(showDisplay, field: 3)
-            writer.message(multisig, field: 4)
-            writer.enumeration(scriptType, field: 5)
-            writer.bool(ignoreXpubMagic, field: 6)
-            writer.bool(chunkify, field: 7)
-            writer.raw(unrecognizedFields)
-            return writer.bytes
-        }
+        public static let empty = GetAddress()
+        public static let fields: [ProtobufFieldSpec<GetAddress>] = [
+            .repeatedUInt32(1, "address_n", \.addressN),
+            .string(2, "coin_name", \.coinName),
+            .bool(3, "show_display", \.showDisplay),
+            .message(4, "multisig", \.multisig),
+            .enumeration(5, "script_type", \.scriptType, unrecognized: \.unrecognizedFields),
+            .bool(6, "ignore_xpub_magic", \.ignoreXpubMagic),
+            .bool(7, "chunkify", \.chunkify),
+        ]
     }
 
     /// Address (30).
-    public struct Address: TrezorMessage {
+    public struct Address: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.address
+        public static let protoName = "Address"
         /// 1: required string.
         public var address: String
         /// 2: optional bytes.
@@ -276,31 +187,17 @@ extension TrezorProto {
             self.mac = mac
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            var address: String?, mac: [UInt8]?
-            while let field = try reader.next() {
-                switch field.number {
-                case 1: address = try field.string()
-                case 2: mac = try field.bytes()
-                default: break
-                }
-            }
-            guard let address else { throw .missingField("Address", "address") }
-            self.init(address: address, mac: mac)
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.string(address, field: 1)
-            writer.lengthDelimited(mac, field: 2)
-            return writer.bytes
-        }
+        public static let empty = Address(address: "")
+        public static let fields: [ProtobufFieldSpec<Address>] = [
+            .string(1, "address", required: \.address),
+            .bytes(2, "mac", \.mac),
+        ]
     }
 
     /// SignMessage (38): a BIP-137 message signature.
-    public struct SignMessage: TrezorMessage {
+    public struct SignMessage: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.signMessage
+        public static let protoName = "SignMessage"
         /// 1: repeated uint32.
         public var addressN: [UInt32]
         /// 2: required bytes.
@@ -325,42 +222,21 @@ extension TrezorProto {
             self.chunkify = chunkify
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            var message: [UInt8]?
-            self.init(message: [])
-            while let field = try reader.next() {
-                switch field.number {
-                case 1: addressN += try field.uint32s()
-                case 2: message = try field.bytes()
-                case 3: coinName = try field.string()
-                case 4:
-                    if let value = try field.enumeration(InputScriptType.self) { scriptType = value } else { unrecognizedFields += field.encoded }
-                case 5: noScriptType = try field.bool()
-                case 6: chunkify = try field.bool()
-                default: break
-                }
-            }
-            guard let message else { throw .missingField("SignMessage", "message") }
-            self.message = message
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.repeatedUInt32(addressN, field: 1)
-            writer.lengthDelimited(message, field: 2)
-            writer.string(coinName, field: 3)
-            writer.enumeration(scriptType, field: 4)
-            writer.bool(noScriptType, field: 5)
-            writer.bool(chunkify, field: 6)
-            writer.raw(unrecognizedFields)
-            return writer.bytes
-        }
+        public static let empty = SignMessage(message: [])
+        public static let fields: [ProtobufFieldSpec<SignMessage>] = [
+            .repeatedUInt32(1, "address_n", \.addressN),
+            .bytes(2, "message", required: \.message),
+            .string(3, "coin_name", \.coinName),
+            .enumeration(4, "script_type", \.scriptType, unrecognized: \.unrecognizedFields),
+            .bool(5, "no_script_type", \.noScriptType),
+            .bool(6, "chunkify", \.chunkify),
+        ]
     }
 
     /// MessageSignature (40).
-    public struct MessageSignature: TrezorMessage {
+    public struct MessageSignature: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.messageSignature
+        public static let protoName = "MessageSignature"
         /// 1: required string.
         public var address: String
         /// 2: required bytes (65: header, r, s).
@@ -371,32 +247,17 @@ extension TrezorProto {
             self.signature = signature
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            var address: String?, signature: [UInt8]?
-            while let field = try reader.next() {
-                switch field.number {
-                case 1: address = try field.string()
-                case 2: signature = try field.bytes()
-                default: break
-                }
-            }
-            guard let address else { throw .missingField("MessageSignature", "address") }
-            guard let signature else { throw .missingField("MessageSignature", "signature") }
-            self.init(address: address, signature: signature)
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.string(address, field: 1)
-            writer.lengthDelimited(signature, field: 2)
-            return writer.bytes
-        }
+        public static let empty = MessageSignature(address: "", signature: [])
+        public static let fields: [ProtobufFieldSpec<MessageSignature>] = [
+            .string(1, "address", required: \.address),
+            .bytes(2, "signature", required: \.signature),
+        ]
     }
 
     /// VerifyMessage (39): the device checks a signature; Success or Failure.
-    public struct VerifyMessage: TrezorMessage {
+    public struct VerifyMessage: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.verifyMessage
+        public static let protoName = "VerifyMessage"
         /// 1: required string.
         public var address: String
         /// 2: required bytes.
@@ -416,33 +277,13 @@ extension TrezorProto {
             self.chunkify = chunkify
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            var address: String?, signature: [UInt8]?, message: [UInt8]?, coinName: String?, chunkify: Bool?
-            while let field = try reader.next() {
-                switch field.number {
-                case 1: address = try field.string()
-                case 2: signature = try field.bytes()
-                case 3: message = try field.bytes()
-                case 4: coinName = try field.string()
-                case 5: chunkify = try field.bool()
-                default: break
-                }
-            }
-            guard let address else { throw .missingField("VerifyMessage", "address") }
-            guard let signature else { throw .missingField("VerifyMessage", "signature") }
-            guard let message else { throw .missingField("VerifyMessage", "message") }
-            self.init(address: address, signature: signature, message: message, coinName: coinName, chunkify: chunkify)
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.string(address, field: 1)
-            writer.lengthDelimited(signature, field: 2)
-            writer.lengthDelimited(message, field: 3)
-            writer.string(coinName, field: 4)
-            writer.bool(chunkify, field: 5)
-            return writer.bytes
-        }
+        public static let empty = VerifyMessage(address: "", signature: [], message: [])
+        public static let fields: [ProtobufFieldSpec<VerifyMessage>] = [
+            .string(1, "address", required: \.address),
+            .bytes(2, "signature", required: \.signature),
+            .bytes(3, "message", required: \.message),
+            .string(4, "coin_name", \.coinName),
+            .bool(5, "chunkify", \.chunkify),
+        ]
     }
 }
