@@ -7,7 +7,8 @@
 
 extension TrezorProto {
     /// EthereumDefinitions (embedded): signed network and token definitions.
-    public struct EthereumDefinitions: TrezorProtobufCodable {
+    public struct EthereumDefinitions: TrezorProtobufCodable, TrezorDescribedMessage {
+        public static let protoName = "EthereumDefinitions"
         /// 1: optional bytes.
         public var encodedNetwork: [UInt8]?
         /// 2: optional bytes.
@@ -18,30 +19,18 @@ extension TrezorProto {
             self.encodedToken = encodedToken
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            self.init()
-            while let field = try reader.next() {
-                switch field.number {
-                case 1: encodedNetwork = try field.bytes()
-                case 2: encodedToken = try field.bytes()
-                default: break
-                }
-            }
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.lengthDelimited(encodedNetwork, field: 1)
-            writer.lengthDelimited(encodedToken, field: 2)
-            return writer.bytes
-        }
+        public static let empty = EthereumDefinitions()
+        public static let fields: [ProtobufFieldSpec<EthereumDefinitions>] = [
+            .bytes(1, "encoded_network", \.encodedNetwork),
+            .bytes(2, "encoded_token", \.encodedToken),
+        ]
     }
 
     /// EthereumSignTypedData (464): starts the struct/value request loop (core models; a Trezor One answers
     /// Failure(UnexpectedMessage, "Unknown message")).
-    public struct EthereumSignTypedData: TrezorMessage {
+    public struct EthereumSignTypedData: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.ethereumSignTypedData
+        public static let protoName = "EthereumSignTypedData"
         /// 1: repeated uint32.
         public var addressN: [UInt32]
         /// 2: required string: the name of the root struct.
@@ -62,38 +51,20 @@ extension TrezorProto {
             self.showMessageHash = showMessageHash
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            var primaryType: String?
-            self.init(primaryType: "")
-            while let field = try reader.next() {
-                switch field.number {
-                case 1: addressN += try field.uint32s()
-                case 2: primaryType = try field.string()
-                case 3: metamaskV4Compat = try field.bool()
-                case 4: definitions = try field.message(EthereumDefinitions.self)
-                case 5: showMessageHash = try field.bytes()
-                default: break
-                }
-            }
-            guard let primaryType else { throw .missingField("EthereumSignTypedData", "primary_type") }
-            self.primaryType = primaryType
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.repeatedUInt32(addressN, field: 1)
-            writer.string(primaryType, field: 2)
-            writer.bool(metamaskV4Compat, field: 3)
-            writer.message(definitions, field: 4)
-            writer.lengthDelimited(showMessageHash, field: 5)
-            return writer.bytes
-        }
+        public static let empty = EthereumSignTypedData(primaryType: "")
+        public static let fields: [ProtobufFieldSpec<EthereumSignTypedData>] = [
+            .repeatedUInt32(1, "address_n", \.addressN),
+            .string(2, "primary_type", required: \.primaryType),
+            .bool(3, "metamask_v4_compat", \.metamaskV4Compat),
+            .message(4, "definitions", \.definitions),
+            .bytes(5, "show_message_hash", \.showMessageHash),
+        ]
     }
 
     /// EthereumTypedDataStructRequest (465): the device asks for a struct's members.
-    public struct EthereumTypedDataStructRequest: TrezorMessage {
+    public struct EthereumTypedDataStructRequest: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.ethereumTypedDataStructRequest
+        public static let protoName = "EthereumTypedDataStructRequest"
         /// 1: required string.
         public var name: String
 
@@ -101,21 +72,10 @@ extension TrezorProto {
             self.name = name
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            var name: String?
-            while let field = try reader.next() {
-                if field.number == 1 { name = try field.string() }
-            }
-            guard let name else { throw .missingField("EthereumTypedDataStructRequest", "name") }
-            self.init(name: name)
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.string(name, field: 1)
-            return writer.bytes
-        }
+        public static let empty = EthereumTypedDataStructRequest(name: "")
+        public static let fields: [ProtobufFieldSpec<EthereumTypedDataStructRequest>] = [
+            .string(1, "name", required: \.name),
+        ]
     }
 
     /// EthereumDataType: the kind of an EIP-712 member.
@@ -275,8 +235,9 @@ extension TrezorProto {
     }
 
     /// EthereumTypedDataValueAck (468): one atomic value, or an array's length as a big-endian uint16.
-    public struct EthereumTypedDataValueAck: TrezorMessage {
+    public struct EthereumTypedDataValueAck: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.ethereumTypedDataValueAck
+        public static let protoName = "EthereumTypedDataValueAck"
         /// 1: required bytes.
         public var value: [UInt8]
 
@@ -284,20 +245,9 @@ extension TrezorProto {
             self.value = value
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            var value: [UInt8]?
-            while let field = try reader.next() {
-                if field.number == 1 { value = try field.bytes() }
-            }
-            guard let value else { throw .missingField("EthereumTypedDataValueAck", "value") }
-            self.init(value: value)
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.lengthDelimited(value, field: 1)
-            return writer.bytes
-        }
+        public static let empty = EthereumTypedDataValueAck(value: [])
+        public static let fields: [ProtobufFieldSpec<EthereumTypedDataValueAck>] = [
+            .bytes(1, "value", required: \.value),
+        ]
     }
 }
