@@ -147,7 +147,8 @@ extension TrezorProto {
     }
 
     /// EthereumStructMember (embedded): one member of a struct.
-    public struct EthereumStructMember: TrezorProtobufCodable {
+    public struct EthereumStructMember: TrezorProtobufCodable, TrezorDescribedMessage {
+        public static let protoName = "EthereumStructMember"
         /// 1: required EthereumFieldType.
         public var type: EthereumFieldType
         /// 2: required string.
@@ -158,32 +159,17 @@ extension TrezorProto {
             self.name = name
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            var type: EthereumFieldType?, name: String?
-            while let field = try reader.next() {
-                switch field.number {
-                case 1: type = try field.message(EthereumFieldType.self)
-                case 2: name = try field.string()
-                default: break
-                }
-            }
-            guard let type else { throw .missingField("EthereumStructMember", "type") }
-            guard let name else { throw .missingField("EthereumStructMember", "name") }
-            self.init(type: type, name: name)
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.message(type, field: 1)
-            writer.string(name, field: 2)
-            return writer.bytes
-        }
+        public static let empty = EthereumStructMember(type: EthereumFieldType(dataType: .uint), name: "")
+        public static let fields: [ProtobufFieldSpec<EthereumStructMember>] = [
+            .message(1, "type", required: \.type),
+            .string(2, "name", required: \.name),
+        ]
     }
 
     /// EthereumTypedDataStructAck (466): the members of the requested struct, in declaration order.
-    public struct EthereumTypedDataStructAck: TrezorMessage {
+    public struct EthereumTypedDataStructAck: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.ethereumTypedDataStructAck
+        public static let protoName = "EthereumTypedDataStructAck"
         /// 1: repeated EthereumStructMember.
         public var members: [EthereumStructMember]
 
@@ -191,26 +177,17 @@ extension TrezorProto {
             self.members = members
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            var members: [EthereumStructMember] = []
-            while let field = try reader.next() {
-                if field.number == 1 { members.append(try field.message(EthereumStructMember.self)) }
-            }
-            self.init(members: members)
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.repeatedMessage(members, field: 1)
-            return writer.bytes
-        }
+        public static let empty = EthereumTypedDataStructAck()
+        public static let fields: [ProtobufFieldSpec<EthereumTypedDataStructAck>] = [
+            .repeatedMessage(1, "members", \.members),
+        ]
     }
 
     /// EthereumTypedDataValueRequest (467): the device asks for the value at a member path (first element 0 =
     /// domain, 1 = message; then member indexes and array indexes).
-    public struct EthereumTypedDataValueRequest: TrezorMessage {
+    public struct EthereumTypedDataValueRequest: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.ethereumTypedDataValueRequest
+        public static let protoName = "EthereumTypedDataValueRequest"
         /// 1: repeated uint32.
         public var memberPath: [UInt32]
 
@@ -218,20 +195,10 @@ extension TrezorProto {
             self.memberPath = memberPath
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            var memberPath: [UInt32] = []
-            while let field = try reader.next() {
-                if field.number == 1 { memberPath += try field.uint32s() }
-            }
-            self.init(memberPath: memberPath)
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.repeatedUInt32(memberPath, field: 1)
-            return writer.bytes
-        }
+        public static let empty = EthereumTypedDataValueRequest()
+        public static let fields: [ProtobufFieldSpec<EthereumTypedDataValueRequest>] = [
+            .repeatedUInt32(1, "member_path", \.memberPath),
+        ]
     }
 
     /// EthereumTypedDataValueAck (468): one atomic value, or an array's length as a big-endian uint16.
