@@ -12,6 +12,8 @@ public struct ProtobufFieldSpec<Message>: Sendable {
     /// The field's .proto name (`chain_code`), named in a missing-field error.
     public let name: String
     public let isRequired: Bool
+    /// Whether a required field is missing after a decode, given whether its number was seen.
+    var isMissing: @Sendable (Message, _ seen: Bool) -> Bool = { _, seen in !seen }
     let write: @Sendable (Message, inout ProtobufWriter) -> Void
     let read: @Sendable (inout Message, ProtobufField) throws(DeviceError) -> Void
 
@@ -114,6 +116,44 @@ extension ProtobufFieldSpec {
              read: { message, field throws(DeviceError) in message[keyPath: property] = try field.message(Embedded.self) })
     }
 
+    /// A repeated enum (read packed or not, written unpacked). A value this code does not know is kept in
+    /// `unrecognized` as its own field, so it is written back.
+    public static func repeatedEnumeration<Value: RawRepresentable & Sendable>(
+        _ number: UInt32, _ name: String, _ property: WritableKeyPath<Message, [Value]> & Sendable,
+        unrecognized: WritableKeyPath<Message, [UInt8]> & Sendable
+    ) -> Self where Value.RawValue == Int {
+        Self(number, name, write: { $1.repeatedEnumeration($0[keyPath: property], field: number) },
+             read: { message, field throws(DeviceError) in
+                 for raw in try field.packedVarints() {
+                     if let value = Value(rawValue: Int(Int32(truncatingIfNeeded: raw))) {
+                         message[keyPath: property].append(value)
+                     } else {
+                         var writer = ProtobufWriter()
+                         writer.uint64(raw, field: number)
+                         message[keyPath: unrecognized] += writer.bytes
+                     }
+                 }
+             })
+    }
+
+    /// A required enum kept in an optional property: a value this code does not know goes to `unrecognized` and
+    /// leaves the field missing, so the message is refused unless a known value also came.
+    public static func enumeration<Value: RawRepresentable & Sendable>(
+        _ number: UInt32, _ name: String, required property: WritableKeyPath<Message, Value?> & Sendable,
+        unrecognized: WritableKeyPath<Message, [UInt8]> & Sendable
+    ) -> Self where Value.RawValue == Int {
+        var spec = Self(number, name, required: true, write: { $1.enumeration($0[keyPath: property], field: number) },
+                        read: { message, field throws(DeviceError) in
+                            if let value = try field.enumeration(Value.self) {
+                                message[keyPath: property] = value
+                            } else {
+                                message[keyPath: unrecognized] += field.encoded
+                            }
+                        })
+        spec.isMissing = { message, _ in message[keyPath: property] == nil }
+        return spec
+    }
+
     /// A repeated `uint32` (read packed or not, written unpacked).
     public static func repeatedUInt32(_ number: UInt32, _ name: String,
                                       _ property: WritableKeyPath<Message, [UInt32]> & Sendable) -> Self {
@@ -166,7 +206,7 @@ extension TrezorDescribedMessage {
             try spec.read(&message, field)
             if spec.isRequired { seen.insert(field.number) }
         }
-        for spec in fields where spec.isRequired && !seen.contains(spec.number) {
+        for spec in fields where spec.isRequired && spec.isMissing(message, seen.contains(spec.number)) {
             throw .missingField(Self.protoName, spec.name)
         }
         self = message

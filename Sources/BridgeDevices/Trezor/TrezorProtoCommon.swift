@@ -178,9 +178,3 @@ extension TrezorProto {
         ]
     }
 }
-
-/// Decodes a message without modelled fields: checks the payload is well-formed, skips every field.
-func skipAllFields(_ protobuf: [UInt8]) throws(DeviceError) {
-    var reader = ProtobufReader(protobuf)
-    while try reader.next() != nil {}
-}

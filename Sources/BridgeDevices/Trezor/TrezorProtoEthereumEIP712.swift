@@ -91,9 +91,13 @@ extension TrezorProto {
     }
 
     /// EthereumFieldType (embedded): a member's type, recursively for arrays.
-    public struct EthereumFieldType: TrezorProtobufCodable {
+    public struct EthereumFieldType: TrezorProtobufCodable, TrezorDescribedMessage {
+        public static let protoName = "EthereumFieldType"
         /// 1: required EthereumDataType.
-        public var dataType: EthereumDataType
+        public var dataType: EthereumDataType {
+            get { dataTypeValue ?? .uint }
+            set { dataTypeValue = newValue }
+        }
         /// 2: optional uint32: bytes for int/uint/fixed bytes, elements for fixed arrays, members for structs;
         /// unset for dynamic bytes/arrays, string, bool and address.
         public var size: UInt32?
@@ -105,45 +109,28 @@ extension TrezorProto {
         /// 4: optional string: a struct's name.
         public var structName: String?
         public var unrecognizedFields: [UInt8] = []
+        // nil only while decoding: a value this code does not know leaves the required field missing.
+        private var dataTypeValue: EthereumDataType?
         // An array gives the recursive field value semantics without a class box.
         private var entryTypeStorage: [EthereumFieldType] = []
 
         public init(dataType: EthereumDataType, size: UInt32? = nil, entryType: EthereumFieldType? = nil, structName: String? = nil) {
-            self.dataType = dataType
+            self.dataTypeValue = dataType
             self.size = size
             self.structName = structName
             self.entryType = entryType
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            var dataType: EthereumDataType?
-            var size: UInt32?, entryType: EthereumFieldType?, structName: String?
-            var unrecognized: [UInt8] = []
-            while let field = try reader.next() {
-                switch field.number {
-                case 1:
-                    if let value = try field.enumeration(EthereumDataType.self) { dataType = value } else { unrecognized += field.encoded }
-                case 2: size = try field.uint32()
-                case 3: entryType = try field.message(EthereumFieldType.self)
-                case 4: structName = try field.string()
-                default: break
-                }
-            }
-            guard let dataType else { throw .missingField("EthereumFieldType", "data_type (or it has an unknown value)") }
-            self.init(dataType: dataType, size: size, entryType: entryType, structName: structName)
-            unrecognizedFields = unrecognized
-        }
+        private init() {}
 
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.enumeration(dataType, field: 1)
-            writer.uint32(size, field: 2)
-            writer.message(entryType, field: 3)
-            writer.string(structName, field: 4)
-            writer.raw(unrecognizedFields)
-            return writer.bytes
-        }
+        public static let empty = EthereumFieldType()
+        public static let fields: [ProtobufFieldSpec<EthereumFieldType>] = [
+            .enumeration(1, "data_type (or it has an unknown value)", required: \.dataTypeValue,
+                         unrecognized: \.unrecognizedFields),
+            .uint32(2, "size", \.size),
+            .message(3, "entry_type", \.entryType),
+            .string(4, "struct_name", \.structName),
+        ]
     }
 
     /// EthereumStructMember (embedded): one member of a struct.

@@ -4,7 +4,7 @@ extension TrezorProto {
     /// Fields from trezor/trezor-firmware common/protob/messages-management.proto as listed in
     /// ../shared/reference/trezor.md section 3 ("Features") plus the ones the Trezor One 1.14.2 transcripts carry;
     /// other fields are skipped on decoding.
-    public struct Features: TrezorMessage {
+    public struct Features: TrezorMessage, TrezorDescribedMessage {
         public static let messageType = TrezorMessageType.features
 
         /// 1: optional vendor: "trezor.io" (or "bitcointrezor.com" on old firmware).
@@ -170,121 +170,48 @@ extension TrezorProto {
             self.buildVersion = buildVersion
         }
 
-        public init(protobuf: [UInt8]) throws(DeviceError) {
-            var reader = ProtobufReader(protobuf)
-            var majorVersion: UInt32?
-            var minorVersion: UInt32?
-            var patchVersion: UInt32?
-            self.init(majorVersion: 0, minorVersion: 0, patchVersion: 0)
-            while let field = try reader.next() {
-                switch field.number {
-                case 1: vendor = try field.string()
-                case 2: majorVersion = try field.uint32()
-                case 3: minorVersion = try field.uint32()
-                case 4: patchVersion = try field.uint32()
-                case 5: bootloaderMode = try field.bool()
-                case 6: deviceID = try field.string()
-                case 7: pinProtection = try field.bool()
-                case 8: passphraseProtection = try field.bool()
-                case 9: language = try field.string()
-                case 10: label = try field.string()
-                case 12: initialized = try field.bool()
-                case 13: revision = try field.bytes()
-                case 14: bootloaderHash = try field.bytes()
-                case 15: imported = try field.bool()
-                case 16: unlocked = try field.bool()
-                case 18: firmwarePresent = try field.bool()
-                case 19:
-                    if let value = try field.enumeration(BackupAvailability.self) { backupAvailability = value } else { unrecognizedFields += field.encoded }
-                case 20: flags = try field.uint32()
-                case 21: model = try field.string()
-                case 22: fwMajor = try field.uint32()
-                case 23: fwMinor = try field.uint32()
-                case 24: fwPatch = try field.uint32()
-                case 25: fwVendor = try field.string()
-                case 27: unfinishedBackup = try field.bool()
-                case 28: noBackup = try field.bool()
-                case 30:
-                    // Packed or not; an unknown value is kept as encoded (one field per value).
-                    for raw in try field.packedVarints() {
-                        if let value = Capability(rawValue: Int(Int32(truncatingIfNeeded: raw))) {
-                            capabilities.append(value)
-                        } else {
-                            var writer = ProtobufWriter()
-                            writer.uint64(raw, field: 30)
-                            unrecognizedFields += writer.bytes
-                        }
-                    }
-                case 31:
-                    if let value = try field.enumeration(BackupType.self) { backupType = value } else { unrecognizedFields += field.encoded }
-                case 34: wipeCodeProtection = try field.bool()
-                case 35: sessionID = try field.bytes()
-                case 36: passphraseAlwaysOnDevice = try field.bool()
-                case 37:
-                    if let value = try field.enumeration(SafetyCheckLevel.self) { safetyChecks = value } else { unrecognizedFields += field.encoded }
-                case 38: autoLockDelayMs = try field.uint32()
-                case 41: busy = try field.bool()
-                case 42:
-                    if let value = try field.enumeration(HomescreenFormat.self) { homescreenFormat = value } else { unrecognizedFields += field.encoded }
-                case 43: hidePassphraseFromHost = try field.bool()
-                case 44: internalModel = try field.string()
-                case 45: unitColor = try field.uint32()
-                case 46: unitBtconly = try field.bool()
-                case 61: buildVersion = try field.uint32()
-                default: break
-                }
-            }
-            guard let majorVersion else { throw .missingField("Features", "major_version") }
-            self.majorVersion = majorVersion
-            guard let minorVersion else { throw .missingField("Features", "minor_version") }
-            self.minorVersion = minorVersion
-            guard let patchVersion else { throw .missingField("Features", "patch_version") }
-            self.patchVersion = patchVersion
-        }
-
-        public func protobuf() -> [UInt8] {
-            var writer = ProtobufWriter()
-            writer.string(vendor, field: 1)
-            writer.uint32(majorVersion, field: 2)
-            writer.uint32(minorVersion, field: 3)
-            writer.uint32(patchVersion, field: 4)
-            writer.bool(bootloaderMode, field: 5)
-            writer.string(deviceID, field: 6)
-            writer.bool(pinProtection, field: 7)
-            writer.bool(passphraseProtection, field: 8)
-            writer.string(language, field: 9)
-            writer.string(label, field: 10)
-            writer.bool(initialized, field: 12)
-            writer.lengthDelimited(revision, field: 13)
-            writer.lengthDelimited(bootloaderHash, field: 14)
-            writer.bool(imported, field: 15)
-            writer.bool(unlocked, field: 16)
-            writer.bool(firmwarePresent, field: 18)
-            writer.enumeration(backupAvailability, field: 19)
-            writer.uint32(flags, field: 20)
-            writer.string(model, field: 21)
-            writer.uint32(fwMajor, field: 22)
-            writer.uint32(fwMinor, field: 23)
-            writer.uint32(fwPatch, field: 24)
-            writer.string(fwVendor, field: 25)
-            writer.bool(unfinishedBackup, field: 27)
-            writer.bool(noBackup, field: 28)
-            writer.repeatedEnumeration(capabilities, field: 30)
-            writer.enumeration(backupType, field: 31)
-            writer.bool(wipeCodeProtection, field: 34)
-            writer.lengthDelimited(sessionID, field: 35)
-            writer.bool(passphraseAlwaysOnDevice, field: 36)
-            writer.enumeration(safetyChecks, field: 37)
-            writer.uint32(autoLockDelayMs, field: 38)
-            writer.bool(busy, field: 41)
-            writer.enumeration(homescreenFormat, field: 42)
-            writer.bool(hidePassphraseFromHost, field: 43)
-            writer.string(internalModel, field: 44)
-            writer.uint32(unitColor, field: 45)
-            writer.bool(unitBtconly, field: 46)
-            writer.uint32(buildVersion, field: 61)
-            writer.raw(unrecognizedFields)
-            return writer.bytes
-        }
+        public static let protoName = "Features"
+        public static let empty = Features(majorVersion: 0, minorVersion: 0, patchVersion: 0)
+        public static let fields: [ProtobufFieldSpec<Features>] = [
+            .string(1, "vendor", \.vendor),
+            .uint32(2, "major_version", required: \.majorVersion),
+            .uint32(3, "minor_version", required: \.minorVersion),
+            .uint32(4, "patch_version", required: \.patchVersion),
+            .bool(5, "bootloader_mode", \.bootloaderMode),
+            .string(6, "device_i_d", \.deviceID),
+            .bool(7, "pin_protection", \.pinProtection),
+            .bool(8, "passphrase_protection", \.passphraseProtection),
+            .string(9, "language", \.language),
+            .string(10, "label", \.label),
+            .bool(12, "initialized", \.initialized),
+            .bytes(13, "revision", \.revision),
+            .bytes(14, "bootloader_hash", \.bootloaderHash),
+            .bool(15, "imported", \.imported),
+            .bool(16, "unlocked", \.unlocked),
+            .bool(18, "firmware_present", \.firmwarePresent),
+            .enumeration(19, "backup_availability", \.backupAvailability, unrecognized: \.unrecognizedFields),
+            .uint32(20, "flags", \.flags),
+            .string(21, "model", \.model),
+            .uint32(22, "fw_major", \.fwMajor),
+            .uint32(23, "fw_minor", \.fwMinor),
+            .uint32(24, "fw_patch", \.fwPatch),
+            .string(25, "fw_vendor", \.fwVendor),
+            .bool(27, "unfinished_backup", \.unfinishedBackup),
+            .bool(28, "no_backup", \.noBackup),
+            .repeatedEnumeration(30, "capabilities", \.capabilities, unrecognized: \.unrecognizedFields),
+            .enumeration(31, "backup_type", \.backupType, unrecognized: \.unrecognizedFields),
+            .bool(34, "wipe_code_protection", \.wipeCodeProtection),
+            .bytes(35, "session_i_d", \.sessionID),
+            .bool(36, "passphrase_always_on_device", \.passphraseAlwaysOnDevice),
+            .enumeration(37, "safety_checks", \.safetyChecks, unrecognized: \.unrecognizedFields),
+            .uint32(38, "auto_lock_delay_ms", \.autoLockDelayMs),
+            .bool(41, "busy", \.busy),
+            .enumeration(42, "homescreen_format", \.homescreenFormat, unrecognized: \.unrecognizedFields),
+            .bool(43, "hide_passphrase_from_host", \.hidePassphraseFromHost),
+            .string(44, "internal_model", \.internalModel),
+            .uint32(45, "unit_color", \.unitColor),
+            .bool(46, "unit_btconly", \.unitBtconly),
+            .uint32(61, "build_version", \.buildVersion),
+        ]
     }
 }
