@@ -13,6 +13,7 @@ public enum TrezorMessageType: UInt16, Sendable, CaseIterable {
     case cancel = 20
     case buttonRequest = 26
     case buttonAck = 27
+    case applyFlags = 28
     case getAddress = 29
     case address = 30
     case signMessage = 38

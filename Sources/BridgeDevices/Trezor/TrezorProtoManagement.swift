@@ -1,5 +1,6 @@
 // Messages of trezor/trezor-firmware common/protob/messages-management.proto: Initialize, Ping, Cancel,
-// GetFeatures, EndSession (../shared/reference/trezor.md section 3); Features is in TrezorProtoFeatures.swift.
+// GetFeatures, EndSession, ApplyFlags (../shared/reference/trezor.md section 3); Features is in
+// TrezorProtoFeatures.swift.
 
 extension TrezorProto {
     /// Initialize (0): opens or resumes a session; the device answers Features.
@@ -73,5 +74,22 @@ extension TrezorProto {
         public init() {}
         public static let empty = EndSession()
         public static let fields: [ProtobufFieldSpec<EndSession>] = []
+    }
+
+    /// ApplyFlags (28): sets bits of the device's flags (never clears them); the device answers Success("Flags
+    /// applied") once unlocked. trezorlib 0.20 sends ApplyFlags(flags=0) to make a locked device ask for its PIN
+    /// (`ensure_unlocked`). trezor/trezor-firmware common/protob/messages-management.proto.
+    public struct ApplyFlags: TrezorMessage, TrezorDescribedMessage {
+        public static let messageType = TrezorMessageType.applyFlags
+        public static let protoName = "ApplyFlags"
+        /// 1: required uint32: a bitmask, ORed into the stored flags.
+        public var flags: UInt32
+
+        public init(flags: UInt32) {
+            self.flags = flags
+        }
+
+        public static let empty = ApplyFlags(flags: 0)
+        public static let fields: [ProtobufFieldSpec<ApplyFlags>] = [.uint32(1, "flags", required: \.flags)]
     }
 }

@@ -2,8 +2,8 @@ import BridgeCore
 import BridgeCrypto
 import BridgeDevices
 
-/// Message routing and the management messages: Initialize, GetFeatures, Ping, Cancel, EndSession and the refusal of
-/// types the model does not handle (trezor/trezor-firmware legacy/firmware/fsm_msg_common.h; core/src/apps/base.py;
+/// Message routing and the management messages: Initialize, GetFeatures, Ping, Cancel, EndSession, ApplyFlags and the
+/// refusal of types the model does not handle (trezor/trezor-firmware legacy/firmware/fsm_msg_common.h; core/src/apps/base.py;
 /// ../shared/reference/trezor.md sections 3-4).
 extension SimulatedTrezor {
     /// A new call from an idle device.
@@ -26,6 +26,16 @@ extension SimulatedTrezor {
             state.activeSessionID = nil
             // fsm_msgEndSession (legacy/firmware/fsm_msg_common.h).
             return [TrezorWireMessage(TrezorProto.Success(message: "Session ended"))]
+        case .applyFlags:
+            // legacy/firmware/fsm_msg_common.h `fsm_msgApplyFlags` (CHECK_PIN, then "Flags applied");
+            // core/src/apps/management/apply_flags.py (unlocked first, as every workflow not allowed while locked).
+            return perform(&state) { [self] state throws(Refusal) in
+                let request = try decode(TrezorProto.ApplyFlags.self, message)
+                return try unlocked(&state) { state throws(Refusal) in
+                    state.flags |= request.flags
+                    return .reply(TrezorWireMessage(TrezorProto.Success(message: "Flags applied")))
+                }
+            }
         case .getPublicKey:
             return perform(&state) { [self] state throws(Refusal) in
                 try getPublicKey(try decode(TrezorProto.GetPublicKey.self, message), &state)
@@ -121,6 +131,7 @@ extension SimulatedTrezor {
             fwVendor: configuration.firmwareVendor, unfinishedBackup: false, noBackup: false,
             capabilities: model.capabilities, wipeCodeProtection: false, sessionID: sessionID, safetyChecks: .strict,
             autoLockDelayMs: 600_000, busy: false)
+        if state.flags != 0 { features.flags = state.flags }
         if model == .one {
             // legacy/firmware/fsm_msg_common.h `get_features`, field for field as recorded; no internal_model.
             features.imported = true

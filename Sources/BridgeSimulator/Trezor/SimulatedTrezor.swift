@@ -176,6 +176,8 @@ public final class SimulatedTrezor: Sendable {
         var scriptedDecisions: [Approval]
         /// BIP-32 master keys by passphrase, so a session switch does not rerun PBKDF2.
         var masters: [String: ExtendedKey] = [:]
+        /// The device flags ApplyFlags sets (bits are only ever added).
+        var flags: UInt32 = 0
 
         init(_ configuration: Configuration) {
             unlocked = configuration.pin == nil
@@ -225,7 +227,7 @@ public final class SimulatedTrezor: Sendable {
     static let legacyFirmwareMessages: Set<UInt16> = Set([
         TrezorMessageType.initialize, .ping, .getPublicKey, .getAddress, .signMessage, .verifyMessage, .getFeatures,
         .cancel, .buttonAck, .pinMatrixAck, .passphraseAck, .ethereumGetAddress, .ethereumGetPublicKey,
-        .ethereumSignMessage, .ethereumVerifyMessage, .ethereumSignTypedHash, .endSession,
+        .ethereumSignMessage, .ethereumVerifyMessage, .ethereumSignTypedHash, .endSession, .applyFlags,
     ].map(\.rawValue))
 
     // MARK: - Replies
