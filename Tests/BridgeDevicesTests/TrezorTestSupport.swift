@@ -198,6 +198,7 @@ struct TrezorFieldText {
             f.enumeration("code", m.code); f.number("pages", m.pages); f.string("name", m.name)
         case .buttonAck: _ = try wire.decode(TrezorProto.ButtonAck.self)
         case .applyFlags: f.number("flags", try wire.decode(TrezorProto.ApplyFlags.self).flags)
+        case .lockDevice: _ = try wire.decode(TrezorProto.LockDevice.self)
         case .getAddress:
             let m = try wire.decode(TrezorProto.GetAddress.self)
             f.numbers("address_n", m.addressN); f.string("coin_name", m.coinName); f.bool("show_display", m.showDisplay)

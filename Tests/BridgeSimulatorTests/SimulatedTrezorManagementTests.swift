@@ -40,4 +40,30 @@ struct SimulatedTrezorManagementTests {
         #expect(throws: DeviceError.self) { try TrezorProto.ApplyFlags(protobuf: []) }
         #expect(TrezorProto.ApplyFlags(flags: 300).protobuf() == [0x08, 0xAC, 0x02])
     }
+
+    @Test("LockDevice locks a PIN-protected device again: the next call asks for the PIN", arguments: [
+        (SimulatedTrezor.Model.one, "Session cleared" as String?), (.safe5, nil),
+    ])
+    func lockDeviceLocks(_ model: SimulatedTrezor.Model, _ text: String?) throws {
+        let device = try TrezorSim.device {
+            $0.model = model
+            $0.pin = "1234"
+            $0.pinLayout = [7, 8, 9, 4, 5, 6, 1, 2, 3]
+        }
+        let unlock = try TrezorSim.reply(device, TrezorProto.ApplyFlags(flags: 0))
+        if model == .one {
+            #expect(unlock.messageType == .pinMatrixRequest)
+            _ = try TrezorSim.reply(device, TrezorProto.PinMatrixAck(pin: "7894"))
+        } else {
+            // core asks on its own screen, where the simulated user types the PIN.
+            #expect(unlock.messageType == .buttonRequest)
+            _ = try TrezorSim.reply(device, TrezorProto.ButtonAck())
+        }
+        #expect(!device.isLocked)
+        let locked = try TrezorSim.reply(device, TrezorProto.LockDevice())
+        #expect(try locked.decode(TrezorProto.Success.self).message == text)
+        #expect(device.isLocked)
+        let again = try TrezorSim.reply(device, TrezorProto.ApplyFlags(flags: 0))
+        #expect(again.messageType == (model == .one ? .pinMatrixRequest : .buttonRequest))
+    }
 }

@@ -11,6 +11,7 @@ public enum TrezorMessageType: UInt16, Sendable, CaseIterable {
     case pinMatrixRequest = 18
     case pinMatrixAck = 19
     case cancel = 20
+    case lockDevice = 24
     case buttonRequest = 26
     case buttonAck = 27
     case applyFlags = 28

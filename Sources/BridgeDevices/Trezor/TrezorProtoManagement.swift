@@ -1,5 +1,5 @@
 // Messages of trezor/trezor-firmware common/protob/messages-management.proto: Initialize, Ping, Cancel,
-// GetFeatures, EndSession, ApplyFlags (../shared/reference/trezor.md section 3); Features is in
+// GetFeatures, EndSession, ApplyFlags, LockDevice (../shared/reference/trezor.md section 3); Features is in
 // TrezorProtoFeatures.swift.
 
 extension TrezorProto {
@@ -91,5 +91,16 @@ extension TrezorProto {
 
         public static let empty = ApplyFlags(flags: 0)
         public static let fields: [ProtobufFieldSpec<ApplyFlags>] = [.uint32(1, "flags", required: \.flags)]
+    }
+
+    /// LockDevice (24): locks a PIN-protected device at once; the next call asks for the PIN again. The answer is
+    /// Success("Session cleared") on the Trezor One (legacy/firmware/fsm_msg_common.h `fsm_msgLockDevice`) and a
+    /// Success without message on core (core/src/apps/base.py `handle_LockDevice`).
+    public struct LockDevice: TrezorMessage, TrezorDescribedMessage {
+        public static let messageType = TrezorMessageType.lockDevice
+        public static let protoName = "LockDevice"
+        public init() {}
+        public static let empty = LockDevice()
+        public static let fields: [ProtobufFieldSpec<LockDevice>] = []
     }
 }

@@ -2,8 +2,8 @@ import BridgeCore
 import BridgeCrypto
 import BridgeDevices
 
-/// Message routing and the management messages: Initialize, GetFeatures, Ping, Cancel, EndSession, ApplyFlags and the
-/// refusal of types the model does not handle (trezor/trezor-firmware legacy/firmware/fsm_msg_common.h; core/src/apps/base.py;
+/// Message routing and the management messages: Initialize, GetFeatures, Ping, Cancel, EndSession, ApplyFlags,
+/// LockDevice and the refusal of types the model does not handle (trezor/trezor-firmware legacy/firmware/fsm_msg_common.h; core/src/apps/base.py;
 /// ../shared/reference/trezor.md sections 3-4).
 extension SimulatedTrezor {
     /// A new call from an idle device.
@@ -36,6 +36,10 @@ extension SimulatedTrezor {
                     return .reply(TrezorWireMessage(TrezorProto.Success(message: "Flags applied")))
                 }
             }
+        case .lockDevice:
+            // legacy: config_lockDevice (storage_lock), Success "Session cleared"; core: lock_device, Success().
+            state.unlocked = configuration.pin == nil
+            return [TrezorWireMessage(TrezorProto.Success(message: isCore ? nil : "Session cleared"))]
         case .getPublicKey:
             return perform(&state) { [self] state throws(Refusal) in
                 try getPublicKey(try decode(TrezorProto.GetPublicKey.self, message), &state)

@@ -227,7 +227,7 @@ public final class SimulatedTrezor: Sendable {
     static let legacyFirmwareMessages: Set<UInt16> = Set([
         TrezorMessageType.initialize, .ping, .getPublicKey, .getAddress, .signMessage, .verifyMessage, .getFeatures,
         .cancel, .buttonAck, .pinMatrixAck, .passphraseAck, .ethereumGetAddress, .ethereumGetPublicKey,
-        .ethereumSignMessage, .ethereumVerifyMessage, .ethereumSignTypedHash, .endSession, .applyFlags,
+        .ethereumSignMessage, .ethereumVerifyMessage, .ethereumSignTypedHash, .endSession, .applyFlags, .lockDevice,
     ].map(\.rawValue))
 
     // MARK: - Replies
