@@ -11,7 +11,7 @@ public struct ProtobufFieldSpec<Message>: Sendable {
     public let number: UInt32
     /// The field's .proto name (`chain_code`), named in a missing-field error.
     public let name: String
-    public let isRequired: Bool
+    public internal(set) var isRequired: Bool
     /// Whether a required field is missing after a decode, given whether its number was seen.
     var isMissing: @Sendable (Message, _ seen: Bool) -> Bool = { _, seen in !seen }
     let write: @Sendable (Message, inout ProtobufWriter) -> Void
@@ -29,59 +29,70 @@ public struct ProtobufFieldSpec<Message>: Sendable {
 }
 
 extension ProtobufFieldSpec {
+    /// A singular field: `Stored` is the property's type (optional, or not for a required field), which the writer
+    /// method takes and the field reader's value is stored as.
+    private static func single<Stored>(
+        _ number: UInt32, _ name: String, required: Bool, _ property: WritableKeyPath<Message, Stored> & Sendable,
+        write: @escaping @Sendable (inout ProtobufWriter, Stored, UInt32) -> Void,
+        read: @escaping @Sendable (ProtobufField) throws(DeviceError) -> Stored
+    ) -> Self {
+        Self(number, name, required: required, write: { write(&$1, $0[keyPath: property], number) },
+             read: { message, field throws(DeviceError) in message[keyPath: property] = try read(field) })
+    }
+
     /// An optional `uint32`.
     public static func uint32(_ number: UInt32, _ name: String,
                               _ property: WritableKeyPath<Message, UInt32?> & Sendable) -> Self {
-        Self(number, name, write: { $1.uint32($0[keyPath: property], field: number) },
-             read: { message, field throws(DeviceError) in message[keyPath: property] = try field.uint32() })
+        single(number, name, required: false, property, write: { $0.uint32($1, field: $2) },
+               read: { field throws(DeviceError) in try field.uint32() })
     }
 
     /// A required `uint32`.
     public static func uint32(_ number: UInt32, _ name: String,
                               required property: WritableKeyPath<Message, UInt32> & Sendable) -> Self {
-        Self(number, name, required: true, write: { $1.uint32($0[keyPath: property], field: number) },
-             read: { message, field throws(DeviceError) in message[keyPath: property] = try field.uint32() })
+        single(number, name, required: true, property, write: { $0.uint32($1, field: $2) },
+               read: { field throws(DeviceError) in try field.uint32() })
     }
 
     /// An optional `uint64`.
     public static func uint64(_ number: UInt32, _ name: String,
                               _ property: WritableKeyPath<Message, UInt64?> & Sendable) -> Self {
-        Self(number, name, write: { $1.uint64($0[keyPath: property], field: number) },
-             read: { message, field throws(DeviceError) in message[keyPath: property] = try field.uint64() })
+        single(number, name, required: false, property, write: { $0.uint64($1, field: $2) },
+               read: { field throws(DeviceError) in try field.uint64() })
     }
 
     /// An optional `bool`.
     public static func bool(_ number: UInt32, _ name: String, _ property: WritableKeyPath<Message, Bool?> & Sendable) -> Self {
-        Self(number, name, write: { $1.bool($0[keyPath: property], field: number) },
-             read: { message, field throws(DeviceError) in message[keyPath: property] = try field.bool() })
+        single(number, name, required: false, property, write: { $0.bool($1, field: $2) },
+               read: { field throws(DeviceError) in try field.bool() })
     }
 
     /// An optional `string` (UTF-8 checked on read).
     public static func string(_ number: UInt32, _ name: String,
                               _ property: WritableKeyPath<Message, String?> & Sendable) -> Self {
-        Self(number, name, write: { $1.string($0[keyPath: property], field: number) },
-             read: { message, field throws(DeviceError) in message[keyPath: property] = try field.string() })
+        single(number, name, required: false, property, write: { $0.string($1, field: $2) },
+               read: { field throws(DeviceError) in try field.string() })
     }
 
     /// A required `string`.
     public static func string(_ number: UInt32, _ name: String,
                               required property: WritableKeyPath<Message, String> & Sendable) -> Self {
-        Self(number, name, required: true, write: { $1.string($0[keyPath: property], field: number) },
-             read: { message, field throws(DeviceError) in message[keyPath: property] = try field.string() })
+        single(number, name, required: true, property, write: { $0.string($1, field: $2) },
+               read: { field throws(DeviceError) in try field.string() })
     }
 
     /// Optional `bytes`.
     public static func bytes(_ number: UInt32, _ name: String,
                              _ property: WritableKeyPath<Message, [UInt8]?> & Sendable) -> Self {
-        Self(number, name, write: { $1.lengthDelimited($0[keyPath: property], field: number) },
-             read: { message, field throws(DeviceError) in message[keyPath: property] = try field.bytes() })
+        single(number, name, required: false, property, write: { $0.lengthDelimited($1, field: $2) },
+               read: { field throws(DeviceError) in try field.bytes() })
     }
 
     /// Required `bytes`.
     public static func bytes(_ number: UInt32, _ name: String,
                              required property: WritableKeyPath<Message, [UInt8]> & Sendable) -> Self {
-        Self(number, name, required: true, write: { $1.lengthDelimited($0[keyPath: property], field: number) },
-             read: { message, field throws(DeviceError) in message[keyPath: property] = try field.bytes() })
+        single(number, name, required: true, property, write: { $0.lengthDelimited($1, field: $2) },
+               read: { field throws(DeviceError) in try field.bytes() })
     }
 
     /// An optional enum. A value this code does not know is kept, as encoded, in `unrecognized` and written back
@@ -104,16 +115,16 @@ extension ProtobufFieldSpec {
     public static func message<Embedded: TrezorProtobufCodable>(
         _ number: UInt32, _ name: String, _ property: WritableKeyPath<Message, Embedded?> & Sendable
     ) -> Self {
-        Self(number, name, write: { $1.message($0[keyPath: property], field: number) },
-             read: { message, field throws(DeviceError) in message[keyPath: property] = try field.message(Embedded.self) })
+        single(number, name, required: false, property, write: { $0.message($1, field: $2) },
+               read: { field throws(DeviceError) in try field.message(Embedded.self) })
     }
 
     /// A required embedded message.
     public static func message<Embedded: TrezorProtobufCodable>(
         _ number: UInt32, _ name: String, required property: WritableKeyPath<Message, Embedded> & Sendable
     ) -> Self {
-        Self(number, name, required: true, write: { $1.message($0[keyPath: property], field: number) },
-             read: { message, field throws(DeviceError) in message[keyPath: property] = try field.message(Embedded.self) })
+        single(number, name, required: true, property, write: { $0.message($1, field: $2) },
+               read: { field throws(DeviceError) in try field.message(Embedded.self) })
     }
 
     /// A repeated enum (read packed or not, written unpacked). A value this code does not know is kept in
@@ -142,14 +153,8 @@ extension ProtobufFieldSpec {
         _ number: UInt32, _ name: String, required property: WritableKeyPath<Message, Value?> & Sendable,
         unrecognized: WritableKeyPath<Message, [UInt8]> & Sendable
     ) -> Self where Value.RawValue == Int {
-        var spec = Self(number, name, required: true, write: { $1.enumeration($0[keyPath: property], field: number) },
-                        read: { message, field throws(DeviceError) in
-                            if let value = try field.enumeration(Value.self) {
-                                message[keyPath: property] = value
-                            } else {
-                                message[keyPath: unrecognized] += field.encoded
-                            }
-                        })
+        var spec = enumeration(number, name, property, unrecognized: unrecognized)
+        spec.isRequired = true
         spec.isMissing = { message, _ in message[keyPath: property] == nil }
         return spec
     }

@@ -45,9 +45,6 @@ final class ConnectionGuard: Sendable {
     let headerTimeout: UInt64
     let exempt: IPAllowList
     private let state = Mutex(State())
-    /// Connections refused for their address, and closed for a late head (for tests and logs).
-    let refusedConnections = Atomic<Int>(0)
-    let overdueConnections = Atomic<Int>(0)
 
     init(maximumPerAddress: Int, headerTimeout: Duration, exempt: IPAllowList) {
         self.maximumPerAddress = maximumPerAddress
@@ -79,7 +76,6 @@ final class ConnectionGuard: Sendable {
             if refused {
                 record.shutDown.store(true, ordering: .relaxed)
                 shutdown(socket, Int32(SHUT_RDWR))
-                refusedConnections.add(1, ordering: .relaxed)
             }
             state.connections[ObjectIdentifier(record)] = record
             return record
@@ -119,7 +115,6 @@ final class ConnectionGuard: Sendable {
                 record.shutDown.store(true, ordering: .relaxed)
                 closed += 1
             }
-            if closed > 0 { overdueConnections.add(closed, ordering: .relaxed) }
             return closed
         }
     }
