@@ -20,6 +20,9 @@ struct TrezorSimulatorSettings: Sendable, Equatable {
     var model: SimulatedTrezor.Model = .safe5
     /// false: every prompt is rejected, as a user pressing "Cancel" would.
     var approves = true
+    /// true: nobody presses on the device; every screen waits for a DebugLinkDecision on the debug link
+    /// (`simulate trezor --approve debuglink`).
+    var waitsForDebugLink = false
     /// The device PIN (digits 1-9); nil for none.
     var devicePIN: String?
     /// The digits shown at keypad positions 1...9 of the PIN matrix; nil for a fresh random grid per request.
@@ -29,9 +32,9 @@ struct TrezorSimulatorSettings: Sendable, Equatable {
 
     /// The knob options of `simulate trezor` (mnemonic and passphrase excepted, which callers declare with their own
     /// help), each name after `prefix`.
-    static func knobOptions(prefix: String) -> [CommandOption] {
+    static func knobOptions(prefix: String, approveChoices: String = "auto|deny") -> [CommandOption] {
         [
-            .value(prefix + "approve", "auto|deny", help: "How the simulated user answers every prompt on the device.",
+            .value(prefix + "approve", approveChoices, help: "How the simulated user answers every prompt on the device.",
                    default: "auto"),
             .flag(prefix + "locked", help: "The simulated device is locked: protected by the PIN \(lockedPIN), not yet entered (a Trezor One asks for it through the PIN matrix, the other models on the device)."),
         ] + specificOptions(prefix: prefix) + [
@@ -57,7 +60,12 @@ struct TrezorSimulatorSettings: Sendable, Equatable {
         mnemonic = arguments.value(mnemonicOption)
         passphrase = arguments.value(passphraseOption)
         model = try arguments.choice(prefix + "model", from: Self.modelNames.map { ($0.name, $0.model) }) ?? .safe5
-        approves = try arguments.choice(prefix + "approve", from: [("auto", true), ("deny", false)]) ?? true
+        // Only the UDP simulator has a debug link to wait for; the in-process one offers auto|deny.
+        let decisions: [(String, (approves: Bool, waits: Bool))] = [("auto", (true, false)), ("deny", (false, false))]
+            + (prefix.isEmpty ? [("debuglink", (true, true))] : [])
+        let decision = try arguments.choice(prefix + "approve", from: decisions) ?? (true, false)
+        approves = decision.approves
+        waitsForDebugLink = decision.waits
         delayMilliseconds = try arguments.integer(prefix + "delay-ms", in: 0...600_000) ?? 0
         if let pin = arguments.value(prefix + "device-pin") {
             guard Self.isPIN(pin) else {
@@ -99,6 +107,7 @@ struct TrezorSimulatorSettings: Sendable, Equatable {
         if let mnemonic { configuration.mnemonic = mnemonic }
         configuration.passphrase = passphrase
         configuration.approval = approves ? .approve : .deny
+        configuration.userPressesButtons = !waitsForDebugLink
         configuration.pin = devicePIN
         configuration.pinLayout = pinLayout
         configuration.latency = .milliseconds(delayMilliseconds)

@@ -199,6 +199,9 @@ struct TrezorFieldText {
         case .buttonAck: _ = try wire.decode(TrezorProto.ButtonAck.self)
         case .applyFlags: f.number("flags", try wire.decode(TrezorProto.ApplyFlags.self).flags)
         case .lockDevice: _ = try wire.decode(TrezorProto.LockDevice.self)
+        case .wipeDevice, .loadDevice, .applySettings, .debugLinkDecision, .debugLinkGetState, .debugLinkState, .debugLinkStop:
+            // No recorded transcript carries them (the recordings are of the main link of an initialized device).
+            return nil
         case .getAddress:
             let m = try wire.decode(TrezorProto.GetAddress.self)
             f.numbers("address_n", m.addressN); f.string("coin_name", m.coinName); f.bool("show_display", m.showDisplay)

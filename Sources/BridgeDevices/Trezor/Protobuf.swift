@@ -101,6 +101,11 @@ public struct ProtobufWriter: Sendable {
         for value in values { uint32(value, field: field) }
     }
 
+    /// A repeated `string` field.
+    public mutating func repeatedStrings(_ values: [String], field: UInt32) {
+        for value in values { string(value, field: field) }
+    }
+
     /// A repeated `bytes` field.
     public mutating func repeatedBytes(_ values: [[UInt8]], field: UInt32) {
         for value in values { lengthDelimited(value, field: field) }

@@ -166,6 +166,13 @@ extension ProtobufFieldSpec {
              read: { message, field throws(DeviceError) in message[keyPath: property] += try field.uint32s() })
     }
 
+    /// A repeated `string`.
+    public static func repeatedString(_ number: UInt32, _ name: String,
+                                      _ property: WritableKeyPath<Message, [String]> & Sendable) -> Self {
+        Self(number, name, write: { $1.repeatedStrings($0[keyPath: property], field: number) },
+             read: { message, field throws(DeviceError) in message[keyPath: property].append(try field.string()) })
+    }
+
     /// A repeated `bytes`.
     public static func repeatedBytes(_ number: UInt32, _ name: String,
                                      _ property: WritableKeyPath<Message, [[UInt8]]> & Sendable) -> Self {

@@ -5,13 +5,16 @@ public enum TrezorMessageType: UInt16, Sendable, CaseIterable {
     case ping = 1
     case success = 2
     case failure = 3
+    case wipeDevice = 5
     case getPublicKey = 11
     case publicKey = 12
+    case loadDevice = 13
     case features = 17
     case pinMatrixRequest = 18
     case pinMatrixAck = 19
     case cancel = 20
     case lockDevice = 24
+    case applySettings = 25
     case buttonRequest = 26
     case buttonAck = 27
     case applyFlags = 28
@@ -29,6 +32,10 @@ public enum TrezorMessageType: UInt16, Sendable, CaseIterable {
     case ethereumVerifyMessage = 65
     case ethereumMessageSignature = 66
     case endSession = 83
+    case debugLinkDecision = 100
+    case debugLinkGetState = 101
+    case debugLinkState = 102
+    case debugLinkStop = 103
     case ethereumGetPublicKey = 450
     case ethereumPublicKey = 451
     case ethereumSignTypedData = 464

@@ -1,6 +1,7 @@
 // Messages of trezor/trezor-firmware common/protob/messages-management.proto: Initialize, Ping, Cancel,
-// GetFeatures, EndSession, ApplyFlags, LockDevice (../shared/reference/trezor.md section 3); Features is in
-// TrezorProtoFeatures.swift.
+// GetFeatures, EndSession, ApplyFlags, LockDevice, ApplySettings, WipeDevice, LoadDevice (the last lives in
+// messages-debug.proto's neighbourhood: firmware built with the debug link only); ../shared/reference/trezor.md
+// section 3. Features is in TrezorProtoFeatures.swift.
 
 extension TrezorProto {
     /// Initialize (0): opens or resumes a session; the device answers Features.
@@ -102,5 +103,107 @@ extension TrezorProto {
         public init() {}
         public static let empty = LockDevice()
         public static let fields: [ProtobufFieldSpec<LockDevice>] = []
+    }
+
+    /// ApplySettings (25): changes the label, passphrase protection and other settings, each confirmed on the device;
+    /// Success("Settings applied"). Only the fields this project reads or writes are declared: the rest of the
+    /// message (homescreen, rotation, haptics) is skipped on decode, as proto2 allows.
+    public struct ApplySettings: TrezorMessage, TrezorDescribedMessage {
+        public static let messageType = TrezorMessageType.applySettings
+        public static let protoName = "ApplySettings"
+        /// 1: optional string (deprecated).
+        public var language: String?
+        /// 2: optional string.
+        public var label: String?
+        /// 3: optional bool.
+        public var usePassphrase: Bool?
+        /// 6: optional uint32.
+        public var autoLockDelayMs: UInt32?
+        /// 8: optional bool.
+        public var passphraseAlwaysOnDevice: Bool?
+        /// 9: optional SafetyCheckLevel.
+        public var safetyChecks: SafetyCheckLevel?
+        public var unrecognizedFields: [UInt8] = []
+
+        public init(language: String? = nil, label: String? = nil, usePassphrase: Bool? = nil, autoLockDelayMs: UInt32? = nil,
+                    passphraseAlwaysOnDevice: Bool? = nil, safetyChecks: SafetyCheckLevel? = nil) {
+            self.language = language
+            self.label = label
+            self.usePassphrase = usePassphrase
+            self.autoLockDelayMs = autoLockDelayMs
+            self.passphraseAlwaysOnDevice = passphraseAlwaysOnDevice
+            self.safetyChecks = safetyChecks
+        }
+
+        public static let empty = ApplySettings()
+        public static let fields: [ProtobufFieldSpec<ApplySettings>] = [
+            .string(1, "language", \.language),
+            .string(2, "label", \.label),
+            .bool(3, "use_passphrase", \.usePassphrase),
+            .uint32(6, "auto_lock_delay_ms", \.autoLockDelayMs),
+            .bool(8, "passphrase_always_on_device", \.passphraseAlwaysOnDevice),
+            .enumeration(9, "safety_checks", \.safetyChecks, unrecognized: \.unrecognizedFields),
+        ]
+    }
+
+    /// WipeDevice (5): erases the seed and every setting after the user confirms; Success("Device wiped").
+    public struct WipeDevice: TrezorMessage, TrezorDescribedMessage {
+        public static let messageType = TrezorMessageType.wipeDevice
+        public static let protoName = "WipeDevice"
+        public init() {}
+        public static let empty = WipeDevice()
+        public static let fields: [ProtobufFieldSpec<WipeDevice>] = []
+    }
+
+    /// LoadDevice (13): writes a seed, PIN, passphrase protection and label into an uninitialized device (debug
+    /// firmware only: the emulator, trezorlib.debuglink `load_device`); Success("Device loaded").
+    public struct LoadDevice: TrezorMessage, TrezorDescribedMessage {
+        public static let messageType = TrezorMessageType.loadDevice
+        public static let protoName = "LoadDevice"
+        /// 1: repeated string: one BIP-39 mnemonic (or several SLIP-39 shares).
+        public var mnemonics: [String]
+        /// 3: optional string.
+        public var pin: String?
+        /// 4: optional bool.
+        public var passphraseProtection: Bool?
+        /// 5: optional string (deprecated).
+        public var language: String?
+        /// 6: optional string.
+        public var label: String?
+        /// 7: optional bool: accept a mnemonic whose BIP-39 checksum is wrong.
+        public var skipChecksum: Bool?
+        /// 8: optional uint32.
+        public var u2fCounter: UInt32?
+        /// 9: optional bool.
+        public var needsBackup: Bool?
+        /// 10: optional bool.
+        public var noBackup: Bool?
+
+        public init(mnemonics: [String] = [], pin: String? = nil, passphraseProtection: Bool? = nil, language: String? = nil,
+                    label: String? = nil, skipChecksum: Bool? = nil, u2fCounter: UInt32? = nil, needsBackup: Bool? = nil,
+                    noBackup: Bool? = nil) {
+            self.mnemonics = mnemonics
+            self.pin = pin
+            self.passphraseProtection = passphraseProtection
+            self.language = language
+            self.label = label
+            self.skipChecksum = skipChecksum
+            self.u2fCounter = u2fCounter
+            self.needsBackup = needsBackup
+            self.noBackup = noBackup
+        }
+
+        public static let empty = LoadDevice()
+        public static let fields: [ProtobufFieldSpec<LoadDevice>] = [
+            .repeatedString(1, "mnemonics", \.mnemonics),
+            .string(3, "pin", \.pin),
+            .bool(4, "passphrase_protection", \.passphraseProtection),
+            .string(5, "language", \.language),
+            .string(6, "label", \.label),
+            .bool(7, "skip_checksum", \.skipChecksum),
+            .uint32(8, "u2f_counter", \.u2fCounter),
+            .bool(9, "needs_backup", \.needsBackup),
+            .bool(10, "no_backup", \.noBackup),
+        ]
     }
 }

@@ -4,7 +4,7 @@ import BridgeDevices
 
 /// Bitcoin and Testnet: GetPublicKey, GetAddress (P2PKH, P2SH-P2WPKH, P2WPKH, P2TR), SignMessage and VerifyMessage
 /// (BIP-137) (trezor/trezor-firmware legacy/firmware/fsm_msg_coin.h; core/src/apps/bitcoin/*.py). Other coins are
-/// refused with Failure(DataError, "Invalid coin name"); multisig is not simulated.
+/// refused with Failure(DataError, "Invalid coin name"); multisig addresses are in SimulatedTrezor+Multisig.swift.
 extension SimulatedTrezor {
     /// GetPublicKey -> PublicKey: node, xpub with the script type's SLIP-132 magic unless ignore_xpub_magic, the
     /// root fingerprint (of the master key, via m/0') and the output descriptor.
@@ -34,7 +34,8 @@ extension SimulatedTrezor {
                                             rootFingerprint: master.fingerprint, path: message.addressN)))
             guard message.showDisplay == true else { return .reply(reply) }
             // The Trezor One shows the xpub on two pages, core on one "show_xpub" screen; both ButtonRequest PublicKey.
-            let screens = isCore ? [screen(.publicKey, "show_xpub")] : [screen(.publicKey, "show_xpub"), screen(.publicKey, "show_xpub")]
+            let page = screen(.publicKey, "show_xpub", title: "Public key", lines: [xpub])
+            let screens = isCore ? [page] : [page, page]
             return try confirm(screens, &state) { _ throws(Refusal) in .reply(reply) }
         }
     }
@@ -43,14 +44,16 @@ extension SimulatedTrezor {
     func getAddress(_ message: TrezorProto.GetAddress, _ state: inout State) throws(Refusal) -> Step {
         try withKeys(&state) { [self] state, master throws(Refusal) in
             let network = try Self.network(message.coinName)
-            guard message.multisig == nil else {
-                throw Refusal(code: .dataError, message: "Multisig addresses are not simulated")
-            }
             let key = try derive(master, message.addressN)
-            let address = try Self.address(of: key.publicKey, scriptType: message.scriptType ?? .spendAddress, network: network)
+            let scriptType = message.scriptType ?? .spendAddress
+            let address = if let multisig = message.multisig {
+                try Self.multisigAddress(multisig, ownKey: key.publicKey, scriptType: scriptType, network: network)
+            } else {
+                try Self.address(of: key.publicKey, scriptType: scriptType, network: network)
+            }
             let reply = TrezorWireMessage(TrezorProto.Address(address: address))
             guard message.showDisplay == true else { return .reply(reply) }
-            return confirm(addressScreen) { _ throws(Refusal) in .reply(reply) }
+            return confirm(addressScreen(address)) { _ throws(Refusal) in .reply(reply) }
         }
     }
 
@@ -70,7 +73,7 @@ extension SimulatedTrezor {
             let key = try derive(master, message.addressN)
             let address = try Self.address(of: key.publicKey, scriptType: scriptType, network: network)
             let signingKey = try privateKey(key)
-            return try confirm(signScreens(for: message.message), &state) { _ throws(Refusal) in
+            return try confirm(signScreens(for: message.message, address: address), &state) { _ throws(Refusal) in
                 let signature: [UInt8]
                 do {
                     // no_script_type: the compressed-P2PKH header for every address type, as older signers wrote it.
@@ -98,7 +101,7 @@ extension SimulatedTrezor {
             guard BitcoinMessage.verify(signature: message.signature, message: message.message, address: message.address,
                                         network: network)
             else { throw Refusal(code: isCore ? .dataError : .processError, message: "Invalid signature") }
-            return try confirm(verifyScreens(for: message.message), &state) { _ throws(Refusal) in
+            return try confirm(verifyScreens(for: message.message, address: message.address), &state) { _ throws(Refusal) in
                 .reply(TrezorWireMessage(TrezorProto.Success(message: "Message verified")))
             }
         }

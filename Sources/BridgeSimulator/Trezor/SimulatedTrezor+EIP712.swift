@@ -53,7 +53,7 @@ extension SimulatedTrezor {
             let address = EthereumAddress(publicKey: key.publicKey).checksummed
             let signingKey = try privateKey(key)
             let primaryType = message.primaryType
-            return confirm(screen(.signTx, "confirm_address")) { [self] state throws(Refusal) in
+            return confirm(screen(.signTx, "confirm_address", title: "Signing address", lines: [address])) { [self] state throws(Refusal) in
                 let collector = TypeCollector(roots: [Self.domainTypeName, primaryType])
                 return try collectTypes(collector, &state) { [self] state, collector throws(Refusal) in
                     try collectValues(types: collector, primaryType: primaryType, &state) { [self] state, document throws(Refusal) in
@@ -169,12 +169,16 @@ extension SimulatedTrezor {
     ) throws(Refusal) -> Step {
         let domainMembers = types.types[Self.domainTypeName] ?? []
         let shown = domainMembers.indices.filter { ["name", "version"].contains(domainMembers[$0].name) }
-        return try fetchDomainLabels(shown, members: domainMembers, &state) { [self] state throws(Refusal) in
-            confirm(screen(.other, "should_show_domain")) { [self] state throws(Refusal) in
+        return try fetchDomainLabels(shown, members: domainMembers, labels: [], &state) { [self] state, labels throws(Refusal) in
+            confirm(screen(.other, "should_show_domain", title: "Typed data", lines: labels)) { [self] state throws(Refusal) in
                 let domainWalker = ValueWalker(stack: [.structure(name: Self.domainTypeName, path: [0], next: 0, fields: [])])
                 return try walk(domainWalker, types: types, &state) { [self] state, domain throws(Refusal) in
                     let finish: @Sendable (inout State, JSONValue?) throws(Refusal) -> Step = { [self] state, message throws(Refusal) in
-                        confirm(screen(.other, "confirm_typed_data_final")) { state throws(Refusal) in
+                        // core shows each member as it arrives when the user opens the struct; the simulated user
+                        // reads them all on the last screen before confirming.
+                        let lines = message.map { DeviceScreen.fieldLines($0) } ?? []
+                        let final = screen(.other, "confirm_typed_data_final", title: "Confirm typed data", lines: lines)
+                        return confirm(final) { state throws(Refusal) in
                             var document: [(String, JSONValue)] = [
                                 ("types", Self.typesJSON(types)), ("primaryType", .string(primaryType)), ("domain", domain),
                             ]
@@ -184,11 +188,14 @@ extension SimulatedTrezor {
                     }
                     guard primaryType != Self.domainTypeName else {
                         // A domain-only document signs keccak256(0x19 0x01 || domainSeparator).
-                        return confirm(screen(.other, "confirm_empty_typed_message")) { state throws(Refusal) in
+                        return confirm(screen(.other, "confirm_empty_typed_message", title: "Confirm typed data",
+                                              lines: ["No message field"])) { state throws(Refusal) in
                             try finish(&state, nil)
                         }
                     }
-                    return confirm(screen(.other, "should_show_struct")) { [self] state throws(Refusal) in
+                    let structScreen = screen(.other, "should_show_struct", title: primaryType,
+                                              lines: ["Contains \((types.types[primaryType] ?? []).count) keys"])
+                    return confirm(structScreen) { [self] state throws(Refusal) in
                         let messageWalker = ValueWalker(stack: [.structure(name: primaryType, path: [1], next: 0, fields: [])])
                         return try walk(messageWalker, types: types, &state) { state, message throws(Refusal) in
                             try finish(&state, message)
@@ -200,14 +207,16 @@ extension SimulatedTrezor {
     }
 
     /// `_get_name_and_version_for_domain`: asks for the domain's "name" and "version" members, in member order.
-    private func fetchDomainLabels(_ indices: [Int], members: [Member], _ state: inout State, then next: @escaping Continuation)
-        throws(Refusal) -> Step
-    {
-        guard let index = indices.first else { return try next(&state) }
+    private func fetchDomainLabels(
+        _ indices: [Int], members: [Member], labels: [String], _ state: inout State,
+        then next: @escaping @Sendable (inout State, [String]) throws(Refusal) -> Step
+    ) throws(Refusal) -> Step {
+        guard let index = indices.first else { return try next(&state, labels) }
         let rest = Array(indices.dropFirst())
         return requestValue([0, UInt32(index)]) { [self] state, bytes throws(Refusal) in
-            _ = try Self.jsonValue(bytes, as: members[index].type)
-            return try fetchDomainLabels(rest, members: members, &state, then: next)
+            let value = try Self.jsonValue(bytes, as: members[index].type)
+            let shown = labels + DeviceScreen.fieldLines(value, prefix: members[index].name)
+            return try fetchDomainLabels(rest, members: members, labels: shown, &state, then: next)
         }
     }
 

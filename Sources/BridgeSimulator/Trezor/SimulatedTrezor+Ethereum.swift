@@ -13,7 +13,9 @@ extension SimulatedTrezor {
             let reply = TrezorWireMessage(
                 TrezorProto.EthereumAddress(address: EthereumAddress(publicKey: key.publicKey).checksummed))
             guard message.showDisplay == true else { return .reply(reply) }
-            return confirm(addressScreen) { _ throws(Refusal) in .reply(reply) }
+            return confirm(addressScreen(EthereumAddress(publicKey: key.publicKey).checksummed)) { _ throws(Refusal) in
+                .reply(reply)
+            }
         }
     }
 
@@ -24,7 +26,8 @@ extension SimulatedTrezor {
             let key = try derive(master, message.addressN)
             let reply = TrezorWireMessage(TrezorProto.EthereumPublicKey(node: node(of: key), xpub: key.xpub(network: .main)))
             guard message.showDisplay == true else { return .reply(reply) }
-            return confirm(screen(.publicKey, "show_pubkey")) { _ throws(Refusal) in .reply(reply) }
+            let shown = screen(.publicKey, "show_pubkey", title: "Public key", lines: [key.xpub(network: .main)])
+            return confirm(shown) { _ throws(Refusal) in .reply(reply) }
         }
     }
 
@@ -35,7 +38,7 @@ extension SimulatedTrezor {
             let key = try derive(master, message.addressN)
             let address = EthereumAddress(publicKey: key.publicKey).checksummed
             let signingKey = try privateKey(key)
-            return try confirm(signScreens(for: message.message), &state) { _ throws(Refusal) in
+            return try confirm(signScreens(for: message.message, address: address), &state) { _ throws(Refusal) in
                 let signature: EthereumSignature
                 do {
                     signature = try PersonalMessage.sign(message.message, with: signingKey)
@@ -60,7 +63,7 @@ extension SimulatedTrezor {
                   let signer = try? signature.recoverSigner(digest: PersonalMessage.hash(message.message)),
                   signer == address
             else { throw Refusal(code: .dataError, message: "Invalid signature") }
-            return try confirm(verifyScreens(for: message.message), &state) { _ throws(Refusal) in
+            return try confirm(verifyScreens(for: message.message, address: message.address), &state) { _ throws(Refusal) in
                 .reply(TrezorWireMessage(TrezorProto.Success(message: "Message verified")))
             }
         }
@@ -76,13 +79,21 @@ extension SimulatedTrezor {
                 throw Refusal(code: .dataError, message: "Invalid hash length")
             }
             // The warning comes before the key is derived, so a passphrase prompt would follow it.
-            return confirm(screen(.protectCall, "warning")) { [self] state throws(Refusal) in
+            let warning = screen(.protectCall, "warning", title: "Warning",
+                                 lines: ["Unable to show EIP-712 data.", "Sign at your own risk."])
+            return confirm(warning) { [self] state throws(Refusal) in
                 try withSeed(&state) { [self] state, master throws(Refusal) in
                     let key = try derive(master, message.addressN)
                     let address = EthereumAddress(publicKey: key.publicKey).checksummed
                     let signingKey = try privateKey(key)
-                    var screens = [screen(.other, "confirm_address"), screen(.other, "confirm_domain_hash")]
-                    if message.messageHash != nil { screens.append(screen(.other, "confirm_message_hash")) }
+                    var screens = [
+                        screen(.other, "confirm_address", title: "Confirm address", lines: [address]),
+                        screen(.other, "confirm_domain_hash", title: "Confirm domain hash",
+                               lines: [Hex.encode(message.domainSeparatorHash)]),
+                    ]
+                    if let hash = message.messageHash {
+                        screens.append(screen(.other, "confirm_message_hash", title: "Confirm message hash", lines: [Hex.encode(hash)]))
+                    }
                     return try confirm(screens, &state) { [self] _ throws(Refusal) in
                         let digest = Keccak256.hash([0x19, 0x01] + message.domainSeparatorHash + (message.messageHash ?? []))
                         return .reply(try typedDataSignature(digest: digest, key: signingKey, address: address))
@@ -105,33 +116,46 @@ extension SimulatedTrezor {
     // MARK: - Screens and nodes shared with Bitcoin
 
     /// The address shown with show_display: ButtonRequest Address (fsm_layoutAddress; core `show_address`).
-    var addressScreen: Screen { screen(.address, "show_address") }
+    func addressScreen(_ address: String) -> Screen {
+        screen(.address, "show_address", title: "Address", lines: [address])
+    }
 
     /// Signing a message: the address screen, then the message pages (Trezor One: one ButtonRequest per page, printable
     /// ASCII 72 characters a page, anything else as hex 32 bytes a page, legacy/firmware/fsm.c `fsm_layoutPaginated`);
     /// core confirms the address and the message on two "sign_message" screens (`confirm_signverify`).
-    func signScreens(for message: [UInt8]) -> [Screen] {
-        guard !isCore else { return [screen(.other, "sign_message"), screen(.other, "sign_message")] }
-        return [screen(.other, "sign_message")] + Array(repeating: screen(.other, "sign_message"), count: Self.pageCount(message))
+    func signScreens(for message: [UInt8], address: String) -> [Screen] {
+        messageScreens("sign_message", title: "Sign message", message: message, address: address)
     }
 
     /// Verifying a message: the address, the message pages and "The signature is valid." (Trezor One); core shows
     /// the address and message ("verify_message") and a success screen.
-    func verifyScreens(for message: [UInt8]) -> [Screen] {
-        guard !isCore else {
-            return [screen(.other, "verify_message"), screen(.other, "verify_message"), screen(.success, "verify_message")]
-        }
-        return [screen(.other, "verify_message")]
-            + Array(repeating: screen(.other, "verify_message"), count: Self.pageCount(message))
-            + [screen(.other, "verify_message")]
+    func verifyScreens(for message: [UInt8], address: String) -> [Screen] {
+        let valid = screen(isCore ? .success : .other, "verify_message", title: "Verify message", lines: ["The signature is valid."])
+        return messageScreens("verify_message", title: "Verify message", message: message, address: address) + [valid]
     }
 
-    /// Pages of the Trezor One's message screens: 4 rows of 18 printable ASCII characters (0x20...0x7E), or of 8 bytes
-    /// shown as hex; an empty message still has one page (`fsm_layoutPaginated` is a do-while).
-    static func pageCount(_ message: [UInt8]) -> Int {
+    /// The address screen and the message on one screen (core) or page by page (Trezor One).
+    private func messageScreens(_ name: String, title: String, message: [UInt8], address: String) -> [Screen] {
+        let addressScreen = screen(.other, name, title: title, lines: ["Address:", address])
+        guard !isCore else { return [addressScreen, screen(.other, name, title: title, lines: [Self.messageText(message)])] }
+        return [addressScreen] + Self.pages(message).map { screen(.other, name, title: title, lines: [$0]) }
+    }
+
+    /// The message as the device shows it: printable ASCII (0x20...0x7E) as text, anything else as hex.
+    static func messageText(_ message: [UInt8]) -> String {
+        let isASCII = message.allSatisfy { (0x20...0x7E).contains($0) }
+        return isASCII ? String(decoding: message, as: UTF8.self) : Hex.encode(message)
+    }
+
+    /// The Trezor One's message pages: 4 rows of 18 printable ASCII characters, or of 8 bytes shown as hex; an empty
+    /// message still has one page (`fsm_layoutPaginated` is a do-while).
+    static func pages(_ message: [UInt8]) -> [String] {
         let isASCII = message.allSatisfy { (0x20...0x7E).contains($0) }
         let pageSize = isASCII ? 72 : 32
-        return max(1, (message.count + pageSize - 1) / pageSize)
+        let chunks = stride(from: 0, to: max(message.count, 1), by: pageSize).map {
+            Array(message[min($0, message.count)..<min($0 + pageSize, message.count)])
+        }
+        return chunks.map { isASCII ? String(decoding: $0, as: UTF8.self) : Hex.encode($0) }
     }
 
     /// HDNodeType of `key` without the private key (fingerprint = the parent's, as the firmware reports it).

@@ -3,7 +3,7 @@ import BridgeCrypto
 import BridgeDevices
 
 /// Message routing and the management messages: Initialize, GetFeatures, Ping, Cancel, EndSession, ApplyFlags,
-/// LockDevice and the refusal of types the model does not handle (trezor/trezor-firmware legacy/firmware/fsm_msg_common.h; core/src/apps/base.py;
+/// LockDevice (WipeDevice, LoadDevice and ApplySettings are in SimulatedTrezor+Settings.swift) and the refusal of types the model does not handle (trezor/trezor-firmware legacy/firmware/fsm_msg_common.h; core/src/apps/base.py;
 /// ../shared/reference/trezor.md sections 3-4).
 extension SimulatedTrezor {
     /// A new call from an idle device.
@@ -32,14 +32,24 @@ extension SimulatedTrezor {
             return perform(&state) { [self] state throws(Refusal) in
                 let request = try decode(TrezorProto.ApplyFlags.self, message)
                 return try unlocked(&state) { state throws(Refusal) in
-                    state.flags |= request.flags
+                    state.storage.flags |= request.flags
                     return .reply(TrezorWireMessage(TrezorProto.Success(message: "Flags applied")))
                 }
             }
         case .lockDevice:
             // legacy: config_lockDevice (storage_lock), Success "Session cleared"; core: lock_device, Success().
-            state.unlocked = configuration.pin == nil
+            state.unlocked = state.storage.pin == nil
             return [TrezorWireMessage(TrezorProto.Success(message: isCore ? nil : "Session cleared"))]
+        case .wipeDevice:
+            return perform(&state) { [self] state throws(Refusal) in wipeDevice(&state) }
+        case .loadDevice:
+            return perform(&state) { [self] state throws(Refusal) in
+                try loadDevice(try decode(TrezorProto.LoadDevice.self, message), &state)
+            }
+        case .applySettings:
+            return perform(&state) { [self] state throws(Refusal) in
+                try applySettings(try decode(TrezorProto.ApplySettings.self, message), &state)
+            }
         case .getPublicKey:
             return perform(&state) { [self] state throws(Refusal) in
                 try getPublicKey(try decode(TrezorProto.GetPublicKey.self, message), &state)
@@ -119,7 +129,9 @@ extension SimulatedTrezor {
     private func ping(_ message: TrezorProto.Ping) throws(Refusal) -> Step {
         let reply = TrezorWireMessage(TrezorProto.Success(message: message.message ?? ""))
         guard message.buttonProtection == true else { return .reply(reply) }
-        return confirm(screen(.protectCall, "ping")) { _ throws(Refusal) in .reply(reply) }
+        return confirm(screen(.protectCall, "ping", title: "Confirm", lines: [message.message ?? ""])) { _ throws(Refusal) in
+            .reply(reply)
+        }
     }
 
     /// Features as the model's firmware fills them; `sessionID` only in the reply to Initialize.
@@ -128,21 +140,21 @@ extension SimulatedTrezor {
         let version = model.firmwareVersion
         var features = TrezorProto.Features(
             vendor: "trezor.io", majorVersion: version.major, minorVersion: version.minor, patchVersion: version.patch,
-            deviceID: configuration.deviceID, pinProtection: configuration.pin != nil,
-            passphraseProtection: configuration.passphrase != nil, language: "en-US", label: configuration.label,
-            initialized: true, revision: configuration.revision, bootloaderHash: configuration.bootloaderHash,
+            deviceID: configuration.deviceID, pinProtection: state.storage.pin != nil,
+            passphraseProtection: state.storage.passphraseProtection, language: "en-US", label: state.storage.label,
+            initialized: state.storage.isInitialized, revision: configuration.revision, bootloaderHash: configuration.bootloaderHash,
             unlocked: state.unlocked, backupAvailability: .notAvailable, model: model.featuresModel,
             fwVendor: configuration.firmwareVendor, unfinishedBackup: false, noBackup: false,
             capabilities: model.capabilities, wipeCodeProtection: false, sessionID: sessionID, safetyChecks: .strict,
             autoLockDelayMs: 600_000, busy: false)
-        if state.flags != 0 { features.flags = state.flags }
+        if state.storage.flags != 0 { features.flags = state.storage.flags }
         if model == .one {
             // legacy/firmware/fsm_msg_common.h `get_features`, field for field as recorded; no internal_model.
             features.imported = true
         } else {
             // core/src/apps/base.py `get_features`.
             features.internalModel = model.internalModel
-            features.backupType = .bip39
+            if state.storage.isInitialized { features.backupType = .bip39 }
             features.passphraseAlwaysOnDevice = false
             features.hidePassphraseFromHost = false
             features.homescreenFormat = model.homescreenFormat

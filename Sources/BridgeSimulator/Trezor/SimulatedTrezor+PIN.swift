@@ -12,9 +12,14 @@ extension SimulatedTrezor {
             // core asks on its own screen: ButtonRequest(PinEntry 20, "pin_device")
             // (core/src/trezor/ui/layouts/*/__init__.py `request_pin_on_device`); the simulated user types the PIN
             // (YES) or cancels (NO: PinCancelled, core/src/trezor/wire/errors.py).
-            let entry = Screen(code: .pinEntry, name: "pin_device", pages: nil,
-                               denial: Refusal(code: .pinCancelled, message: "PIN entry cancelled"))
+            let entry = Screen(code: .pinEntry, name: "pin_device",
+                               denial: Refusal(code: .pinCancelled, message: "PIN entry cancelled"), title: "Enter PIN")
             return confirm(entry) { state throws(Refusal) in
+                // Typed through the debug link (DebugLinkDecision.input), the PIN is checked; a simulated user types
+                // the right one.
+                if let typed = state.keyboardInput, typed != state.storage.pin {
+                    throw Refusal(code: .pinInvalid, message: "PIN invalid")
+                }
                 state.unlocked = true
                 return try next(&state)
             }
@@ -37,7 +42,7 @@ extension SimulatedTrezor {
             entered += String(layout[position - 1])
         }
         // legacy/firmware/protect.c `protectPin`: "PIN invalid".
-        guard let pin = configuration.pin, entered == pin else { throw Refusal(code: .pinInvalid, message: "PIN invalid") }
+        guard let pin = state.storage.pin, entered == pin else { throw Refusal(code: .pinInvalid, message: "PIN invalid") }
         state.unlocked = true
     }
 }

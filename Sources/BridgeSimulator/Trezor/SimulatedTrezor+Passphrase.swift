@@ -12,7 +12,9 @@ extension SimulatedTrezor {
     /// Runs `next` with the session's BIP-32 master key once the device is unlocked: the PIN first, then the
     /// passphrase when this session has none yet (the order of `CHECK_PIN` and `fsm_getDerivedNode` in the firmware).
     func withKeys(_ state: inout State, then next: @escaping KeyedContinuation) throws(Refusal) -> Step {
-        try unlocked(&state) { [self] state throws(Refusal) in try withSeed(&state, then: next) }
+        // CHECK_INITIALIZED comes before CHECK_PIN (legacy/firmware/fsm_msg_*.h); core's `get_seed` raises first too.
+        guard state.storage.isInitialized else { throw notInitialized }
+        return try unlocked(&state) { [self] state throws(Refusal) in try withSeed(&state, then: next) }
     }
 
     /// Runs `next` with the active session's master key, asking for the passphrase first when needed.
@@ -21,7 +23,7 @@ extension SimulatedTrezor {
         if let passphrase = state.sessions.first(where: { $0.id == sessionID })?.passphrase {
             return try next(&state, try master(passphrase, &state))
         }
-        guard configuration.passphrase != nil else {
+        guard state.storage.passphraseProtection else {
             // Protection off: the empty passphrase, without asking (passphrase.py `get`: not enabled -> "").
             remember("", for: sessionID, &state)
             return try next(&state, try master("", &state))
@@ -48,11 +50,12 @@ extension SimulatedTrezor {
                 throw Refusal(code: .dataError, message: "Passphrase provided when it should not be")
             }
             // core `request_passphrase_on_device`: ButtonRequest(PassphraseEntry 19, "passphrase_device"), then the
-            // simulated user types `configuration.passphrase` (YES) or cancels (NO).
-            let entry = Screen(code: .passphraseEntry, name: "passphrase_device", pages: nil,
-                               denial: Refusal(code: .actionCancelled, message: "Passphrase entry cancelled"))
+            // simulated user types `configuration.passphrase` (YES) or cancels (NO); a debug client types its own.
+            let entry = Screen(code: .passphraseEntry, name: "passphrase_device",
+                               denial: Refusal(code: .actionCancelled, message: "Passphrase entry cancelled"),
+                               title: "Enter passphrase")
             let typed = configuration.passphrase ?? ""
-            return confirm(entry) { state throws(Refusal) in try next(&state, typed) }
+            return confirm(entry) { state throws(Refusal) in try next(&state, state.keyboardInput ?? typed) }
         }
         guard let passphrase = ack.passphrase else {
             throw Refusal(
@@ -67,9 +70,16 @@ extension SimulatedTrezor {
         guard !passphrase.isEmpty else { return try next(&state, passphrase) }
         // A hidden wallet is confirmed twice: "Access hidden wallet?" and the passphrase itself (recorded
         // `passphrase_session_ethereum_get_address`: 2 ButtonRequests code Other; core "passphrase_host1/2").
-        return try confirm([screen(.other, "passphrase_host1"), screen(.other, "passphrase_host2")], &state) {
+        let screens = [screen(.other, "passphrase_host1", title: "Hidden wallet", lines: ["Access hidden wallet?"]),
+                       screen(.other, "passphrase_host2", title: "Confirm passphrase", lines: [passphrase])]
+        return try confirm(screens, &state) {
             state throws(Refusal) in try next(&state, passphrase)
         }
+    }
+
+    /// Failure(NotInitialized): legacy/firmware/fsm.c `fsm_sendFailure`'s default text, core/src/apps/common/seed.py.
+    var notInitialized: Refusal {
+        Refusal(code: .notInitialized, message: isCore ? "Device is not initialized" : "Device not initialized")
     }
 
     /// The active session's id; a device used without Initialize works in an implicit session, as the firmware does.
@@ -91,6 +101,7 @@ extension SimulatedTrezor {
     /// The master key of the seed with `passphrase` (BIP-39 PBKDF2, then BIP-32), cached per passphrase.
     func master(_ passphrase: String, _ state: inout State) throws(Refusal) -> ExtendedKey {
         if let cached = state.masters[passphrase] { return cached }
+        guard let mnemonic = state.storage.mnemonic else { throw notInitialized }
         do {
             let key = try ExtendedKey.master(seed: mnemonic.seed(passphrase: passphrase))
             state.masters[passphrase] = key

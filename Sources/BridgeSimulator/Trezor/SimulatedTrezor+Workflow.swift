@@ -24,13 +24,24 @@ extension SimulatedTrezor {
         case wait(Pending)
     }
 
-    /// One confirmation screen: its ButtonRequest and what NO answers.
+    /// One confirmation screen: its ButtonRequest, what it shows and what NO answers.
     struct Screen: Sendable {
         var code: TrezorProto.ButtonRequestType
         /// core's `br_name` (layout name); the Trezor One sends only the code.
         var name: String
         var pages: UInt32?
         var denial: Refusal
+        /// The text on the screen (title and lines).
+        var shown: DeviceScreen
+
+        init(code: TrezorProto.ButtonRequestType, name: String, pages: UInt32? = nil, denial: Refusal,
+             title: String? = nil, lines: [String] = []) {
+            self.code = code
+            self.name = name
+            self.pages = pages
+            self.denial = denial
+            shown = DeviceScreen(name: name, title: title ?? name, lines: lines)
+        }
     }
 
     /// What a waiting call needs from the host.
@@ -59,18 +70,44 @@ extension SimulatedTrezor {
             switch try work(&state) {
             case .reply(let message):
                 state.pending = nil
+                showHome(&state)
                 return [message]
             case .ask(let message, let pending):
                 state.pending = pending
+                show(pending, &state)
                 return [message]
             case .wait(let pending):
                 state.pending = pending
+                show(pending, &state)
                 return []
             }
         } catch {
             state.pending = nil
+            showHome(&state)
             return [failure(error.code, error.message)]
         }
+    }
+
+    /// Puts what a waiting call shows on the display (a confirmation or the PIN matrix), recording it once.
+    private func show(_ pending: Pending, _ state: inout State) {
+        let screen: DeviceScreen
+        switch pending {
+        case .button(let confirmation, _, _):
+            screen = confirmation.shown
+        case .pinMatrix(let layout, _):
+            // legacy/firmware/pinmatrix.c draws the digits in keypad rows 7 8 9 / 4 5 6 / 1 2 3.
+            let rows = [[6, 7, 8], [3, 4, 5], [0, 1, 2]].map { $0.map { String(layout[$0]) }.joined(separator: " ") }
+            screen = DeviceScreen(name: "pin_matrix", title: "Please enter current PIN:", lines: rows)
+        case .passphrase, .typedDataStruct, .typedDataValue:
+            return
+        }
+        state.screensShown.record(screen)
+        state.display = screen
+    }
+
+    /// Back to the home screen once a call is over.
+    func showHome(_ state: inout State) {
+        state.display = DeviceScreen.home(label: state.storage.label, initialized: state.storage.isInitialized)
     }
 
     /// The host's message while a call waits.
@@ -158,9 +195,10 @@ extension SimulatedTrezor {
         Refusal(code: .actionCancelled, message: isCore ? "Cancelled" : "Action cancelled by user")
     }
 
-    /// A screen with `code` (and core's layout `name`) that NO refuses with ActionCancelled.
-    func screen(_ code: TrezorProto.ButtonRequestType, _ name: String, pages: UInt32? = nil) -> Screen {
-        Screen(code: code, name: name, pages: pages, denial: cancelled)
+    /// A screen with `code` (and core's layout `name`) showing `title` and `lines`, that NO refuses with
+    /// ActionCancelled.
+    func screen(_ code: TrezorProto.ButtonRequestType, _ name: String, title: String? = nil, lines: [String] = []) -> Screen {
+        Screen(code: code, name: name, denial: cancelled, title: title, lines: lines)
     }
 
     /// Shows `screen`, waits for ButtonAck and the user's YES, then continues.

@@ -73,25 +73,23 @@ public final class SimulatedTrezor: Sendable {
         public init() {}
     }
 
-    /// The configuration the device started with (its live state may have moved on: sessions, unlock, approval).
+    /// The configuration the device started with (its live state may have moved on: sessions, unlock, approval, and
+    /// what WipeDevice, LoadDevice and ApplySettings wrote).
     public let configuration: Configuration
-    let mnemonic: Mnemonic
     let state: Mutex<State>
 
     /// A device holding `configuration.mnemonic`; `.badArgument` for an invalid mnemonic, PIN or PIN layout.
     public init(configuration: Configuration) throws(DeviceError) {
+        let mnemonic: Mnemonic
         do throws(CryptoError) {
             mnemonic = try Mnemonic(phrase: configuration.mnemonic)
         } catch {
             throw .badArgument("The simulated Trezor's seed is unusable: \(error.message)")
         }
-        if let pin = configuration.pin {
-            let digits: ClosedRange<Character> = configuration.model == .one ? "1"..."9" : "0"..."9"
-            guard !pin.isEmpty, pin.count <= Self.maximumPINLength, pin.allSatisfy({ digits.contains($0) }) else {
-                throw .badArgument(
-                    "The simulated Trezor's PIN must be 1 to \(Self.maximumPINLength) digits "
-                        + (configuration.model == .one ? "1-9 (the Trezor One's matrix has no 0)" : "0-9"))
-            }
+        if let pin = configuration.pin, !Self.isPIN(pin, model: configuration.model) {
+            throw .badArgument(
+                "The simulated Trezor's PIN must be 1 to \(Self.maximumPINLength) digits "
+                    + (configuration.model == .one ? "1-9 (the Trezor One's matrix has no 0)" : "0-9"))
         }
         if let layout = configuration.pinLayout {
             guard layout.sorted() == Array(1...9) else {
@@ -102,7 +100,15 @@ public final class SimulatedTrezor: Sendable {
             throw .badArgument("The simulated Trezor's passphrase is longer than \(Self.maximumPassphraseLength) bytes")
         }
         self.configuration = configuration
-        state = Mutex(State(configuration))
+        let storage = Storage(mnemonic: mnemonic, phrase: configuration.mnemonic, pin: configuration.pin,
+                              passphraseProtection: configuration.passphrase != nil, label: configuration.label)
+        state = Mutex(State(configuration, storage: storage))
+    }
+
+    /// Whether `pin` is a PIN the model takes: 1 to 50 digits, 1-9 only on the Trezor One (its matrix has no 0).
+    static func isPIN(_ pin: String, model: Model) -> Bool {
+        let digits: ClosedRange<Character> = model == .one ? "1"..."9" : "0"..."9"
+        return !pin.isEmpty && pin.count <= maximumPINLength && pin.allSatisfy { digits.contains($0) }
     }
 
     /// One 64-byte packet from the host in; the packets the device answers with out (empty while a message is
@@ -121,7 +127,22 @@ public final class SimulatedTrezor: Sendable {
 
     /// Locks the device again (like LockDevice or the auto-lock): the next protected call asks for the PIN.
     public func lock() {
-        state.withLock { $0.unlocked = false }
+        state.withLock { $0.unlocked = $0.storage.pin == nil }
+    }
+
+    /// Whether the device holds a seed (false after WipeDevice, until LoadDevice).
+    public var isInitialized: Bool { state.withLock { $0.storage.isInitialized } }
+
+    /// The screen the device shows now: a confirmation, the PIN matrix, or the home screen.
+    public var screen: DeviceScreen { state.withLock { $0.display } }
+
+    /// Every screen shown since the device started (or since ``clearScreensShown()``), oldest first, at most
+    /// ``DeviceScreen/historyLimit``: what a test reads to check what the user saw before confirming.
+    public var screensShown: [DeviceScreen] { state.withLock { $0.screensShown } }
+
+    /// Forgets the screens shown so far.
+    public func clearScreensShown() {
+        state.withLock { $0.screensShown.removeAll() }
     }
 
     /// True while the PIN is needed before protected calls.
@@ -164,8 +185,29 @@ public final class SimulatedTrezor: Sendable {
         var payload: [UInt8]
     }
 
+    /// What the device's flash holds: the seed and the settings WipeDevice erases and LoadDevice and ApplySettings
+    /// write (legacy/firmware/config.c; core/src/storage/device.py).
+    struct Storage: Sendable {
+        var mnemonic: Mnemonic?
+        /// The phrase as loaded, for DebugLinkState.mnemonic_secret.
+        var phrase: String?
+        var pin: String?
+        var passphraseProtection: Bool
+        var label: String?
+        /// The device flags ApplyFlags sets (bits are only ever added).
+        var flags: UInt32 = 0
+
+        var isInitialized: Bool { mnemonic != nil }
+
+        /// A wiped device: no seed, no PIN, no label, passphrase protection off.
+        static let wiped = Storage(mnemonic: nil, phrase: nil, pin: nil, passphraseProtection: false, label: nil)
+    }
+
     struct State: Sendable {
+        var storage: Storage
         var inbound: Inbound?
+        /// Debug-link messages being received over several packets.
+        var debugInbound = TrezorV1Reassembler()
         /// The workflow waiting for the host (or the user), if any.
         var pending: Pending?
         /// Most recently used last.
@@ -176,11 +218,16 @@ public final class SimulatedTrezor: Sendable {
         var scriptedDecisions: [Approval]
         /// BIP-32 master keys by passphrase, so a session switch does not rerun PBKDF2.
         var masters: [String: ExtendedKey] = [:]
-        /// The device flags ApplyFlags sets (bits are only ever added).
-        var flags: UInt32 = 0
+        /// The screen on display and the screens shown so far.
+        var display: DeviceScreen
+        var screensShown: [DeviceScreen] = []
+        /// Text typed on the device's keyboard through the debug link (a PIN, a passphrase) for the screen it answers.
+        var keyboardInput: String?
 
-        init(_ configuration: Configuration) {
-            unlocked = configuration.pin == nil
+        init(_ configuration: Configuration, storage: Storage) {
+            self.storage = storage
+            display = DeviceScreen.home(label: storage.label, initialized: storage.isInitialized)
+            unlocked = storage.pin == nil
             approval = configuration.approval
             scriptedDecisions = configuration.scriptedDecisions
         }
@@ -228,6 +275,7 @@ public final class SimulatedTrezor: Sendable {
         TrezorMessageType.initialize, .ping, .getPublicKey, .getAddress, .signMessage, .verifyMessage, .getFeatures,
         .cancel, .buttonAck, .pinMatrixAck, .passphraseAck, .ethereumGetAddress, .ethereumGetPublicKey,
         .ethereumSignMessage, .ethereumVerifyMessage, .ethereumSignTypedHash, .endSession, .applyFlags, .lockDevice,
+        .wipeDevice, .loadDevice, .applySettings,
     ].map(\.rawValue))
 
     // MARK: - Replies

@@ -13,11 +13,17 @@ import Synchronization
 /// core/embed/io/usb/unix/usb.c); datagrams of any other size are dropped (trezorlib's udp.py rejects them too).
 /// Answers go to the address the request came from, so any number of hosts can take turns. The device's configured
 /// latency is waited before the first packet of each answer.
+///
+/// The debug link listens on the next port (trezorlib `UdpTransport.find_debug`: port + 1), same framing: a
+/// DebugLinkDecision that ends a wait makes the main link send the call's answer, to the host that last wrote there.
 public final class TrezorEmulatorServer: Sendable {
     public let device: SimulatedTrezor
     public let host: String
     public let requestedPort: UInt16
     private let server = SimulatorSocketServer(kind: .datagram, name: "the simulated Trezor emulator server")
+    private let debugServer = SimulatorSocketServer(kind: .datagram, name: "the simulated Trezor debug link")
+    /// The main socket and the host that last wrote to it, where a decision's answer goes.
+    private let mainPeer = Mutex<(socket: Int32, address: sockaddr_storage, length: socklen_t)?>(nil)
     /// The liveness probe and its answer (trezorlib transport/udp.py `_ping`; legacy/emulator/udp.c).
     static let ping = Array("PINGPING".utf8)
     static let pong = Array("PONGPONG".utf8)
@@ -30,21 +36,77 @@ public final class TrezorEmulatorServer: Sendable {
         self.requestedPort = port
     }
 
-    /// The port it serves once started.
+    /// The port it serves once started; the debug link is on the next one.
     public var port: UInt16? { server.port }
 
-    /// Binds `host:port` (port 0 takes any free port), starts serving on a background thread and returns the bound
-    /// port. `.busy` when the port is taken or the server already runs.
+    /// The debug link's port once started (``port`` + 1).
+    public var debugPort: UInt16? { debugServer.port }
+
+    /// Binds `host:port` and `host:port+1` (port 0 takes a free pair), starts serving both on background threads and
+    /// returns the main port. `.busy` when a port is taken or the server already runs.
     @discardableResult
     public func start() throws(DeviceError) -> UInt16 {
-        try server.start(host: host, port: requestedPort) { [self] socket in serve(socket: socket) }
+        // With port 0 the kernel picks the main port; its neighbour may be taken, so a few picks are tried.
+        let attempts = requestedPort == 0 ? 16 : 1
+        var lastError: DeviceError = .busy("no free pair of UDP ports on \(host)")
+        for _ in 0..<attempts {
+            let port = try server.start(host: host, port: requestedPort) { [self] socket in serve(socket: socket) }
+            guard port < UInt16.max else {
+                server.stop()
+                continue
+            }
+            do {
+                try debugServer.start(host: host, port: port + 1) { [self] socket in serveDebug(socket: socket) }
+                return port
+            } catch {
+                server.stop()
+                lastError = error
+            }
+        }
+        throw lastError
     }
 
-    /// Stops serving, waits for the serving thread to finish and closes the socket. Safe to call twice.
-    public func stop() { server.stop() }
+    /// Stops serving, waits for the serving threads to finish and closes the sockets. Safe to call twice.
+    public func stop() {
+        debugServer.stop()
+        server.stop()
+        mainPeer.withLock { $0 = nil }
+    }
 
     /// The serving loop: one datagram in, its answer datagrams out to the sender.
     private func serve(socket fd: Int32) {
+        receiveLoop(socket: fd, server: server) { [self] datagram, sender, length in
+            mainPeer.withLock { $0 = (fd, sender, length) }
+            var sender = sender
+            for answer in answers(to: datagram) {
+                send(answer, on: fd, to: &sender, length: length)
+            }
+        }
+    }
+
+    /// The debug link's loop: its answers to the sender, and a decision's main-link answer to the main peer.
+    private func serveDebug(socket fd: Int32) {
+        receiveLoop(socket: fd, server: debugServer) { [self] datagram, sender, length in
+            var sender = sender
+            if datagram == Self.ping {
+                send(Self.pong, on: fd, to: &sender, length: length)
+                return
+            }
+            let answer = device.receiveDebug(packet: datagram)
+            for packet in answer.debug {
+                send(packet, on: fd, to: &sender, length: length)
+            }
+            guard !answer.main.isEmpty, let peer = mainPeer.withLock({ $0 }) else { return }
+            var address = peer.address
+            for packet in answer.main {
+                send(packet, on: peer.socket, to: &address, length: peer.length)
+            }
+        }
+    }
+
+    /// Receives datagrams on `fd` until `server` is asked to stop, handing each with its sender to `handle`.
+    private func receiveLoop(socket fd: Int32, server: SimulatorSocketServer,
+                             handle: ([UInt8], sockaddr_storage, socklen_t) -> Void) {
         // Larger than any valid datagram, so an oversized one is seen whole and dropped rather than truncated to 64.
         var buffer = [UInt8](repeating: 0, count: 2048)
         while !server.stopRequested {
@@ -60,10 +122,7 @@ public final class TrezorEmulatorServer: Sendable {
                 }
             }
             guard count > 0 else { continue }
-            let datagram = Array(buffer.prefix(count))
-            for answer in answers(to: datagram) {
-                send(answer, on: fd, to: &sender, length: senderLength)
-            }
+            handle(Array(buffer.prefix(count)), sender, senderLength)
         }
     }
 

@@ -95,8 +95,14 @@ extension Command {
             models ask for PIN and passphrase on the device (the simulated user enters them) and sign EIP-712 field \
             by field.
 
+            The debug link listens on PORT+1, as the emulator's does: trezorlib's TrezorClientDebugLink and \
+            `hwi --emulators` read the screen (DebugLinkGetState: its text, the PIN matrix) and press buttons \
+            there (DebugLinkDecision). With --approve debuglink nobody presses on the device: every screen waits \
+            for a decision on the debug link.
+
             Examples:
               walletbridge simulate trezor
+              walletbridge simulate trezor --approve debuglink
               walletbridge simulate trezor --port 0 --model one --device-pin 1234 --pin-layout 123456789
               walletbridge simulate trezor --approve deny --passphrase "TREZOR"
             """,
@@ -105,7 +111,7 @@ extension Command {
             .value("passphrase", "P", help: "Turn passphrase protection on; the simulated user types P when the passphrase is entered on the device (default: protection off)."),
             .value("host", "H", help: "The address to listen on.", default: "127.0.0.1"),
             .value("port", "N", help: "The UDP port; 0 picks a free one.", default: String(UDPLink.defaultPort)),
-        ] + TrezorSimulatorSettings.knobOptions(prefix: ""),
+        ] + TrezorSimulatorSettings.knobOptions(prefix: "", approveChoices: "auto|deny|debuglink"),
         run: { arguments, io in
             let settings = try TrezorSimulatorSettings(arguments, prefix: "", mnemonicOption: "mnemonic", passphraseOption: "passphrase")
             let host = try arguments.requiredValue("host")
@@ -127,7 +133,10 @@ extension Command {
             }
             let address = DeviceResolver.address(host: host, port: boundPort)
 
-            for line in TrezorSimulatorGuidance.lines(settings, address: address) { io.progress(line) }
+            let debugAddress = DeviceResolver.address(host: host, port: server.debugPort ?? boundPort + 1)
+            for line in TrezorSimulatorGuidance.lines(settings, address: address, debugAddress: debugAddress) {
+                io.progress(line)
+            }
             io.writeOutput(JSONValue.object(["listening": .string("udp:\(address)")]).serialized() + "\n")
 
             let received = await signals.next()
@@ -141,7 +150,7 @@ extension Command {
 
 /// What `simulate trezor` tells the user on standard error.
 enum TrezorSimulatorGuidance {
-    static func lines(_ settings: TrezorSimulatorSettings, address: String) -> [String] {
+    static func lines(_ settings: TrezorSimulatorSettings, address: String, debugAddress: String) -> [String] {
         let seed = settings.mnemonic == nil
             ? "Trezor's PUBLIC test seed (\"all all ... all\"): anyone can derive its keys"
             : "the mnemonic given on the command line, held in memory in clear"
@@ -153,12 +162,15 @@ enum TrezorSimulatorGuidance {
                 : "PIN \(pin) (entered on the device by the simulated user)")
         }
         if settings.passphrase != nil { state.append("passphrase protection on") }
-        state.append(settings.approves ? "approves every prompt" : "rejects every prompt")
+        state.append(settings.waitsForDebugLink
+            ? "waits for DebugLinkDecision on every prompt"
+            : settings.approves ? "approves every prompt" : "rejects every prompt")
         let delay = settings.delayMilliseconds > 0 ? ", answers after \(settings.delayMilliseconds) ms" : ""
         var lines = [
             "WARNING: this simulated Trezor signs with \(seed). It is for tests and demos only: NEVER send funds to its addresses.",
             "Simulated Trezor \(settings.modelName): \(state.joined(separator: ", "))\(delay).",
             "Try: walletbridge address --transport udp:\(address) --path \"m/44'/60'/0'/0/0\"",
+            "Debug link (screen text, PIN matrix, button presses): udp:\(debugAddress).",
         ]
         if settings.model == .one, settings.devicePIN != nil {
             lines.append("     add --pin POSITIONS (the positions of the PIN's digits on the device's grid; with --pin-layout 123456789 they are the digits).")
