@@ -10,7 +10,7 @@ DEBIAN_PACKAGES := pkg-config libhidapi-dev libusb-1.0-0-dev libsecp256k1-dev li
 
 TEST_LOG := .build/test-output.log
 
-.PHONY: deps build test bench bench-http fuzz run install uninstall clean
+.PHONY: deps interop-tools build test bench bench-http fuzz run install uninstall clean
 
 ## PREFIX: where `make install` puts bin/walletbridge (default /usr/local)
 PREFIX ?= /usr/local
@@ -29,12 +29,32 @@ deps:
 		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
 	fi
 
+## INTEROP_TOOLS: the vendors' tools the interop suite runs, one PyPI virtual environment each
+## (.build/interop/NAME), as NAME:REQUIREMENTS
+INTEROP_TOOLS := trezor-0.20:trezor==0.20.2 trezor-0.13:trezor==0.13.10 hwi:hwi==3.2.0,ledgercomm==1.2.1
+
+## interop-tools: create the interop suite's virtual environments from PyPI (trezorctl 0.20 and 0.13, HWI with
+## ledgercomm; Tests/InteropTests). Kept while their requirements stay the same; a failed install leaves no stamp, so
+## the tests that need it are reported skipped with the reason, and the next run tries again.
+interop-tools:
+	@for tool in $(INTEROP_TOOLS); do \
+		name=$${tool%%:*}; requirements=$$(echo "$${tool#*:}" | tr ',' ' '); dir=.build/interop/$$name; \
+		if [ "$$(cat $$dir/.installed 2>/dev/null)" != "$$requirements" ]; then \
+			rm -rf "$$dir"; echo "Creating $$dir: $$requirements (PyPI)"; \
+			if python3 -m venv "$$dir" && "$$dir/bin/pip" install -q --disable-pip-version-check $$requirements; then \
+				echo "$$requirements" > "$$dir/.installed"; \
+			else \
+				echo "WARNING: could not install $$requirements; the interop tests that need it will be skipped"; \
+			fi; \
+		fi; \
+	done
+
 ## build: compile everything (debug)
 build: deps
 	swift build
 
 ## test: build, run all tests, end with the summary lines; non-zero exit on any failure
-test: deps
+test: deps interop-tools
 	swift build --build-tests
 	@mkdir -p .build
 	@status=0; swift test 2>&1 | tee $(TEST_LOG) || status=$$?; \

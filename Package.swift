@@ -117,6 +117,11 @@ let package = Package(
             name: "WalletBridgeCLITests",
             dependencies: ["WalletBridgeCLI", "BridgeCore", "BridgeApprovals", "BridgeStore", "TestVectors", "BridgeServer"]
         ),
+        // The vendors' own tools (trezorctl, HWI, ledgercomm: PyPI venvs from `make interop-tools`) against the
+        // simulators on loopback; kept apart from the unit tests, skipped with the reason when the tools are missing.
+        .testTarget(
+            name: "InteropTests", dependencies: ["BridgeCore", "BridgeCrypto", "BridgeDevices", "BridgeSimulator"]
+        ),
         // Locates ../shared/vectors for the test targets (a test-only helper module).
         .target(name: "TestVectors", dependencies: ["BridgeCore"], path: "Tests/TestVectors"),
     ],
