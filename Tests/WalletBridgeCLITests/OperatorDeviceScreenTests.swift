@@ -7,7 +7,7 @@ import Testing
 
 /// What an operator's device shows before it signs a TransferApproval: the document the service builds for an order
 /// (`ApprovalTypedData.transferMessage`), signed field by field by the bridge's ``TrezorDevice`` on a simulated core
-/// Trezor. The last screen before the signature, the one the operator confirms, carries the transfer's amount,
+/// Trezor and by its ``LedgerDevice`` on a simulated Ledger. The last screen before the signature, the one the operator confirms, carries the transfer's amount,
 /// currency, external user and order id; declining there signs nothing.
 @Suite("What the operator's device shows before it signs a transfer")
 struct OperatorDeviceScreenTests {
@@ -50,5 +50,24 @@ struct OperatorDeviceScreenTests {
         await #expect(throws: DeviceError.self) { _ = try await sign(on: simulator) }
         let declinedScreen = try #require(simulator.screensShown.last)
         #expect(declinedScreen.name == "confirm_typed_data_final" && declinedScreen.shows("1250.00"))
+    }
+
+    @Test("a Ledger (Ethereum app, clear signing) reviews the same fields before \"Sign typed message\"")
+    func ledgerReview() async throws {
+        let simulator = try SimulatedLedger(configuration: SimulatedLedger.Configuration())
+        let typedData = try ApprovalTypedData(chainID: 1, deploymentID: Array(repeating: 0x11, count: 32))
+        let document = typedData.document(.transferApproval, message: typedData.transferMessage(for: order, decimals: 2))
+        let device = LedgerDevice(
+            channel: LedgerHIDChannel(link: SimulatedLedgerLink(device: simulator)),
+            descriptor: DeviceDescriptor(id: "sim", family: .ledger, model: "nanoX", transport: "sim", path: "sim:ledger"))
+        _ = try await device.signTypedData(path: try DerivationPath(parsing: "m/44'/60'/0'/0/0"),
+                                           typedData: try TypedData(json: document), mode: .full,
+                                           OperationOptions(timeout: .seconds(30)))
+        let screens = simulator.screensShown
+        #expect(screens.last?.title == "Sign typed message")
+        let reviewed = screens.flatMap(\.lines)
+        for line in ["amount: 1250.00", "currency: USD", "externalUserId: client-7781", "orderId: ORD-2026-0042"] {
+            #expect(reviewed.contains(line), "\(line) not reviewed")
+        }
     }
 }

@@ -222,6 +222,11 @@ extension SimulatedLedger {
         guard let digest = try? TypedData(json: document).hashes().digest else {
             throw APDUFailure(LedgerStatusWord.invalidData)
         }
+        // app-ethereum's clear-signing review: the domain's and the message's fields, one step each, then "Sign".
+        let fields = DeviceScreen.fieldLines(.object(domain)) + DeviceScreen.fieldLines(.object(message))
+        review([DeviceScreen(name: "review_typed_data", title: "Review typed message", lines: [primaryType])]
+               + fields.map { DeviceScreen(name: "typed_data_field", title: primaryType, lines: [$0]) }
+               + [DeviceScreen(name: "sign", title: "Sign typed message")], &state)
         try requireApproval(state.approval)
         return try ethereumMessageSignature(digest, at: path)
     }

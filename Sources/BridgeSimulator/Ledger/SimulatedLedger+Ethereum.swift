@@ -84,6 +84,11 @@ extension SimulatedLedger {
     }
 
     /// Holds the reply until the user decides, as the app does (`IO_ASYNCH_REPLY`): a refusal is 6985.
+    /// Records the review screens a request shows before the user decides.
+    func review(_ screens: [DeviceScreen], _ state: inout State) {
+        for screen in screens { state.screensShown.record(screen) }
+    }
+
     func requireApproval(_ approval: Approval) throws(APDUFailure) {
         guard approval == .approve else { throw APDUFailure(LedgerStatusWord.rejected) }
     }
@@ -156,6 +161,11 @@ extension SimulatedLedger {
             return APDUResponse(statusWord: LedgerStatusWord.ok)
         }
         state.pending = .none
+        // app-ethereum's personal-sign review: the message (ASCII, else hex), then "Sign message".
+        let text = progress.message.allSatisfy { (0x20...0x7E).contains($0) }
+            ? String(decoding: progress.message, as: UTF8.self) : Hex.encode(progress.message)
+        review([DeviceScreen(name: "review_message", title: "Review message", lines: ["Message", text]),
+                DeviceScreen(name: "sign", title: "Sign message")], &state)
         try requireApproval(state.approval)
         return try ethereumMessageSignature(PersonalMessage.hash(progress.message), at: progress.path)
     }
@@ -171,6 +181,9 @@ extension SimulatedLedger {
         let messageHash = try reader.bytes(32, or: LedgerStatusWord.invalidData)
         guard reader.isAtEnd else { throw APDUFailure(LedgerStatusWord.invalidData) }
         guard state.blindSigning else { throw APDUFailure(LedgerStatusWord.invalidData) }
+        review([DeviceScreen(name: "review_typed_hash", title: "Review typed message",
+                             lines: ["Domain hash", Hex.encode(domainHash), "Message hash", Hex.encode(messageHash)]),
+                DeviceScreen(name: "sign", title: "Sign typed message")], &state)
         try requireApproval(state.approval)
         return try ethereumMessageSignature(Keccak256.hash([0x19, 0x01] + domainHash + messageHash), at: path)
     }

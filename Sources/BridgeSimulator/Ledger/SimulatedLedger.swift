@@ -145,6 +145,10 @@ public final class SimulatedLedger: Sendable {
     /// True while the device waits for its PIN.
     public var isLocked: Bool { state.withLock { $0.locked } }
 
+    /// Every review screen shown since the device started, oldest first, at most ``DeviceScreen/historyLimit``: the
+    /// steps of a Ledger review flow as text (app-ethereum's "Review typed message", each field, "Sign message").
+    public var screensShown: [DeviceScreen] { state.withLock { $0.screensShown } }
+
     /// Enters the PIN (true) or locks the device (false).
     public func setLocked(_ locked: Bool) {
         state.withLock { $0.locked = locked }
@@ -174,6 +178,8 @@ public final class SimulatedLedger: Sendable {
         var rawMessages: Bool
         /// A command that spans several APDUs and is not finished yet.
         var pending: PendingCommand = .none
+        /// The review screens shown so far (what a user reads before approving), oldest first.
+        var screensShown: [DeviceScreen] = []
 
         init(_ configuration: Configuration) {
             app = configuration.app
