@@ -40,9 +40,13 @@ public struct DeviceScreen: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// The home screen: the label, or a note that the device holds no seed.
-    static func home(label: String?, initialized: Bool) -> DeviceScreen {
-        DeviceScreen(name: "homescreen", title: label ?? "Trezor", lines: initialized ? [] : ["Not initialized"])
+    /// A signed message as devices show it: printable ASCII (0x20...0x7E) as text, anything else as hex.
+    public static func messageText(_ message: [UInt8]) -> String {
+        isPrintableASCII(message) ? String(decoding: message, as: UTF8.self) : Hex.encode(message)
+    }
+
+    static func isPrintableASCII(_ bytes: some Sequence<UInt8>) -> Bool {
+        bytes.allSatisfy { (0x20...0x7E).contains($0) }
     }
 
     /// How many screens the history keeps (oldest dropped first).

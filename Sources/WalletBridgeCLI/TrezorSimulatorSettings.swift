@@ -32,9 +32,9 @@ struct TrezorSimulatorSettings: Sendable, Equatable {
 
     /// The knob options of `simulate trezor` (mnemonic and passphrase excepted, which callers declare with their own
     /// help), each name after `prefix`.
-    static func knobOptions(prefix: String, approveChoices: String = "auto|deny") -> [CommandOption] {
+    static func knobOptions(prefix: String) -> [CommandOption] {
         [
-            .value(prefix + "approve", approveChoices, help: "How the simulated user answers every prompt on the device.",
+            .value(prefix + "approve", approveChoices(prefix: prefix).map(\.name).joined(separator: "|"), help: "How the simulated user answers every prompt on the device.",
                    default: "auto"),
             .flag(prefix + "locked", help: "The simulated device is locked: protected by the PIN \(lockedPIN), not yet entered (a Trezor One asks for it through the PIN matrix, the other models on the device)."),
         ] + specificOptions(prefix: prefix) + [
@@ -53,6 +53,12 @@ struct TrezorSimulatorSettings: Sendable, Equatable {
         ]
     }
 
+    /// `--approve`'s values: whether the simulated user approves, and whether screens wait for the debug link. Only
+    /// `simulate trezor` (no prefix) serves a debug link to wait for; the in-process `--sim-approve` offers auto|deny.
+    static func approveChoices(prefix: String) -> [(name: String, decision: (approves: Bool, waits: Bool))] {
+        [("auto", (true, false)), ("deny", (false, false))] + (prefix.isEmpty ? [("debuglink", (true, true))] : [])
+    }
+
     init() {}
 
     /// The settings a command line gave, the knobs read under `prefix`; a bad value is a usage error.
@@ -60,10 +66,8 @@ struct TrezorSimulatorSettings: Sendable, Equatable {
         mnemonic = arguments.value(mnemonicOption)
         passphrase = arguments.value(passphraseOption)
         model = try arguments.choice(prefix + "model", from: Self.modelNames.map { ($0.name, $0.model) }) ?? .safe5
-        // Only the UDP simulator has a debug link to wait for; the in-process one offers auto|deny.
-        let decisions: [(String, (approves: Bool, waits: Bool))] = [("auto", (true, false)), ("deny", (false, false))]
-            + (prefix.isEmpty ? [("debuglink", (true, true))] : [])
-        let decision = try arguments.choice(prefix + "approve", from: decisions) ?? (true, false)
+        let choices = Self.approveChoices(prefix: prefix).map { ($0.name, $0.decision) }
+        let decision = try arguments.choice(prefix + "approve", from: choices) ?? (true, false)
         approves = decision.approves
         waitsForDebugLink = decision.waits
         delayMilliseconds = try arguments.integer(prefix + "delay-ms", in: 0...600_000) ?? 0

@@ -83,12 +83,12 @@ extension SimulatedLedger {
         return APDUResponse(data: [EthereumAPDU.messageVBase + UInt8(recoveryID)] + compact, statusWord: LedgerStatusWord.ok)
     }
 
-    /// Holds the reply until the user decides, as the app does (`IO_ASYNCH_REPLY`): a refusal is 6985.
     /// Records the review screens a request shows before the user decides.
     func review(_ screens: [DeviceScreen], _ state: inout State) {
         for screen in screens { state.screensShown.record(screen) }
     }
 
+    /// Holds the reply until the user decides, as the app does (`IO_ASYNCH_REPLY`): a refusal is 6985.
     func requireApproval(_ approval: Approval) throws(APDUFailure) {
         guard approval == .approve else { throw APDUFailure(LedgerStatusWord.rejected) }
     }
@@ -162,8 +162,7 @@ extension SimulatedLedger {
         }
         state.pending = .none
         // app-ethereum's personal-sign review: the message (ASCII, else hex), then "Sign message".
-        let text = progress.message.allSatisfy { (0x20...0x7E).contains($0) }
-            ? String(decoding: progress.message, as: UTF8.self) : Hex.encode(progress.message)
+        let text = DeviceScreen.messageText(progress.message)
         review([DeviceScreen(name: "review_message", title: "Review message", lines: ["Message", text]),
                 DeviceScreen(name: "sign", title: "Sign message")], &state)
         try requireApproval(state.approval)

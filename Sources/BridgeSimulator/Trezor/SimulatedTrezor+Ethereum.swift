@@ -10,12 +10,10 @@ extension SimulatedTrezor {
     func ethereumGetAddress(_ message: TrezorProto.EthereumGetAddress, _ state: inout State) throws(Refusal) -> Step {
         try withKeys(&state) { [self] state, master throws(Refusal) in
             let key = try derive(master, message.addressN)
-            let reply = TrezorWireMessage(
-                TrezorProto.EthereumAddress(address: EthereumAddress(publicKey: key.publicKey).checksummed))
+            let address = EthereumAddress(publicKey: key.publicKey).checksummed
+            let reply = TrezorWireMessage(TrezorProto.EthereumAddress(address: address))
             guard message.showDisplay == true else { return .reply(reply) }
-            return confirm(addressScreen(EthereumAddress(publicKey: key.publicKey).checksummed)) { _ throws(Refusal) in
-                .reply(reply)
-            }
+            return confirm(addressScreen(address)) { _ throws(Refusal) in .reply(reply) }
         }
     }
 
@@ -24,9 +22,10 @@ extension SimulatedTrezor {
     func ethereumGetPublicKey(_ message: TrezorProto.EthereumGetPublicKey, _ state: inout State) throws(Refusal) -> Step {
         try withKeys(&state) { [self] state, master throws(Refusal) in
             let key = try derive(master, message.addressN)
-            let reply = TrezorWireMessage(TrezorProto.EthereumPublicKey(node: node(of: key), xpub: key.xpub(network: .main)))
+            let xpub = key.xpub(network: .main)
+            let reply = TrezorWireMessage(TrezorProto.EthereumPublicKey(node: node(of: key), xpub: xpub))
             guard message.showDisplay == true else { return .reply(reply) }
-            let shown = screen(.publicKey, "show_pubkey", title: "Public key", lines: [key.xpub(network: .main)])
+            let shown = screen(.publicKey, "show_pubkey", title: "Public key", lines: [xpub])
             return confirm(shown) { _ throws(Refusal) in .reply(reply) }
         }
     }
@@ -137,20 +136,14 @@ extension SimulatedTrezor {
     /// The address screen and the message on one screen (core) or page by page (Trezor One).
     private func messageScreens(_ name: String, title: String, message: [UInt8], address: String) -> [Screen] {
         let addressScreen = screen(.other, name, title: title, lines: ["Address:", address])
-        guard !isCore else { return [addressScreen, screen(.other, name, title: title, lines: [Self.messageText(message)])] }
+        guard !isCore else { return [addressScreen, screen(.other, name, title: title, lines: [DeviceScreen.messageText(message)])] }
         return [addressScreen] + Self.pages(message).map { screen(.other, name, title: title, lines: [$0]) }
-    }
-
-    /// The message as the device shows it: printable ASCII (0x20...0x7E) as text, anything else as hex.
-    static func messageText(_ message: [UInt8]) -> String {
-        let isASCII = message.allSatisfy { (0x20...0x7E).contains($0) }
-        return isASCII ? String(decoding: message, as: UTF8.self) : Hex.encode(message)
     }
 
     /// The Trezor One's message pages: 4 rows of 18 printable ASCII characters, or of 8 bytes shown as hex; an empty
     /// message still has one page (`fsm_layoutPaginated` is a do-while).
     static func pages(_ message: [UInt8]) -> [String] {
-        let isASCII = message.allSatisfy { (0x20...0x7E).contains($0) }
+        let isASCII = DeviceScreen.isPrintableASCII(message)
         let pageSize = isASCII ? 72 : 32
         let chunks = stride(from: 0, to: max(message.count, 1), by: pageSize).map {
             Array(message[min($0, message.count)..<min($0 + pageSize, message.count)])

@@ -107,7 +107,12 @@ extension SimulatedTrezor {
 
     /// Back to the home screen once a call is over.
     func showHome(_ state: inout State) {
-        state.display = DeviceScreen.home(label: state.storage.label, initialized: state.storage.isInitialized)
+        state.display = Self.homeScreen(state.storage)
+    }
+
+    /// The home screen: the label, or a note that the device holds no seed.
+    static func homeScreen(_ storage: Storage) -> DeviceScreen {
+        DeviceScreen(name: "homescreen", title: storage.label ?? "Trezor", lines: storage.isInitialized ? [] : ["Not initialized"])
     }
 
     /// The host's message while a call waits.

@@ -226,7 +226,7 @@ public final class SimulatedTrezor: Sendable {
 
         init(_ configuration: Configuration, storage: Storage) {
             self.storage = storage
-            display = DeviceScreen.home(label: storage.label, initialized: storage.isInitialized)
+            display = SimulatedTrezor.homeScreen(storage)
             unlocked = storage.pin == nil
             approval = configuration.approval
             scriptedDecisions = configuration.scriptedDecisions

@@ -111,7 +111,7 @@ extension Command {
             .value("passphrase", "P", help: "Turn passphrase protection on; the simulated user types P when the passphrase is entered on the device (default: protection off)."),
             .value("host", "H", help: "The address to listen on.", default: "127.0.0.1"),
             .value("port", "N", help: "The UDP port; 0 picks a free one.", default: String(UDPLink.defaultPort)),
-        ] + TrezorSimulatorSettings.knobOptions(prefix: "", approveChoices: "auto|deny|debuglink"),
+        ] + TrezorSimulatorSettings.knobOptions(prefix: ""),
         run: { arguments, io in
             let settings = try TrezorSimulatorSettings(arguments, prefix: "", mnemonicOption: "mnemonic", passphraseOption: "passphrase")
             let host = try arguments.requiredValue("host")
