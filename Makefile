@@ -30,8 +30,10 @@ deps:
 	fi
 
 ## INTEROP_TOOLS: the vendors' tools the interop suite runs, one PyPI virtual environment each
-## (.build/interop/NAME), as NAME:REQUIREMENTS
-INTEROP_TOOLS := trezor-0.20:trezor==0.20.2 trezor-0.13:trezor==0.13.10 hwi:hwi==3.2.0,ledgercomm==1.2.1
+## (.build/interop/NAME), as NAME:REQUIREMENTS; a requirement after `!` is installed without its dependencies
+## (speculos: only its REST client, speculos.client, is used, so the emulator's Qt and pygame are not installed)
+INTEROP_TOOLS := trezor-0.20:trezor==0.20.2 trezor-0.13:trezor==0.13.10 hwi:hwi==3.2.0,ledgercomm==1.2.1 \
+	speculos:requests==2.34.2,pillow==12.1.0,flask==3.1.3,flask-cors==6.0.5,flask-restful==0.3.10,jsonschema==4.26.0,construct==2.10.70,!speculos==0.27.1
 
 ## interop-tools: create the interop suite's virtual environments from PyPI (trezorctl 0.20 and 0.13, HWI with
 ## ledgercomm; Tests/InteropTests). Kept while their requirements stay the same; a failed install leaves no stamp, so
@@ -41,7 +43,9 @@ interop-tools:
 		name=$${tool%%:*}; requirements=$$(echo "$${tool#*:}" | tr ',' ' '); dir=.build/interop/$$name; \
 		if [ "$$(cat $$dir/.installed 2>/dev/null)" != "$$requirements" ]; then \
 			rm -rf "$$dir"; echo "Creating $$dir: $$requirements (PyPI)"; \
-			if python3 -m venv "$$dir" && "$$dir/bin/pip" install -q --disable-pip-version-check $$requirements; then \
+			with=$$(echo " $$requirements" | sed 's/ ![^ ]*//g'); without=$$(echo " $$requirements" | grep -o ' ![^ ]*' | tr -d '!'); \
+			if python3 -m venv "$$dir" && "$$dir/bin/pip" install -q --disable-pip-version-check $$with \
+				&& { [ -z "$$without" ] || "$$dir/bin/pip" install -q --disable-pip-version-check --no-deps $$without; }; then \
 				echo "$$requirements" > "$$dir/.installed"; \
 			else \
 				echo "WARNING: could not install $$requirements; the interop tests that need it will be skipped"; \

@@ -120,7 +120,8 @@ let package = Package(
         // The vendors' own tools (trezorctl, HWI, ledgercomm: PyPI venvs from `make interop-tools`) against the
         // simulators on loopback; kept apart from the unit tests, skipped with the reason when the tools are missing.
         .testTarget(
-            name: "InteropTests", dependencies: ["BridgeCore", "BridgeCrypto", "BridgeDevices", "BridgeSimulator"]
+            name: "InteropTests",
+            dependencies: ["BridgeCore", "BridgeCrypto", "BridgeDevices", "BridgeSimulator", "WalletBridgeCLI"]
         ),
         // Locates ../shared/vectors for the test targets (a test-only helper module).
         .target(name: "TestVectors", dependencies: ["BridgeCore"], path: "Tests/TestVectors"),

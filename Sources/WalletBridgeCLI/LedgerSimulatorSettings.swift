@@ -14,6 +14,8 @@ struct LedgerSimulatorSettings: Sendable, Equatable {
     var passphrase: String = ""
     /// false: every prompt is rejected, as a user pressing "Reject" would.
     var approves = true
+    /// Every prompt waits for button presses through Speculos's REST API (`simulate ledger --approve buttons`).
+    var waitsForButtons = false
     var locked = false
     var app: SimulatedLedger.App = .ethereum
     /// Off by default, "Raw messages" on: how an operator's device is set up (CONTRACT.md; ledger.md section 4.6).
@@ -26,8 +28,8 @@ struct LedgerSimulatorSettings: Sendable, Equatable {
     /// own help), each name after `prefix`.
     static func knobOptions(prefix: String) -> [CommandOption] {
         [
-            .value(prefix + "approve", "auto|deny", help: "How the simulated user answers every prompt on the device.",
-                   default: "auto"),
+            .value(prefix + "approve", approveChoices(prefix: prefix).map(\.name).joined(separator: "|"),
+                   help: "How the simulated user answers every prompt on the device.", default: "auto"),
             .flag(prefix + "locked", help: "The simulated device is locked: every request fails with code -5."),
         ] + specificOptions(prefix: prefix) + [
             .value(prefix + "delay-ms", "N", help: "Milliseconds the simulated device waits before each answer.", default: "0"),
@@ -47,6 +49,11 @@ struct LedgerSimulatorSettings: Sendable, Equatable {
         ]
     }
 
+    /// `--approve`'s values; `buttons` makes every prompt wait for presses through `--api-port` (`simulate ledger` only).
+    static func approveChoices(prefix: String) -> [(name: String, decision: SimulatorApproveChoices.Decision)] {
+        SimulatorApproveChoices.choices(prefix: prefix, waiting: "buttons")
+    }
+
     init() {}
 
     /// The settings a command line gave, the knobs read under `prefix`; a bad value is a usage error.
@@ -54,7 +61,10 @@ struct LedgerSimulatorSettings: Sendable, Equatable {
         mnemonic = arguments.value(mnemonicOption)
         passphrase = arguments.value(passphraseOption) ?? ""
         let onOff = [("on", true), ("off", false)]
-        approves = try arguments.choice(prefix + "approve", from: [("auto", true), ("deny", false)]) ?? true
+        let choices = Self.approveChoices(prefix: prefix).map { ($0.name, $0.decision) }
+        let decision: SimulatorApproveChoices.Decision = try arguments.choice(prefix + "approve", from: choices) ?? (true, false)
+        approves = decision.approves
+        waitsForButtons = decision.waits
         locked = arguments.flag(prefix + "locked")
         app = try arguments.choice(prefix + "app", from: Self.appNames.map { ($0.name, $0.app) }) ?? .ethereum
         blindSigning = try arguments.choice(prefix + "blind-signing", from: onOff) ?? false
@@ -67,7 +77,7 @@ struct LedgerSimulatorSettings: Sendable, Equatable {
         var configuration = SimulatedLedger.Configuration()
         if let mnemonic { configuration.mnemonic = mnemonic }
         configuration.passphrase = passphrase
-        configuration.approval = approves ? .approve : .deny
+        configuration.approval = waitsForButtons ? .buttons : approves ? .approve : .deny
         configuration.locked = locked
         configuration.app = app
         configuration.blindSigning = blindSigning

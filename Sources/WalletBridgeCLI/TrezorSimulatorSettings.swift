@@ -53,10 +53,9 @@ struct TrezorSimulatorSettings: Sendable, Equatable {
         ]
     }
 
-    /// `--approve`'s values: whether the simulated user approves, and whether screens wait for the debug link. Only
-    /// `simulate trezor` (no prefix) serves a debug link to wait for; the in-process `--sim-approve` offers auto|deny.
-    static func approveChoices(prefix: String) -> [(name: String, decision: (approves: Bool, waits: Bool))] {
-        [("auto", (true, false)), ("deny", (false, false))] + (prefix.isEmpty ? [("debuglink", (true, true))] : [])
+    /// `--approve`'s values; `debuglink` makes every screen wait for the debug link (`simulate trezor` only).
+    static func approveChoices(prefix: String) -> [(name: String, decision: SimulatorApproveChoices.Decision)] {
+        SimulatorApproveChoices.choices(prefix: prefix, waiting: "debuglink")
     }
 
     init() {}

@@ -12,6 +12,8 @@ struct VendorTool: Sendable, CustomStringConvertible {
     static let hwi = VendorTool(environment: "hwi", program: "hwi")
     /// The Python of the HWI environment: HWI's own trezorlib (hwilib.devices.trezorlib) and ledgercomm.
     static let hwiPython = VendorTool(environment: "hwi", program: "python")
+    /// The Python of the Speculos environment: Speculos's own REST client (speculos.client `Api`).
+    static let speculosPython = VendorTool(environment: "speculos", program: "python")
 
     /// `<repo>/.build/interop`: this file is `<repo>/Tests/InteropTests/VendorTool.swift`.
     static let interopDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -1,6 +1,9 @@
 import BridgeCore
 import BridgeCrypto
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Synchronization
 import Testing
 import TestVectors
@@ -194,5 +197,67 @@ struct SimulateEndToEndTests {
         #expect(second.exitCode == 1, "\(second.stdout)")
         #expect(try second.json()["error"] != nil)
         #expect(try second.json()["listening"] == nil)
+    }
+
+    @Test("simulate ledger --api-port 0 --approve buttons: a signature waits for buttons pressed through the REST API")
+    func buttonsThroughTheRESTAPI() throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binaryPath) else {
+            Issue.record("walletbridge is not built at \(Self.binaryPath): `swift build` first.")
+            return
+        }
+        let simulator = try SimulatorProcess(["--port", "0", "--api-port", "0", "--approve", "buttons"])
+        defer { _ = simulator.stop() }
+        let ready = try JSONValue(parsing: simulator.readyLine)
+        let listening = try #require(ready["listening"]?.stringValue)
+        let api = try #require(ready["api"]?.stringValue)
+        let signing = Process()
+        signing.executableURL = URL(fileURLWithPath: Self.binaryPath)
+        signing.arguments = ["sign-message", "--path", Support.ethPath, "--message", "buttons", "--transport", listening]
+        let output = Pipe()
+        signing.standardOutput = output
+        signing.standardError = FileHandle.nullDevice
+        try signing.run()
+        var screen: [String] = []
+        for _ in 0..<500 where !screen.contains("Review message") {
+            screen = try Self.http("GET", api + "/events?currentscreenonly=true")["events"]?.arrayValue?
+                .compactMap { $0["text"]?.stringValue } ?? []
+            if !screen.contains("Review message") { usleep(10_000) }
+        }
+        #expect(screen == ["Review message", "Message", "buttons"])
+        #expect(signing.isRunning, "the signature waits for a decision")
+        for button in ["right", "both"] {
+            #expect(try Self.http("POST", api + "/button/" + button, body: #"{"action":"press-and-release"}"#) == .object([:]))
+        }
+        let answer = output.fileHandleForReading.readDataToEndOfFile()
+        signing.waitUntilExit()
+        #expect(signing.terminationStatus == 0)
+        let signature = try #require(try JSONValue(parsing: String(decoding: answer, as: UTF8.self))["signature"]?.stringValue)
+        #expect(signature.count == 132, "0x and 65 bytes: \(signature)")
+    }
+
+    @Test("--approve buttons without --api-port is a usage error naming the missing option")
+    func buttonsNeedTheAPI() throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binaryPath) else {
+            Issue.record("walletbridge is not built at \(Self.binaryPath): `swift build` first.")
+            return
+        }
+        let refused = try Self.launch(["simulate", "ledger", "--port", "0", "--approve", "buttons"])
+        #expect(refused.exitCode != 0)
+        #expect(try refused.json()["error"]?.stringValue?.contains("--api-port") == true, "\(refused.stdout)")
+    }
+
+    /// One HTTP request through URLSession; the JSON answer.
+    static func http(_ method: String, _ url: String, body: String? = nil) throws -> JSONValue {
+        var request = URLRequest(url: try #require(URL(string: url)))
+        request.httpMethod = method
+        request.httpBody = body.map { Data($0.utf8) }
+        let received = Mutex<Data?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        URLSession.shared.dataTask(with: request) { data, _, _ in
+            received.withLock { $0 = data }
+            done.signal()
+        }.resume()
+        _ = done.wait(timeout: .now() + 10)
+        return try JSONValue(parsing: try #require(received.withLock { $0 }).map { [UInt8]($0) } ?? [])
     }
 }

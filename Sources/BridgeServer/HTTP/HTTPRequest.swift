@@ -39,11 +39,20 @@ public struct HTTPResponse: Sendable {
     /// Extra headers; `Content-Type` comes from here too.
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
+    /// A body written later, after the head has gone out (`body` is then ignored); see ``HTTPBodyStream``.
+    public var stream: HTTPBodyStream?
 
     public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.status = status
         self.headers = headers
         self.body = body
+    }
+
+    /// A response whose head is sent now and whose body `stream` delivers later (chunked).
+    public static func streaming(_ stream: HTTPBodyStream, status: Int = 200, contentType: String) -> HTTPResponse {
+        var response = HTTPResponse(status: status, headers: [("Content-Type", contentType)])
+        response.stream = stream
+        return response
     }
 
     /// A JSON document, compact, `application/json`.

@@ -21,6 +21,8 @@ final class HTTPServerContext: Sendable {
 
     /// Where requests with a body run when the server has blocking threads (nil: on the worker thread).
     let blockingPool = Mutex<BlockingWorkerPool?>(nil)
+    /// Responses whose body is still being written (``HTTPBodyStream``).
+    let streams = HTTPStreamRegistry()
 
     init(handler: any HTTPHandler, accessLog: AccessLog?, configuration: HTTPServerConfiguration) {
         self.handler = handler
@@ -314,9 +316,21 @@ extension HTTPServerContext {
     }
 
     private func queue(_ response: HTTPResponse, on connection: OpaquePointer) -> MHD_Result {
-        var body = response.body
-        let mhdResponse: OpaquePointer? = body.withUnsafeMutableBytes { buffer in
-            MHD_create_response_from_buffer(buffer.count, buffer.baseAddress, .RESPMEM_MUST_COPY)
+        let mhdResponse: OpaquePointer?
+        if let stream = response.stream {
+            // MHD_SIZE_UNKNOWN: chunked for HTTP/1.1. The stream stays retained until libmicrohttpd's free callback.
+            let retained = Unmanaged.passRetained(stream).toOpaque()
+            mhdResponse = MHD_create_response_from_callback(UInt64.max, 4096, httpStreamReader, retained, httpStreamFree)
+            if mhdResponse == nil {
+                Unmanaged<HTTPBodyStream>.fromOpaque(retained).release()
+            } else {
+                stream.attach(connection, registry: streams)
+            }
+        } else {
+            var body = response.body
+            mhdResponse = body.withUnsafeMutableBytes { buffer in
+                MHD_create_response_from_buffer(buffer.count, buffer.baseAddress, .RESPMEM_MUST_COPY)
+            }
         }
         guard let mhdResponse else { return .NO }
         defer { MHD_destroy_response(mhdResponse) }

@@ -61,6 +61,8 @@ public final class HTTPServer: Sendable {
         }) else { return true }
         context.stopping.store(true, ordering: .releasing)
         daemon.stopAccepting()
+        // Streamed bodies end, so their requests complete (a suspended connection would hold the stop).
+        context.streams.finishAll()
         let deadline = ContinuousClock.now + drainTimeout
         while context.inFlight.load(ordering: .acquiring) > 0, ContinuousClock.now < deadline {
             usleep(2_000)
@@ -110,8 +112,9 @@ struct RunningDaemon: @unchecked Sendable {
             // libmicrohttpd splits the limit between its worker threads.
             throw .invalidConfiguration(field: "maxConnections", reason: "must be at least workerThreads")
         }
-        var flags = UInt32(MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue | MHD_USE_ITC.rawValue)
-        if configuration.blockingThreads > 0 { flags |= UInt32(MHD_ALLOW_SUSPEND_RESUME.rawValue) }
+        // Suspend/resume: requests on the blocking pool, and streamed bodies waiting for data (HTTPBodyStream).
+        var flags = UInt32(MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue | MHD_USE_ITC.rawValue
+                           | MHD_ALLOW_SUSPEND_RESUME.rawValue)
         var tlsKey: UnsafeMutablePointer<CChar>?
         var tlsCertificate: UnsafeMutablePointer<CChar>?
         if let tls = configuration.tls {

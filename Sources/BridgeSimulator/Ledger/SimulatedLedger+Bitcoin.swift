@@ -92,7 +92,10 @@ extension SimulatedLedger {
             throw APDUFailure(BitcoinAPDU.notSupported)
         }
         let xpub = try key(at: path).xpub(network: Self.network(of: state.app))
-        if display == 1 { try requireApproval(state.approval) }
+        if display == 1 {
+            try confirm([DeviceScreen(name: "show_public_key", title: "Public key", lines: [xpub]),
+                         DeviceScreen(name: "approve", title: "Approve")], state.approval, app: state.app)
+        }
         return APDUResponse(data: Array(xpub.utf8), statusWord: LedgerStatusWord.ok)
     }
 
@@ -132,11 +135,13 @@ extension SimulatedLedger {
         let root = try reader.bytes(32, or: BitcoinAPDU.wrongDataLength)
         guard length < 1 << 32 else { throw APDUFailure(BitcoinAPDU.incorrectData) }
         let chunkCount = (Int(length) + BitcoinAPDU.messageChunkSize - 1) / BitcoinAPDU.messageChunkSize
-        let approval = state.approval
+        let approval = state.approval, app = state.app
         let reading = MessageReading(
             root: root, length: Int(length), chunkCount: chunkCount, passes: state.app == .bitcoinTest ? 2 : 1)
         return try reading.read(pass: 1, index: 0, message: []) { [self] message throws(APDUFailure) in
-            try requireApproval(approval)
+            try confirm([DeviceScreen(name: "review_message", title: "Sign message",
+                                      lines: ["Path", DerivationPath(indexes: path).description, "Message", DeviceScreen.messageText(message)]),
+                         DeviceScreen(name: "sign", title: "Sign message")], approval, app: app)
             let (compact, recoveryID) = try sign(BitcoinMessage.digest(message), at: path)
             // The app looks only at the parity (CX_ECCINFO_PARITY_ODD), never at the overflow bit.
             return .reply(APDUResponse(data: [27 + 4 + UInt8(recoveryID & 1)] + compact, statusWord: LedgerStatusWord.ok))

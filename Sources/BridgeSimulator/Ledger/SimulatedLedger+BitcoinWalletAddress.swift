@@ -179,7 +179,10 @@ extension SimulatedLedger {
                 }
                 let publicKey = try self.key(at: key.origin + [request.change, request.index]).publicKey
                 let address = try Self.address(of: publicKey, script: script, network: Self.network(of: request.app))
-                if request.display { try requireApproval(request.approval) }
+                if request.display {
+                    try confirm([DeviceScreen(name: "show_address", title: "Address", lines: [address]),
+                                 DeviceScreen(name: "approve", title: "Approve")], request.approval, app: request.app)
+                }
                 return .reply(APDUResponse(data: Array(address.utf8), statusWord: LedgerStatusWord.ok))
             }
         }

@@ -98,7 +98,9 @@ extension SimulatedLedger {
                 throw APDUFailure(DashboardAPDU.unknownApp)
             }
             // The OS asks "Open <app>?"; refusing it is 5501, not the apps' 6985.
-            guard state.approval == .approve else { throw APDUFailure(LedgerStatusWord.userRefusedOnDevice) }
+            try confirm([DeviceScreen(name: "open_app", title: "Open application", lines: [app.name]),
+                         DeviceScreen(name: "approve", title: "Open")], state.approval, app: app,
+                        refusal: LedgerStatusWord.userRefusedOnDevice)
             state.app = app
             state.pending = .none
             return APDUResponse(statusWord: LedgerStatusWord.ok)

@@ -224,10 +224,9 @@ extension SimulatedLedger {
         }
         // app-ethereum's clear-signing review: the domain's and the message's fields, one step each, then "Sign".
         let fields = DeviceScreen.fieldLines(.object(domain)) + DeviceScreen.fieldLines(.object(message))
-        review([DeviceScreen(name: "review_typed_data", title: "Review typed message", lines: [primaryType])]
-               + fields.map { DeviceScreen(name: "typed_data_field", title: primaryType, lines: [$0]) }
-               + [DeviceScreen(name: "sign", title: "Sign typed message")], &state)
-        try requireApproval(state.approval)
+        try confirm([DeviceScreen(name: "review_typed_data", title: "Review typed message", lines: [primaryType])]
+                    + fields.map { DeviceScreen(name: "typed_data_field", title: primaryType, lines: [$0]) }
+                    + [DeviceScreen(name: "sign", title: "Sign typed message")], state.approval, app: state.app)
         return try ethereumMessageSignature(digest, at: path)
     }
 

@@ -46,7 +46,7 @@ extension SimulatedLedger {
         guard command.cla == EthereumAPDU.cla else { throw APDUFailure(LedgerStatusWord.claNotSupported) }
         switch command.ins {
         case EthereumAPDU.getPublicAddress:
-            return try ethereumAddress(command, approval: state.approval)
+            return try ethereumAddress(command, approval: state.approval, app: state.app)
         case EthereumAPDU.signTransaction:
             return try ethereumSignTransaction(command, in: &state)
         case EthereumAPDU.getAppConfiguration:
@@ -83,19 +83,26 @@ extension SimulatedLedger {
         return APDUResponse(data: [EthereumAPDU.messageVBase + UInt8(recoveryID)] + compact, statusWord: LedgerStatusWord.ok)
     }
 
-    /// Records the review screens a request shows before the user decides.
-    func review(_ screens: [DeviceScreen], _ state: inout State) {
-        for screen in screens { state.screensShown.record(screen) }
+    /// Shows the review `screens` (the last one approves) and holds the reply until the user decides, as the apps do
+    /// (`IO_ASYNCH_REPLY`); a refusal is `refusal` (the apps' 6985). With ``Approval/buttons`` this waits for presses
+    /// on ``display`` while the device stays busy, as a real one does.
+    func confirm(_ screens: [DeviceScreen], _ approval: Approval, app: App,
+                 refusal: UInt16 = LedgerStatusWord.rejected) throws(APDUFailure) {
+        guard display.confirm(screens, approval: approval, home: Self.homeScreen(app, model: configuration.model)) else {
+            throw APDUFailure(refusal)
+        }
     }
 
-    /// Holds the reply until the user decides, as the app does (`IO_ASYNCH_REPLY`): a refusal is 6985.
-    func requireApproval(_ approval: Approval) throws(APDUFailure) {
-        guard approval == .approve else { throw APDUFailure(LedgerStatusWord.rejected) }
+    /// The screen between requests: the open app's name and "is ready" (the dashboard shows the model's name).
+    static func homeScreen(_ app: App, model: Model) -> DeviceScreen {
+        app == .dashboard
+            ? DeviceScreen(name: "home", title: model.displayName, lines: ["Dashboard"])
+            : DeviceScreen(name: "home", title: app.name, lines: ["is ready"])
     }
 
     /// E0 02: `41 | uncompressed key | 28 | 40 ASCII hex digits | [chain code]` (app-ethereum
     /// src/features/get_public_key/cmd_get_public_key.c; P1 01 shows the address first).
-    private func ethereumAddress(_ command: APDUCommand, approval: Approval) throws(APDUFailure) -> APDUResponse {
+    private func ethereumAddress(_ command: APDUCommand, approval: Approval, app: App) throws(APDUFailure) -> APDUResponse {
         guard command.p1 <= 1, command.p2 <= 1 else { throw APDUFailure(LedgerStatusWord.wrongP1P2) }
         var reader = ByteReader(command.data)
         let path = try ethereumPath(&reader)
@@ -104,8 +111,12 @@ extension SimulatedLedger {
         if reader.remaining == 8 { chainID = try reader.u64BigEndian(or: LedgerStatusWord.invalidData) }
         guard reader.isAtEnd else { throw APDUFailure(LedgerStatusWord.invalidData) }
         let key = try key(at: path)
-        if command.p1 == 1 { try requireApproval(approval) }
-        let address = Array(Self.addressText(EthereumAddress(publicKey: key.publicKey), chainID: chainID).utf8)
+        let addressText = Self.addressText(EthereumAddress(publicKey: key.publicKey), chainID: chainID)
+        if command.p1 == 1 {
+            try confirm([DeviceScreen(name: "verify_address", title: "Verify Ethereum address", lines: ["0x" + addressText]),
+                         DeviceScreen(name: "approve", title: "Approve")], approval, app: app)
+        }
+        let address = Array(addressText.utf8)
         let uncompressed = key.publicKey.uncompressed
         var data = [UInt8(uncompressed.count)] + uncompressed + [UInt8(address.count)] + address
         if command.p2 == 1 { data += key.chainCode }
@@ -163,9 +174,8 @@ extension SimulatedLedger {
         state.pending = .none
         // app-ethereum's personal-sign review: the message (ASCII, else hex), then "Sign message".
         let text = DeviceScreen.messageText(progress.message)
-        review([DeviceScreen(name: "review_message", title: "Review message", lines: ["Message", text]),
-                DeviceScreen(name: "sign", title: "Sign message")], &state)
-        try requireApproval(state.approval)
+        try confirm([DeviceScreen(name: "review_message", title: "Review message", lines: ["Message", text]),
+                     DeviceScreen(name: "sign", title: "Sign message")], state.approval, app: state.app)
         return try ethereumMessageSignature(PersonalMessage.hash(progress.message), at: progress.path)
     }
 
@@ -180,10 +190,9 @@ extension SimulatedLedger {
         let messageHash = try reader.bytes(32, or: LedgerStatusWord.invalidData)
         guard reader.isAtEnd else { throw APDUFailure(LedgerStatusWord.invalidData) }
         guard state.blindSigning else { throw APDUFailure(LedgerStatusWord.invalidData) }
-        review([DeviceScreen(name: "review_typed_hash", title: "Review typed message",
+        try confirm([DeviceScreen(name: "review_typed_hash", title: "Review typed message",
                              lines: ["Domain hash", Hex.encode(domainHash), "Message hash", Hex.encode(messageHash)]),
-                DeviceScreen(name: "sign", title: "Sign typed message")], &state)
-        try requireApproval(state.approval)
+                DeviceScreen(name: "sign", title: "Sign typed message")], state.approval, app: state.app)
         return try ethereumMessageSignature(Keccak256.hash([0x19, 0x01] + domainHash + messageHash), at: path)
     }
 
@@ -228,7 +237,13 @@ extension SimulatedLedger {
             throw APDUFailure(LedgerStatusWord.invalidData)
         }
         if !contractData.isEmpty, !state.blindSigning { throw APDUFailure(LedgerStatusWord.invalidData) }
-        try requireApproval(state.approval)
+        // The review: recipient and value (in wei, as the RLP has it), then "Sign transaction".
+        let to = fields[dataIndex - 2].bytesValue ?? [], value = fields[dataIndex - 1].bytesValue ?? []
+        try confirm([DeviceScreen(name: "review_transaction", title: "Review transaction",
+                                  lines: ["To", to.isEmpty ? "contract creation" : "0x" + Hex.encode(to),
+                                          "Value (wei)", "0x" + (value.isEmpty ? "0" : Hex.encode(value))]
+                                      + (contractData.isEmpty ? [] : ["Data", "present (blind signing)"])),
+                     DeviceScreen(name: "sign", title: "Sign transaction")], state.approval, app: state.app)
         let (compact, recoveryID) = try sign(Keccak256.hash(progress.bytes), at: progress.path)
         let parity = UInt8(recoveryID & 1)
         let v: UInt8

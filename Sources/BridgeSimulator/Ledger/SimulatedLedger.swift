@@ -18,6 +18,9 @@ public final class SimulatedLedger: Sendable {
     public enum Approval: String, Sendable, CaseIterable {
         case approve
         case deny
+        /// Nobody presses on the device: every prompt waits for button presses through ``display``
+        /// (`simulate ledger --approve buttons`, Speculos's `POST /button/...`).
+        case buttons
     }
 
     /// What runs on the device.
@@ -113,6 +116,8 @@ public final class SimulatedLedger: Sendable {
     /// The BIP-32 master key of the seed.
     let master: ExtendedKey
     let state: Mutex<State>
+    /// The screen: review screens, Speculos's text events, and the buttons when the device waits for them.
+    public let display: LedgerDisplay
 
     /// A device holding `configuration.mnemonic`; `.badArgument` when it is not a valid BIP-39 mnemonic.
     public init(configuration: Configuration = Configuration()) throws(DeviceError) {
@@ -124,6 +129,7 @@ public final class SimulatedLedger: Sendable {
         }
         self.configuration = configuration
         state = Mutex(State(configuration))
+        display = LedgerDisplay(home: Self.homeScreen(configuration.app, model: configuration.model))
     }
 
     /// Answers one APDU as the device would. Thread-safe: one APDU is processed at a time.
@@ -147,7 +153,7 @@ public final class SimulatedLedger: Sendable {
 
     /// Every review screen shown since the device started, oldest first, at most ``DeviceScreen/historyLimit``: the
     /// steps of a Ledger review flow as text (app-ethereum's "Review typed message", each field, "Sign message").
-    public var screensShown: [DeviceScreen] { state.withLock { $0.screensShown } }
+    public var screensShown: [DeviceScreen] { display.reviewScreens }
 
     /// Enters the PIN (true) or locks the device (false).
     public func setLocked(_ locked: Bool) {
@@ -178,8 +184,6 @@ public final class SimulatedLedger: Sendable {
         var rawMessages: Bool
         /// A command that spans several APDUs and is not finished yet.
         var pending: PendingCommand = .none
-        /// The review screens shown so far (what a user reads before approving), oldest first.
-        var screensShown: [DeviceScreen] = []
 
         init(_ configuration: Configuration) {
             app = configuration.app

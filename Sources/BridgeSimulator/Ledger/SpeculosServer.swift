@@ -35,8 +35,13 @@ public final class SpeculosServer: Sendable {
         try server.start(host: host, port: requestedPort) { [self] listener in serve(listener: listener) }
     }
 
-    /// Stops serving, closes the client and the listening socket, and returns once the thread has finished.
-    public func stop() { server.stop() }
+    /// Stops serving, closes the client and the listening socket, and returns once the thread has finished. An APDU
+    /// waiting for buttons (``SimulatedLedger/Approval/buttons``) ends rejected, and so do later ones: the device's
+    /// display is closed with its server.
+    public func stop() {
+        device.display.close()
+        server.stop()
+    }
 
     /// The serving loop: accept (replacing the client), read requests, answer each in one write.
     private func serve(listener: Int32) {

@@ -23,20 +23,34 @@ extension Command {
             answers match emulator-based tests: NEVER send funds to its addresses. The defaults are an operator's \
             device: Ethereum app open, "Raw messages" on, blind signing off, every prompt approved.
 
+            --api-port N also serves Speculos's REST API on HTTP (what speculos.client, ragger and ledgerjs' \
+            SpeculosHttpTransport use): POST /apdu {"data": HEX}, GET /events (the text on screen; \
+            ?currentscreenonly=true for the current screen), DELETE /events, POST /button/left|right|both \
+            {"action": "press-and-release"}. With --approve buttons nobody presses on the device: every prompt waits \
+            until buttons are pressed there (right through the review, both on the approve step; right once more \
+            and both to reject). The ready line then also names "api": "http://HOST:PORT".
+
             Examples:
               walletbridge simulate ledger
               walletbridge simulate ledger --port 0 --approve deny --app bitcoin-test
+              walletbridge simulate ledger --api-port 5000 --approve buttons
             """,
         options: [
             .value("mnemonic", "M", help: "The BIP-39 seed (default: Speculos's public test seed). For tests and demos only."),
             .value("passphrase", "P", help: "The BIP-39 passphrase (default: none)."),
             .value("host", "H", help: "The address to listen on.", default: "127.0.0.1"),
             .value("port", "N", help: "The TCP port; 0 picks a free one.", default: "9999"),
+            .value("api-port", "N", help: "Also serve Speculos's REST API (HTTP) on this port; 0 picks a free one (default: not served)."),
         ] + LedgerSimulatorSettings.knobOptions(prefix: ""),
         run: { arguments, io in
             let settings = try LedgerSimulatorSettings(arguments, prefix: "", mnemonicOption: "mnemonic", passphraseOption: "passphrase")
             let host = try arguments.requiredValue("host")
             let port = try arguments.integer("port", in: 0...65_535) ?? 9999
+            let apiPort = try arguments.integer("api-port", in: 0...65_535)
+            if settings.waitsForButtons, apiPort == nil {
+                throw UsageError("--approve buttons needs --api-port: the buttons are pressed through Speculos's REST API",
+                                 about: arguments.commandLine)
+            }
             let device = try SimulatedLedger(configuration: settings.configuration)
             let server = SpeculosServer(device: device, host: host, port: UInt16(port))
             let signals = TerminationSignals()
@@ -47,12 +61,28 @@ extension Command {
                 throw GenericBridgeError(.badArgument, "Port \(port) on \(host) is in use",
                                          hint: "Stop what listens there, or choose another port (--port 0 picks a free one).")
             }
-            let address = host.contains(":") ? "[\(host)]:\(boundPort)" : "\(host):\(boundPort)"
+            let address = DeviceResolver.address(host: host, port: boundPort)
+            var ready: JSONObject = ["listening": .string("tcp:\(address)")]
+            var api: SpeculosAPIServer?
+            if let apiPort {
+                let apiServer = SpeculosAPIServer(device: device, host: host, port: UInt16(apiPort))
+                do {
+                    let bound = try apiServer.start()
+                    ready["api"] = .string("http://\(DeviceResolver.address(host: host, port: bound))")
+                    api = apiServer
+                } catch {
+                    server.stop()
+                    throw error
+                }
+            }
 
-            for line in LedgerSimulatorGuidance.lines(settings, address: address) { io.progress(line) }
-            io.writeOutput(JSONValue.object(["listening": .string("tcp:\(address)")]).serialized() + "\n")
+            for line in LedgerSimulatorGuidance.lines(settings, address: address, api: ready["api"]) { io.progress(line) }
+            io.writeOutput(JSONValue.object(ready).serialized() + "\n")
 
             let received = await signals.next()
+            // A request waiting for buttons ends rejected, so both servers can stop.
+            device.display.close()
+            api?.stop()
             server.stop()
             io.progress("Simulated Ledger stopped (\(TerminationSignals.name(received))).")
             // The ready line was this run's one JSON document.
@@ -63,7 +93,7 @@ extension Command {
 
 /// What `simulate ledger` tells the user on standard error.
 enum LedgerSimulatorGuidance {
-    static func lines(_ settings: LedgerSimulatorSettings, address: String) -> [String] {
+    static func lines(_ settings: LedgerSimulatorSettings, address: String, api: JSONValue? = nil) -> [String] {
         let seed = settings.mnemonic == nil
             ? "Speculos's PUBLIC test seed (\"glory promote mansion ...\"): anyone can derive its keys"
             : "the mnemonic given on the command line, held in memory in clear"
@@ -71,11 +101,13 @@ enum LedgerSimulatorGuidance {
         return [
             "WARNING: this simulated Ledger signs with \(seed). It is for tests and demos only: NEVER send funds to its addresses.",
             "Simulated Ledger: app \(app), blind signing \(settings.blindSigning ? "on" : "off"), raw messages \(settings.rawMessages ? "on" : "off"), "
-                + "\(settings.locked ? "locked, " : "")\(settings.approves ? "approves" : "rejects") every prompt"
+                + "\(settings.locked ? "locked, " : "")"
+                + (settings.waitsForButtons ? "waits for button presses on every prompt" : "\(settings.approves ? "approves" : "rejects") every prompt")
                 + (settings.delayMilliseconds > 0 ? ", answers after \(settings.delayMilliseconds) ms." : "."),
             "Try: walletbridge address --transport tcp:\(address) --path \"m/44'/60'/0'/0/0\"",
-            "Stop it with Ctrl-C (SIGINT) or SIGTERM.",
-        ]
+        ] + (api.flatMap { if case .string(let url) = $0 { url } else { nil } }.map { url in
+            ["Speculos REST API: \(url) (screen text: curl \(url)/events; press: curl -X POST -d '{\"action\":\"press-and-release\"}' \(url)/button/both)"]
+        } ?? []) + ["Stop it with Ctrl-C (SIGINT) or SIGTERM."]
     }
 }
 
