@@ -199,7 +199,7 @@ struct TrezorFieldText {
         case .buttonAck: _ = try wire.decode(TrezorProto.ButtonAck.self)
         case .applyFlags: f.number("flags", try wire.decode(TrezorProto.ApplyFlags.self).flags)
         case .lockDevice: _ = try wire.decode(TrezorProto.LockDevice.self)
-        case .wipeDevice, .loadDevice, .applySettings, .debugLinkDecision, .debugLinkGetState, .debugLinkState, .debugLinkStop:
+        case .wipeDevice, .loadDevice, .resetDevice, .entropyRequest, .entropyAck, .applySettings, .debugLinkDecision, .debugLinkGetState, .debugLinkState, .debugLinkStop, .debugLinkLayout:
             // No recorded transcript carries them (the recordings are of the main link of an initialized device).
             return nil
         case .getAddress:

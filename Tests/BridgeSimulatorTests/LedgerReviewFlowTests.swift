@@ -65,7 +65,7 @@ struct LedgerReviewFlowTests {
     @Test("press and release apart: left and right held together and released are both")
     func chords() throws {
         let device = try SimulatedLedger(configuration: .init(approval: .buttons))
-        let answer = Answer()
+        let answer = Awaited<UInt16>()
         let address = try SimulatorTest.command("e002010015058000002c8000003c800000000000000000000000")
         let worker = Thread { answer.set(device.handle(address).statusWord) }
         worker.start()
@@ -84,7 +84,7 @@ struct LedgerReviewFlowTests {
     @Test("closing the display ends a wait for buttons rejected, and later ones at once")
     func closeRejects() throws {
         let device = try SimulatedLedger(configuration: .init(approval: .buttons))
-        let answer = Answer()
+        let answer = Awaited<UInt16>()
         let address = try SimulatorTest.command("e002010015058000002c8000003c800000000000000000000000")
         Thread { answer.set(device.handle(address).statusWord) }.start()
         #expect(device.display.awaitReview(timeout: .seconds(10)) != nil)
@@ -93,27 +93,5 @@ struct LedgerReviewFlowTests {
         #expect(device.handle(address).statusWord == 0x6985)
         #expect(device.handle(try SimulatorTest.command("e002000015058000002c8000003c800000000000000000000000")).statusWord == 0x9000,
                 "a request that shows nothing still answers")
-    }
-}
-
-/// A status word set by another thread, awaited with a deadline.
-final class Answer: @unchecked Sendable {
-    // @unchecked: guarded by `condition`.
-    private let condition = NSCondition()
-    private var word: UInt16?
-
-    func set(_ value: UInt16) {
-        condition.lock()
-        word = value
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    func wait(seconds: Double = 10) -> UInt16? {
-        condition.lock()
-        defer { condition.unlock() }
-        let deadline = Date(timeIntervalSinceNow: seconds)
-        while word == nil, condition.wait(until: deadline) {}
-        return word
     }
 }

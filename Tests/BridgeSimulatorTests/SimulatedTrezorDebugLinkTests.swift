@@ -60,14 +60,14 @@ struct SimulatedTrezorDebugLinkTests {
         #expect(device.screen.name == "homescreen")
     }
 
-    @Test("NO refuses the call on the main link; a swipe only turns the page; wait=true answers the state")
+    @Test("NO refuses the call on the main link; a swipe only turns the page; wait=true answers DebugLinkLayout (older trezorlibs)")
     func noAndSwipe() throws {
         let device = try waitingDevice()
         _ = try TrezorSim.reply(device, TrezorProto.Ping(message: "hi", buttonProtection: true))
         _ = try TrezorSim.send(device, TrezorProto.ButtonAck())
         let swiped = try debug(device, TrezorProto.DebugLinkDecision(swipe: .up, wait: true))
         #expect(swiped.main.isEmpty)
-        #expect(try swiped.debug.first?.decode(TrezorProto.DebugLinkState.self).tokens.first?.contains("hi") == true)
+        #expect(try swiped.debug.first?.decode(TrezorProto.DebugLinkLayout.self).lines.contains("hi") == true)
         let declined = try debug(device, TrezorProto.DebugLinkDecision(button: .no))
         let failure = try TrezorSim.failure(try #require(declined.main.first))
         #expect(failure.code == .actionCancelled && failure.message == "Cancelled")

@@ -2,6 +2,7 @@ import BridgeCore
 import BridgeCrypto
 import BridgeDevices
 import BridgeSimulator
+import Foundation
 import TestVectors
 import Testing
 
@@ -149,5 +150,35 @@ struct BitcoinTestHost {
             response = device.handle(next)
         }
         return response
+    }
+}
+
+/// A value another thread sets (a device's answer while the test presses its buttons), awaited with a deadline.
+final class Awaited<Value: Sendable>: @unchecked Sendable {
+    // @unchecked: `stored` is only touched while holding `condition`.
+    private let condition = NSCondition()
+    private var stored: Value?
+
+    /// The value if it has been set.
+    var value: Value? {
+        condition.lock()
+        defer { condition.unlock() }
+        return stored
+    }
+
+    func set(_ value: Value) {
+        condition.lock()
+        stored = value
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The value once set, or nil after `seconds`.
+    func wait(seconds: Double = 10) -> Value? {
+        condition.lock()
+        defer { condition.unlock() }
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        while stored == nil, condition.wait(until: deadline) {}
+        return stored
     }
 }

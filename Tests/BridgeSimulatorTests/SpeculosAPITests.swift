@@ -55,7 +55,7 @@ struct SpeculosAPITests {
     func buttonsDecide() throws {
         let device = try SimulatedLedger(configuration: .init(approval: .buttons))
         let api = SpeculosAPI(device: device)
-        let answer = Reply()
+        let answer = Awaited<SpeculosAPI.Response>()
         Thread { answer.set(self.respond(api, "POST", "/apdu", Self.showAddress)) }.start()
         #expect(device.display.awaitReview(timeout: .seconds(10))?.title == "Verify Ethereum address")
         #expect(answer.value == nil, "no answer before a decision")
@@ -65,38 +65,10 @@ struct SpeculosAPITests {
         let approved = try #require(answer.wait())
         #expect(approved.body["data"]?.stringValue?.hasSuffix("9000") == true)
 
-        let rejected = Reply()
+        let rejected = Awaited<SpeculosAPI.Response>()
         Thread { rejected.set(self.respond(api, "POST", "/apdu", Self.showAddress)) }.start()
         #expect(device.display.awaitReview(timeout: .seconds(10)) != nil)
         for button in ["right", "right", "both"] { _ = respond(api, "POST", "/button/" + button, Self.press) }
         #expect(rejected.wait()?.body["data"]?.stringValue == "6985")
-    }
-}
-
-/// An API answer set by another thread.
-final class Reply: @unchecked Sendable {
-    // @unchecked: guarded by `condition`.
-    private let condition = NSCondition()
-    private var response: SpeculosAPI.Response?
-
-    var value: SpeculosAPI.Response? {
-        condition.lock()
-        defer { condition.unlock() }
-        return response
-    }
-
-    func set(_ value: SpeculosAPI.Response) {
-        condition.lock()
-        response = value
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    func wait(seconds: Double = 10) -> SpeculosAPI.Response? {
-        condition.lock()
-        defer { condition.unlock() }
-        let deadline = Date(timeIntervalSinceNow: seconds)
-        while response == nil, condition.wait(until: deadline) {}
-        return response
     }
 }

@@ -175,6 +175,47 @@ extension InteropSuite {
             }
         }
 
+        @Test("Trezor One and Safe 5: setup refused while initialized, wipe, HWI's setup_device (ResetDevice, new PIN, entropy, backup screens), setup refused again", arguments: [SimulatedTrezor.Model.one, .safe5])
+        func trezorSetupAfterWipe(model: SimulatedTrezor.Model) throws {
+            try withTrezor({ $0.model = model }) { device in
+                let refusal = try hwi(["-t", "trezor", "-d", Self.trezorPath, "-i", "setup"])
+                #expect(refusal["code"]?.numberValue?.text == "-10")
+                #expect(refusal["error"]?.stringValue == "Device is already initialized. Use wipe first and try again")
+                #expect(try trezor(["wipe"])["success"]?.boolValue == true)
+
+                // HWI's own test (test/test_trezor.py `test_setup_wipe`): the new PIN's positions read off the matrix
+                // through the debug link (a Trezor One), the host's entropy, then the device's backup screens.
+                let created = try python("""
+                    import json
+                    from types import MethodType
+                    from hwilib.devices.trezor import TrezorClient
+                    def get_pin(self, code=None):
+                        return self.debuglink.encode_pin(self.pin)
+                    t_client = TrezorClient("\(Self.trezorPath)", "test")
+                    t_client.client.ui.get_pin = MethodType(get_pin, t_client.client.ui)
+                    t_client.client.ui.pin = "1234"
+                    result = t_client.setup_device(label="HWI Trezor")
+                    t_client.client.debug.open()
+                    state = t_client.client.debug.state()
+                    print(json.dumps({"result": result, "mnemonic": state.mnemonic_secret.decode()}))
+                    """)
+                #expect(created["result"]?.boolValue == true)
+                let mnemonic = try #require(created["mnemonic"]?.stringValue)
+                #expect(mnemonic.split(separator: " ").count == (model == .one ? 24 : 12), "trezorlib's strength: 256 bits on the One, 128 on the others")
+                #expect(device.isInitialized)
+                #expect(try enumerated("trezor")["label"]?.stringValue == "HWI Trezor")
+                #expect(try trezor(["getxpub", "m/84h/0h/0h"])["xpub"]?.stringValue == (try KnownKeys.xpub(mnemonic, "m/84'/0'/0'")))
+                if model == .one {
+                    #expect(device.screensShown.contains { $0.title == "Please re-enter new PIN:" })
+                    #expect(device.screensShown.filter { $0.name == "reset_word" }.count == 48, "24 words written down, then checked")
+                } else {
+                    #expect(device.screensShown.contains { $0.name == "backup_words" && $0.lines.count == 12 })
+                }
+                let again = try hwi(["-t", "trezor", "-d", Self.trezorPath, "-i", "setup"])
+                #expect(again["code"]?.numberValue?.text == "-10")
+            }
+        }
+
         // MARK: - Ledger
 
         @Test("Ledger (Bitcoin app): enumerate, getxpub, getdescriptors, signmessage, displayaddress")

@@ -9,6 +9,7 @@ public enum TrezorMessageType: UInt16, Sendable, CaseIterable {
     case getPublicKey = 11
     case publicKey = 12
     case loadDevice = 13
+    case resetDevice = 14
     case features = 17
     case pinMatrixRequest = 18
     case pinMatrixAck = 19
@@ -20,6 +21,8 @@ public enum TrezorMessageType: UInt16, Sendable, CaseIterable {
     case applyFlags = 28
     case getAddress = 29
     case address = 30
+    case entropyRequest = 35
+    case entropyAck = 36
     case signMessage = 38
     case verifyMessage = 39
     case messageSignature = 40
@@ -36,6 +39,7 @@ public enum TrezorMessageType: UInt16, Sendable, CaseIterable {
     case debugLinkGetState = 101
     case debugLinkState = 102
     case debugLinkStop = 103
+    case debugLinkLayout = 9001
     case ethereumGetPublicKey = 450
     case ethereumPublicKey = 451
     case ethereumSignTypedData = 464

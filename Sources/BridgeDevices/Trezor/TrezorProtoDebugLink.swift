@@ -112,4 +112,22 @@ extension TrezorProto {
         public static let empty = DebugLinkStop()
         public static let fields: [ProtobufFieldSpec<DebugLinkStop>] = []
     }
+
+    /// DebugLinkLayout (9001, deprecated): the answer to a DebugLinkDecision with `wait` in firmware before the single
+    /// global layout (trezor-firmware core/src/apps/debug/__init__.py until commit 0e8dcbb, 2024-07), which the
+    /// trezorlib HWI 3.2 vendors reads as `lines`; field 1 is `tokens` in today's messages-debug.proto.
+    public struct DebugLinkLayout: TrezorMessage, TrezorDescribedMessage {
+        public static let messageType = TrezorMessageType.debugLinkLayout
+        public static let protoName = "DebugLinkLayout"
+        /// 1: repeated string: the screen's lines.
+        public var lines: [String]
+
+        public init(lines: [String] = []) {
+            self.lines = lines
+        }
+
+        public static let empty = DebugLinkLayout()
+        public static let fields: [ProtobufFieldSpec<DebugLinkLayout>] = [.repeatedString(1, "lines", \.lines)]
+    }
 }
+

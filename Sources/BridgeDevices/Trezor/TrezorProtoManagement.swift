@@ -206,4 +206,96 @@ extension TrezorProto {
             .bool(10, "no_backup", \.noBackup),
         ]
     }
+
+    /// ResetDevice (14): creates a new wallet from the device's entropy and the host's (trezorlib `device.reset`,
+    /// `hwi setup`); the device asks for the host's entropy with EntropyRequest.
+    public struct ResetDevice: TrezorMessage, TrezorDescribedMessage {
+        public static let messageType = TrezorMessageType.resetDevice
+        public static let protoName = "ResetDevice"
+        /// 2: optional uint32, seed strength in bits (the firmware's default: 256 in the proto, 128 on the One).
+        public var strength: UInt32?
+        /// 3: optional bool.
+        public var passphraseProtection: Bool?
+        /// 4: optional bool.
+        public var pinProtection: Bool?
+        /// 5: optional string (deprecated).
+        public var language: String?
+        /// 6: optional string.
+        public var label: String?
+        /// 7: optional uint32.
+        public var u2fCounter: UInt32?
+        /// 8: optional bool: postpone the backup.
+        public var skipBackup: Bool?
+        /// 9: optional bool: no backup will ever be made.
+        public var noBackup: Bool?
+        /// 10: optional uint32 BackupType (0 BIP-39; SLIP-39 types are not simulated).
+        public var backupType: UInt32?
+        /// 11: optional bool: the entropy-check protocol (not simulated: the seed is stored at once).
+        public var entropyCheck: Bool?
+
+        public init(strength: UInt32? = nil, passphraseProtection: Bool? = nil, pinProtection: Bool? = nil,
+                    language: String? = nil, label: String? = nil, u2fCounter: UInt32? = nil, skipBackup: Bool? = nil,
+                    noBackup: Bool? = nil, backupType: UInt32? = nil, entropyCheck: Bool? = nil) {
+            self.strength = strength
+            self.passphraseProtection = passphraseProtection
+            self.pinProtection = pinProtection
+            self.language = language
+            self.label = label
+            self.u2fCounter = u2fCounter
+            self.skipBackup = skipBackup
+            self.noBackup = noBackup
+            self.backupType = backupType
+            self.entropyCheck = entropyCheck
+        }
+
+        public static let empty = ResetDevice()
+        public static let fields: [ProtobufFieldSpec<ResetDevice>] = [
+            .uint32(2, "strength", \.strength),
+            .bool(3, "passphrase_protection", \.passphraseProtection),
+            .bool(4, "pin_protection", \.pinProtection),
+            .string(5, "language", \.language),
+            .string(6, "label", \.label),
+            .uint32(7, "u2f_counter", \.u2fCounter),
+            .bool(8, "skip_backup", \.skipBackup),
+            .bool(9, "no_backup", \.noBackup),
+            .uint32(10, "backup_type", \.backupType),
+            .bool(11, "entropy_check", \.entropyCheck),
+        ]
+    }
+
+    /// EntropyRequest (35): the device asks for the host's entropy during ResetDevice.
+    public struct EntropyRequest: TrezorMessage, TrezorDescribedMessage {
+        public static let messageType = TrezorMessageType.entropyRequest
+        public static let protoName = "EntropyRequest"
+        /// 1: optional bytes, HMAC-SHA256 of the device's entropy (entropy check only).
+        public var entropyCommitment: [UInt8]?
+        /// 2: optional bytes, the previous round's device entropy (entropy check only).
+        public var previousEntropy: [UInt8]?
+
+        public init(entropyCommitment: [UInt8]? = nil, previousEntropy: [UInt8]? = nil) {
+            self.entropyCommitment = entropyCommitment
+            self.previousEntropy = previousEntropy
+        }
+
+        public static let empty = EntropyRequest()
+        public static let fields: [ProtobufFieldSpec<EntropyRequest>] = [
+            .bytes(1, "entropy_commitment", \.entropyCommitment),
+            .bytes(2, "prev_entropy", \.previousEntropy),
+        ]
+    }
+
+    /// EntropyAck (36): the host's entropy (32 random bytes).
+    public struct EntropyAck: TrezorMessage, TrezorDescribedMessage {
+        public static let messageType = TrezorMessageType.entropyAck
+        public static let protoName = "EntropyAck"
+        /// 1: required bytes.
+        public var entropy: [UInt8]
+
+        public init(entropy: [UInt8] = []) {
+            self.entropy = entropy
+        }
+
+        public static let empty = EntropyAck()
+        public static let fields: [ProtobufFieldSpec<EntropyAck>] = [.bytes(1, "entropy", required: \.entropy)]
+    }
 }

@@ -46,8 +46,10 @@ extension SimulatedTrezor {
                 return ([failure(.dataError, "Failed to decode message")], [])
             }
             let main = decide(decision, &state)
-            // `wait` (deprecated) asks for the layout after the decision; the state carries it.
-            return (decision.wait == true ? [TrezorWireMessage(debugState(state))] : [], main)
+            // `wait` (deprecated, sent by older trezorlibs such as HWI's) asks for the layout after the decision, which
+            // firmware before the single global layout answered with DebugLinkLayout; today's trezorlib never sets it.
+            let layout = TrezorProto.DebugLinkLayout(lines: [state.display.title] + state.display.lines)
+            return (decision.wait == true ? [TrezorWireMessage(layout)] : [], main)
         case .debugLinkStop?:
             // The emulator would exit; the simulator is stopped by whoever started it.
             return ([], [])
@@ -59,7 +61,7 @@ extension SimulatedTrezor {
     /// DebugLinkState: the screen as text (layout bytes and tokens), the PIN, the matrix on screen, the mnemonic.
     func debugState(_ state: State) -> TrezorProto.DebugLinkState {
         var matrix: String?
-        if case .pinMatrix(let layout, _)? = state.pending { matrix = layout.map(String.init).joined() }
+        if case .pinMatrix(let layout, _, _)? = state.pending { matrix = layout.map(String.init).joined() }
         return TrezorProto.DebugLinkState(
             layout: Array(state.display.text.utf8), pin: state.storage.pin ?? "", matrix: matrix,
             mnemonicSecret: state.storage.phrase.map { Array($0.utf8) },

@@ -46,6 +46,13 @@ extension SimulatedTrezor {
             return perform(&state) { [self] state throws(Refusal) in
                 try loadDevice(try decode(TrezorProto.LoadDevice.self, message), &state)
             }
+        case .resetDevice:
+            return perform(&state) { [self] state throws(Refusal) in
+                try resetDevice(try decode(TrezorProto.ResetDevice.self, message), &state)
+            }
+        case .entropyAck:
+            // An EntropyAck nobody asked for (legacy/firmware/reset.c `reset_entropy`; core: no workflow takes it).
+            return [failure(.unexpectedMessage, isCore ? "Unexpected message" : "Entropy not requested")]
         case .applySettings:
             return perform(&state) { [self] state throws(Refusal) in
                 try applySettings(try decode(TrezorProto.ApplySettings.self, message), &state)

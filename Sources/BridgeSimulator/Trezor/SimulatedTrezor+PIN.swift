@@ -24,16 +24,25 @@ extension SimulatedTrezor {
                 return try next(&state)
             }
         }
-        // A new layout for every request unless the configuration pins one (legacy/firmware/pinmatrix.c
-        // `pinmatrix_start` shuffles the digits each time).
-        let layout = configuration.pinLayout ?? Array(1...9).shuffled()
-        let request = TrezorProto.PinMatrixRequest(type: .current)
-        return .ask(TrezorWireMessage(request), .pinMatrix(layout: layout, then: next))
+        return askMatrix(.current) { state, entered throws(Refusal) in
+            // legacy/firmware/protect.c `protectPin`: "PIN invalid".
+            guard let pin = state.storage.pin, entered == pin else { throw Refusal(code: .pinInvalid, message: "PIN invalid") }
+            state.unlocked = true
+            return try next(&state)
+        }
     }
 
-    /// PinMatrixAck: each character is a keypad position 1...9 (7 8 9 / 4 5 6 / 1 2 3) whose digit on screen is
-    /// `layout[position - 1]` (legacy/firmware/pinmatrix.c `pinmatrix_done`); a wrong PIN is Failure(PinInvalid).
-    func checkPIN(positions: String, layout: [UInt8], _ state: inout State) throws(Refusal) {
+    /// A PinMatrixRequest of `type` on a freshly shuffled grid (legacy/firmware/pinmatrix.c `pinmatrix_start`
+    /// shuffles the digits each time) unless the configuration pins one.
+    func askMatrix(_ type: TrezorProto.PinMatrixRequestType,
+                   then next: @escaping @Sendable (inout State, String) throws(Refusal) -> Step) -> Step {
+        let layout = configuration.pinLayout ?? Array(1...9).shuffled()
+        return .ask(TrezorWireMessage(TrezorProto.PinMatrixRequest(type: type)), .pinMatrix(layout: layout, type: type, then: next))
+    }
+
+    /// PinMatrixAck's digits: each character is a keypad position 1...9 (7 8 9 / 4 5 6 / 1 2 3) whose digit on screen
+    /// is `layout[position - 1]` (legacy/firmware/pinmatrix.c `pinmatrix_done`); anything else is Failure(PinInvalid).
+    func digits(positions: String, layout: [UInt8]) throws(Refusal) -> String {
         var entered = ""
         for character in positions {
             guard let position = character.wholeNumberValue, (1...9).contains(position), layout.count == 9 else {
@@ -41,8 +50,6 @@ extension SimulatedTrezor {
             }
             entered += String(layout[position - 1])
         }
-        // legacy/firmware/protect.c `protectPin`: "PIN invalid".
-        guard let pin = state.storage.pin, entered == pin else { throw Refusal(code: .pinInvalid, message: "PIN invalid") }
-        state.unlocked = true
+        return entered
     }
 }

@@ -48,8 +48,12 @@ extension SimulatedTrezor {
     enum Pending: Sendable {
         /// A ButtonRequest was sent; `acknowledged` once the ButtonAck came and the user has not pressed yet.
         case button(Screen, acknowledged: Bool, then: Continuation)
-        /// A PinMatrixRequest was sent with this layout (digits at keypad positions 1...9).
-        case pinMatrix(layout: [UInt8], then: Continuation)
+        /// A PinMatrixRequest of `type` was sent with this layout (digits at keypad positions 1...9); `then` gets the
+        /// digits the positions stand for.
+        case pinMatrix(layout: [UInt8], type: TrezorProto.PinMatrixRequestType,
+                       then: @Sendable (inout State, String) throws(Refusal) -> Step)
+        /// An EntropyRequest was sent (ResetDevice); `then` gets the host's entropy.
+        case entropy(then: @Sendable (inout State, [UInt8]) throws(Refusal) -> Step)
         case passphrase(then: @Sendable (inout State, TrezorProto.PassphraseAck) throws(Refusal) -> Step)
         case typedDataStruct(then: @Sendable (inout State, TrezorProto.EthereumTypedDataStructAck) throws(Refusal) -> Step)
         case typedDataValue(then: @Sendable (inout State, [UInt8]) throws(Refusal) -> Step)
@@ -94,11 +98,16 @@ extension SimulatedTrezor {
         switch pending {
         case .button(let confirmation, _, _):
             screen = confirmation.shown
-        case .pinMatrix(let layout, _):
-            // legacy/firmware/pinmatrix.c draws the digits in keypad rows 7 8 9 / 4 5 6 / 1 2 3.
+        case .pinMatrix(let layout, let type, _):
+            // legacy/firmware/pinmatrix.c draws the digits in keypad rows 7 8 9 / 4 5 6 / 1 2 3; protect.c titles them.
             let rows = [[6, 7, 8], [3, 4, 5], [0, 1, 2]].map { $0.map { String(layout[$0]) }.joined(separator: " ") }
-            screen = DeviceScreen(name: "pin_matrix", title: "Please enter current PIN:", lines: rows)
-        case .passphrase, .typedDataStruct, .typedDataValue:
+            let title = switch type {
+            case .newFirst: "Please enter new PIN:"
+            case .newSecond: "Please re-enter new PIN:"
+            default: "Please enter current PIN:"
+            }
+            screen = DeviceScreen(name: "pin_matrix", title: title, lines: rows)
+        case .passphrase, .typedDataStruct, .typedDataValue, .entropy:
             return
         }
         state.screensShown.record(screen)
@@ -136,11 +145,14 @@ extension SimulatedTrezor {
                 return []
             }
             return perform(&state) { [self] state throws(Refusal) in try press(screen, then: then, &state) }
-        case (.pinMatrix(let layout, let then), .pinMatrixAck?):
+        case (.pinMatrix(let layout, _, let then), .pinMatrixAck?):
             return perform(&state) { [self] state throws(Refusal) in
                 let ack = try decode(TrezorProto.PinMatrixAck.self, message)
-                try checkPIN(positions: ack.pin, layout: layout, &state)
-                return try then(&state)
+                return try then(&state, try digits(positions: ack.pin, layout: layout))
+            }
+        case (.entropy(let then), .entropyAck?):
+            return perform(&state) { [self] state throws(Refusal) in
+                try then(&state, try decode(TrezorProto.EntropyAck.self, message).entropy)
             }
         case (.passphrase(let then), .passphraseAck?):
             return perform(&state) { [self] state throws(Refusal) in
@@ -166,6 +178,11 @@ extension SimulatedTrezor {
             // `msg_read_tiny`): other tiny ones are ignored, anything else is refused and the wait goes on.
             state.pending = pending
             let tiny: Set<TrezorMessageType> = [.buttonAck, .pinMatrixAck, .passphraseAck]
+            if case .entropy = pending {
+                // legacy/firmware/reset.c: the reset waits in the main loop, so any other message is handled and the
+                // reset forgotten (`reset_abort` on the next EntropyAck: "Entropy not requested").
+                return start(message, &state)
+            }
             if let type = message.messageType, tiny.contains(type) { return [] }
             return [failure(.unexpectedMessage, "Unknown message")]
         }

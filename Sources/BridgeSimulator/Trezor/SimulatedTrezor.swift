@@ -52,6 +52,9 @@ public final class SimulatedTrezor: Sendable {
         /// The digits the Trezor One shows at keypad positions 1...9 (a permutation of 1...9); nil draws a fresh
         /// random layout for every PinMatrixRequest, as the firmware does (legacy/firmware/pinmatrix.c).
         public var pinLayout: [UInt8]? = nil
+        /// The device's own entropy for ResetDevice (32 bytes); nil draws fresh random bytes each time, as the
+        /// firmware does. Fixed in tests, the new wallet's seed is known in advance.
+        public var internalEntropy: [UInt8]? = nil
         /// How long each answer takes, applied by ``SimulatedTrezorLink`` and ``TrezorEmulatorServer``.
         public var latency: Duration = .zero
         public var label = "SLIP-0014"
@@ -152,7 +155,7 @@ public final class SimulatedTrezor: Sendable {
     /// the emulator's debug link reports, so a test or an operator can read the screen.
     public var pinMatrixOnScreen: [UInt8]? {
         state.withLock { state in
-            if case .pinMatrix(let layout, _)? = state.pending { return layout }
+            if case .pinMatrix(let layout, _, _)? = state.pending { return layout }
             return nil
         }
     }
@@ -275,7 +278,7 @@ public final class SimulatedTrezor: Sendable {
         TrezorMessageType.initialize, .ping, .getPublicKey, .getAddress, .signMessage, .verifyMessage, .getFeatures,
         .cancel, .buttonAck, .pinMatrixAck, .passphraseAck, .ethereumGetAddress, .ethereumGetPublicKey,
         .ethereumSignMessage, .ethereumVerifyMessage, .ethereumSignTypedHash, .endSession, .applyFlags, .lockDevice,
-        .wipeDevice, .loadDevice, .applySettings,
+        .wipeDevice, .loadDevice, .applySettings, .resetDevice, .entropyAck,
     ].map(\.rawValue))
 
     // MARK: - Replies
