@@ -6,11 +6,12 @@ SHELL := /bin/bash
 
 # The Debian 12 packages the C system-library targets need (Package.swift names them as providers).
 DEBIAN_PACKAGES := pkg-config libhidapi-dev libusb-1.0-0-dev libsecp256k1-dev libssl-dev nettle-dev \
-	libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev
+	libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev \
+	qemu-system-x86 busybox-static kmod cpio
 
 TEST_LOG := .build/test-output.log
 
-.PHONY: deps interop-tools build test bench bench-http fuzz run install uninstall clean
+.PHONY: deps interop-tools vm-kernel build test bench bench-http fuzz run install uninstall clean
 
 ## PREFIX: where `make install` puts bin/walletbridge (default /usr/local)
 PREFIX ?= /usr/local
@@ -53,12 +54,31 @@ interop-tools:
 		fi; \
 	done
 
+## vm-kernel: the Debian kernel the VM suite boots (Tests/VM), the version Debian's linux-image-amd64 names,
+## downloaded with apt-get and extracted (not installed) under .build/vm, kept until that version changes. A failed
+## download leaves no `.ready` stamp: the VM tests are then reported skipped with the reason.
+vm-kernel:
+	@version=$$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/.*Depends: linux-image-//p' | head -1); \
+	dir=.build/vm/kernel-$$version; \
+	if [ -n "$$version" ] && [ ! -f "$$dir/.ready" ]; then \
+		echo "Extracting linux-image-$$version into $$dir (Debian)"; \
+		rm -rf "$$dir" .build/vm/download && mkdir -p "$$dir" .build/vm/download; \
+		if (cd .build/vm/download && apt-get download -q "linux-image-$$version" >/dev/null 2>&1) \
+			&& dpkg-deb -x .build/vm/download/linux-image-$$version*.deb "$$dir" \
+			&& depmod -b "$$dir" "$$version"; then \
+			echo "$$version" > "$$dir/.ready"; ln -sfn "kernel-$$version" .build/vm/kernel; \
+		else \
+			echo "WARNING: could not get linux-image-$$version; the VM tests will be skipped"; \
+		fi; \
+		rm -rf .build/vm/download; \
+	fi
+
 ## build: compile everything (debug)
 build: deps
 	swift build
 
 ## test: build, run all tests, end with the summary lines; non-zero exit on any failure
-test: deps interop-tools
+test: deps interop-tools vm-kernel
 	swift build --build-tests
 	@mkdir -p .build
 	@status=0; swift test 2>&1 | tee $(TEST_LOG) || status=$$?; \

@@ -46,6 +46,8 @@ let package = Package(
         .target(name: "BridgeUSB", dependencies: ["BridgeCore", "BridgeDevices", "CHIDAPI", "CLibUSB"]),
         // Simulated devices and transcript replay: ships like a testing module.
         .target(name: "BridgeSimulator", dependencies: ["BridgeCore", "BridgeCrypto", "BridgeDevices"]),
+        // The simulators as real USB devices through the kernel's gadget framework (configfs HID, gadgetfs).
+        .target(name: "BridgeUSBGadget", dependencies: ["BridgeCore", "BridgeDevices", "BridgeSimulator"]),
         // The session manager: money, orders, policies, operators, device-signed approvals, audit chain (pure logic).
         .target(name: "BridgeApprovals", dependencies: ["BridgeCore", "BridgeCrypto"]),
         // The session manager's durable store on SQLite (WAL, synchronous=FULL, versioned migrations).
@@ -60,7 +62,7 @@ let package = Package(
             name: "WalletBridgeCLI",
             dependencies: [
                 "BridgeCore", "BridgeCrypto", "BridgeDevices", "BridgeUSB", "BridgeSimulator", "BridgeApprovals", "BridgeStore",
-                "BridgeServer",
+                "BridgeServer", "BridgeUSBGadget",
             ]
         ),
         .executableTarget(name: "walletbridge", dependencies: ["WalletBridgeCLI"]),

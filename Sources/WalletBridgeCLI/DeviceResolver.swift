@@ -1,3 +1,4 @@
+import Foundation
 import BridgeCore
 import BridgeDevices
 import BridgeSimulator
@@ -190,8 +191,12 @@ struct DeviceResolver: Sendable {
             let holder = LinkHolder(try environment.openHIDLink(device))
             let environment = environment
             let reopen = { @Sendable () throws(DeviceError) -> any APDUChannel in
-                // The old node went away with the restart; the device comes back under a node of its own choosing.
+                // The old node goes away with the restart and the device comes back under a node of its own choosing.
+                // It answers the switch before it restarts, so wait for the old node to go first: reopening it in
+                // that moment would hand back a link that dies at the next exchange (seen through a real kernel,
+                // Tests/VM).
                 holder.close()
+                Self.waitUntilGone(device.path, listing: environment.listHIDDevices, timeout: .seconds(2))
                 let link = try environment.openHIDLink(try Self.reappeared(device, among: try environment.listHIDDevices()))
                 holder.replace(with: link)
                 return LedgerHIDChannel(link: link)
@@ -219,6 +224,15 @@ struct DeviceResolver: Sendable {
 
     /// The Ledger that `original` became after restarting its USB stack: the one with its serial number, else its
     /// old node, else the only Ledger of its model. Not there (yet) is `.disconnected`, which the device retries.
+    /// Polls the HID list until no device has `path` any more, or `timeout` passes.
+    static func waitUntilGone(_ path: String, listing: () throws(DeviceError) -> [HIDDeviceInfo], timeout: Duration) {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            guard let devices = try? listing(), devices.contains(where: { $0.path == path }) else { return }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+    }
+
     static func reappeared(_ original: HIDDeviceInfo, among devices: [HIDDeviceInfo]) throws(DeviceError) -> HIDDeviceInfo {
         let ledgers = devices.filter { $0.family == .ledger }
         if let serial = original.serialNumber {

@@ -1,6 +1,7 @@
 import BridgeCore
 import BridgeSimulator
 import BridgeUSB
+import BridgeUSBGadget
 import Foundation
 
 extension Command {
@@ -30,10 +31,17 @@ extension Command {
             until buttons are pressed there (right through the review, both on the approve step; right once more \
             and both to reject). The ready line then also names "api": "http://HOST:PORT".
 
+            --usb puts the device on USB instead of TCP, through the kernel's gadget framework (configfs, usb_f_hid, \
+            a UDC such as dummy_hcd; root): hidapi, Ledger Live or --transport hid see a Ledger with VID 2c97, the \
+            model's PID and its HID interface 0, and a new enumeration whenever the open app changes. The ready line \
+            is {"listening": "usb:2c97:PID"}; SIGINT/SIGTERM unplug it. Without gadget support: code -9 naming what \
+            is missing.
+
             Examples:
               walletbridge simulate ledger
               walletbridge simulate ledger --port 0 --approve deny --app bitcoin-test
               walletbridge simulate ledger --api-port 5000 --approve buttons
+              walletbridge simulate ledger --usb --app dashboard
             """,
         options: [
             .value("mnemonic", "M", help: "The BIP-39 seed (default: Speculos's public test seed). For tests and demos only."),
@@ -41,6 +49,8 @@ extension Command {
             .value("host", "H", help: "The address to listen on.", default: "127.0.0.1"),
             .value("port", "N", help: "The TCP port; 0 picks a free one.", default: "9999"),
             .value("api-port", "N", help: "Also serve Speculos's REST API (HTTP) on this port; 0 picks a free one (default: not served)."),
+            .flag("usb", help: "Appear as a real USB HID device through the kernel's gadget framework instead of on TCP (root)."),
+            .value("serial", "TEXT", help: "With --usb: the USB serial number (tell several simulated Ledgers apart).", default: "0001"),
         ] + LedgerSimulatorSettings.knobOptions(prefix: ""),
         run: { arguments, io in
             let settings = try LedgerSimulatorSettings(arguments, prefix: "", mnemonicOption: "mnemonic", passphraseOption: "passphrase")
@@ -52,6 +62,9 @@ extension Command {
                                  about: arguments.commandLine)
             }
             let device = try SimulatedLedger(configuration: settings.configuration)
+            if arguments.flag("usb") {
+                return try await serveLedgerOnUSB(device, serial: arguments.value("serial") ?? "0001", settings: settings, io: io)
+            }
             let server = SpeculosServer(device: device, host: host, port: UInt16(port))
             let signals = TerminationSignals()
             let boundPort = try server.start()
@@ -89,6 +102,33 @@ extension Command {
             return nil
         }
     )
+}
+
+/// `simulate ledger --usb`: the gadget until SIGINT/SIGTERM, which unplug it.
+private func serveLedgerOnUSB(_ device: SimulatedLedger, serial: String, settings: LedgerSimulatorSettings,
+                              io: CommandIO) async throws -> JSONValue? {
+    let gadget = LedgerHIDGadget(device: device, serialNumber: serial)
+    let signals = TerminationSignals()
+    do {
+        try gadget.start()
+    } catch {
+        throw GenericBridgeError(.notSupported, error.message, hint: USBGadgetHint.text)
+    }
+    let address = String(format: "usb:%04x:%04x", gadget.identity.vendorID, gadget.identity.productID)
+    for line in LedgerSimulatorGuidance.lines(settings, address: address).filter({ !$0.hasPrefix("Try:") }) { io.progress(line) }
+    io.progress("Try: walletbridge address --transport hid --path \"m/44'/60'/0'/0/0\"")
+    io.writeOutput(JSONValue.object(["listening": .string(address)]).serialized() + "\n")
+    let received = await signals.next()
+    device.display.close()
+    gadget.stop()
+    io.progress("Simulated Ledger unplugged and stopped (\(TerminationSignals.name(received))).")
+    return nil
+}
+
+/// What to do when the kernel offers no USB gadget.
+enum USBGadgetHint {
+    static let text = "Run it as root on a Linux kernel with USB gadget support (configfs, libcomposite, usb_f_hid, gadgetfs and a "
+        + "UDC: modprobe dummy_hcd gives one), e.g. inside the VM that Tests/VM/vm-run.sh boots."
 }
 
 /// What `simulate ledger` tells the user on standard error.
