@@ -125,6 +125,9 @@ let package = Package(
             name: "InteropTests",
             dependencies: ["BridgeCore", "BridgeCrypto", "BridgeDevices", "BridgeSimulator", "WalletBridgeCLI"]
         ),
+        // The real USB paths through a Linux kernel in a throwaway QEMU VM (Tests/VM); skipped with the reason when the
+        // kernel (`make vm-kernel`) or QEMU is missing.
+        .testTarget(name: "VMTests", dependencies: ["BridgeCore", "BridgeCrypto"]),
         // Locates ../shared/vectors for the test targets (a test-only helper module).
         .target(name: "TestVectors", dependencies: ["BridgeCore"], path: "Tests/TestVectors"),
     ],

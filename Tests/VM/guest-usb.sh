@@ -74,4 +74,4 @@ first=$($wb enumerate | tr ',' '\n' | sed -n 's/.*"id":"\([^"]*\)".*/\1/p' | hea
 step permission address-as-nobody setpriv --reuid=65534 --regid=65534 --clear-groups $wb address --device "$first" --path "$path"
 stop_sim $pidA
 stop_sim $pidB
-echo "WBVM end 0"
+echo "WBVM end all 0"

@@ -1,0 +1,108 @@
+import BridgeCore
+import BridgeCrypto
+import Foundation
+import Testing
+
+/// The real USB paths through a Linux kernel: a VM (QEMU, software emulation, Debian's kernel) boots once and runs
+/// Tests/VM/guest-usb.sh, where `walletbridge simulate ledger --usb` puts simulated Ledgers on the guest's USB bus
+/// as configfs HID gadgets (dummy_hcd) and the project's own binary reaches them through usbhid, hidraw and hidapi,
+/// as it would a Ledger on a desk. Each test checks one scenario's results against keys derived here from the seeds.
+@Suite("Real kernel USB: gadget devices in a VM", .serialized,
+       .enabled(if: VMRun.unavailableReason == nil, "\(VMRun.unavailableReason ?? "")"))
+struct KernelUSBTests {
+    /// The one boot, shared by every test.
+    static let run: Result<VMRun, any Error> = Result { try VMRun.boot(script: "Tests/VM/guest-usb.sh") }
+
+    static let speculosSeed = "glory promote mansion idle axis finger extra february uncover one trip resource lawn turtle enact monster seven myth punch hobby comfort wild raise skin"
+    static let abandonSeed = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
+
+    static func key(_ seed: String, _ path: String) throws -> ExtendedKey {
+        try ExtendedKey.master(seed: try Mnemonic(phrase: seed).seed()).derived(try DerivationPath(parsing: path))
+    }
+
+    static func address(_ seed: String) throws -> String {
+        EthereumAddress(publicKey: try key(seed, "m/44'/60'/0'/0/0").publicKey).checksummed
+    }
+
+    /// A step that must have run; its JSON output.
+    func step(_ name: String, status: Int? = 0) throws -> JSONValue {
+        let run = try Self.run.get()
+        let step = try #require(run[name], "no result for \(name) in the VM's console:\n\(run.console.suffix(4000))")
+        if let status { #expect(step.status == status, "\(name): \(step)") }
+        return try JSONValue(parsing: step.output)
+    }
+
+    @Test("the VM ran every scenario to its end (boot, scenarios and power-off timed)")
+    func completed() throws {
+        let run = try Self.run.get()
+        #expect(run.completed, "the guest script did not finish:\n\(run.console.suffix(4000))")
+        #expect(run.steps.keys.contains { $0.hasPrefix("end/") }, "the last scenario printed its end line")
+        print("VM suite: boot, scenarios and power-off in \(run.duration)")
+    }
+
+    @Test("enumerate: a gadget Ledger on the dashboard (2c97, hidraw, interface 0) is app-closed, then ready in the Ethereum app")
+    func ledgerEnumerate() throws {
+        #expect(try step("ledger/ready")["listening"]?.stringValue == "usb:2c97:4011")
+        let dashboard = try #require(try step("ledger/enumerate-dashboard").arrayValue?.first)
+        #expect(dashboard["type"]?.stringValue == "ledger" && dashboard["model"]?.stringValue == "nanox")
+        #expect(dashboard["transport"]?.stringValue == "hid")
+        #expect(dashboard["path"]?.stringValue?.hasPrefix("/dev/hidraw") == true)
+        #expect(dashboard["state"]?.stringValue == "app-closed")
+        let ethereum = try #require(try step("ledger/enumerate-ethereum").arrayValue?.first)
+        #expect(ethereum["state"]?.stringValue == "ready")
+        #expect(ethereum["app"]?["name"]?.stringValue == "Ethereum")
+        #expect(try step("ledger/enumerate-unplugged").arrayValue?.isEmpty == true, "SIGINT unplugs the gadget")
+    }
+
+    @Test("address (the host opens the Ethereum app: the device re-enumerates and the command completes on the new node), sign-message, sign-typed-data, xpub (a second switch) give the seed's answers")
+    func ledgerCommands() throws {
+        let expected = try Self.address(Self.speculosSeed)
+        #expect(try step("ledger/address")["address"]?.stringValue == expected)
+
+        let message = try step("ledger/sign-message")
+        let signature = try EthereumSignature(hex: try #require(message["signature"]?.stringValue))
+        #expect(try PersonalMessage.recoverSigner(message: Array("VM over hidraw".utf8), signature: signature).checksummed == expected)
+
+        let typed = try step("ledger/sign-typed-data")
+        let document = try JSONValue(parsing: try String(contentsOf: VMRun.repository.appendingPathComponent("Tests/VM/typed-data.json"), encoding: .utf8))
+        let digest = try TypedData(json: document).digest()
+        #expect(typed["digest"]?.stringValue == Hex.encodePrefixed(digest))
+        let typedSignature = try EthereumSignature(hex: try #require(typed["signature"]?.stringValue))
+        #expect(try typedSignature.recoverSigner(digest: digest).checksummed == expected)
+
+        let xpub = try step("ledger/xpub")
+        #expect(xpub["xpub"]?.stringValue == (try Self.key(Self.speculosSeed, "m/84'/0'/0'").neutered.xpub(network: .main)))
+        let bitcoin = try #require(try step("ledger/enumerate-bitcoin").arrayValue?.first)
+        #expect(bitcoin["state"]?.stringValue == "app-closed" || bitcoin["app"]?["name"]?.stringValue == "Bitcoin")
+    }
+
+    @Test("unplugged from its UDC during a slow signature: -3 well within the deadline; plugged back, the next command works")
+    func unplugMidExchange() throws {
+        let cut = try step("unplug/sign-message", status: 1)
+        #expect(cut["code"] == -3, "\(cut)")
+        let elapsedStep = try #require(try Self.run.get()["unplug/elapsed-ms"])
+        let elapsed = try #require(Int(elapsedStep.output))
+        #expect(elapsed < 20_000, "the deadline was 20 s; the unplug came after 2 s")
+        #expect(try step("unplug/address-after-replug")["address"]?.stringValue == (try Self.address(Self.speculosSeed)))
+    }
+
+    @Test("two Ledgers: -2 naming both; --device picks each, each with its own seed")
+    func twoLedgers() throws {
+        let several = try step("two/address", status: 1)
+        #expect(several["code"] == -2)
+        let message = several["error"]?.stringValue ?? ""
+        #expect(message.components(separatedBy: "hid:/dev/hidraw").count == 3, "both listed: \(message)")
+        let run = try Self.run.get()
+        let picked = run.steps.filter { $0.key.hasPrefix("two/address-hid:") }
+        #expect(picked.count == 2)
+        let addresses = Set(try picked.values.map { try JSONValue(parsing: $0.output)["address"]?.stringValue ?? "" })
+        #expect(addresses == [try Self.address(Self.speculosSeed), try Self.address(Self.abandonSeed)])
+    }
+
+    @Test("a user who may not open the hidraw node: -12 with the udev hint")
+    func permissionDenied() throws {
+        let denied = try step("permission/address-as-nobody", status: 1)
+        #expect(denied["code"] == -12)
+        #expect(denied["hint"]?.stringValue?.contains("udev install") == true)
+    }
+}
