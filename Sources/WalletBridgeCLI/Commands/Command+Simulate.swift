@@ -125,6 +125,25 @@ private func serveLedgerOnUSB(_ device: SimulatedLedger, serial: String, setting
     return nil
 }
 
+/// `simulate trezor --usb`: the gadgetfs device until SIGINT/SIGTERM, which unplug it.
+private func serveTrezorOnUSB(_ device: SimulatedTrezor, io: CommandIO) async throws -> JSONValue? {
+    let gadget = TrezorGadgetFS(device: device)
+    let signals = TerminationSignals()
+    do {
+        try gadget.start()
+    } catch {
+        throw GenericBridgeError(error.code == .busy ? .busy : .notSupported, error.message, hint: USBGadgetHint.text)
+    }
+    let address = String(format: "usb:%04x:%04x", TrezorGadgetFS.vendorID, TrezorGadgetFS.productID)
+    io.progress("WARNING: this simulated Trezor signs with a public test seed unless --mnemonic says otherwise: NEVER send funds to its addresses.")
+    io.progress("Try: walletbridge address --transport webusb --path \"m/44'/60'/0'/0/0\"")
+    io.writeOutput(JSONValue.object(["listening": .string(address)]).serialized() + "\n")
+    let received = await signals.next()
+    gadget.stop()
+    io.progress("Simulated Trezor unplugged and stopped (\(TerminationSignals.name(received))).")
+    return nil
+}
+
 /// What to do when the kernel offers no USB gadget.
 enum USBGadgetHint {
     static let text = "Run it as root on a Linux kernel with USB gadget support (configfs, libcomposite, usb_f_hid, gadgetfs and a "
@@ -172,6 +191,11 @@ extension Command {
             there (DebugLinkDecision). With --approve debuglink nobody presses on the device: every screen waits \
             for a decision on the debug link.
 
+            --usb puts the device on USB instead of UDP, through the kernel's gadgetfs (a UDC such as dummy_hcd; \
+            root): libusb, Trezor Suite or --transport webusb see a Trezor 1209:53c1 with its WebUSB interface 0 \
+            and interrupt endpoints 0x01/0x81 (no debug link there). The ready line is {"listening": \
+            "usb:1209:53c1"}; SIGINT/SIGTERM unplug it. Without gadget support: code -9 naming what is missing.
+
             Examples:
               walletbridge simulate trezor
               walletbridge simulate trezor --approve debuglink
@@ -183,12 +207,14 @@ extension Command {
             .value("passphrase", "P", help: "Turn passphrase protection on; the simulated user types P when the passphrase is entered on the device (default: protection off)."),
             .value("host", "H", help: "The address to listen on.", default: "127.0.0.1"),
             .value("port", "N", help: "The UDP port; 0 picks a free one.", default: String(UDPLink.defaultPort)),
+            .flag("usb", help: "Appear as a real USB (WebUSB) device through the kernel's gadgetfs instead of on UDP (root)."),
         ] + TrezorSimulatorSettings.knobOptions(prefix: ""),
         run: { arguments, io in
             let settings = try TrezorSimulatorSettings(arguments, prefix: "", mnemonicOption: "mnemonic", passphraseOption: "passphrase")
             let host = try arguments.requiredValue("host")
             let port = try arguments.integer("port", in: 0...65_535) ?? Int(UDPLink.defaultPort)
             let device = try SimulatedTrezor(configuration: settings.configuration)
+            if arguments.flag("usb") { return try await serveTrezorOnUSB(device, io: io) }
             let server = TrezorEmulatorServer(device: device, host: host, port: UInt16(port))
             let signals = TerminationSignals()
             let boundPort: UInt16
