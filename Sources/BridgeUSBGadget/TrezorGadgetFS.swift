@@ -54,10 +54,13 @@ public final class TrezorGadgetFS: Sendable {
         let total = UInt16(9 + body.count)
         return [9, 2, UInt8(total & 0xFF), UInt8(total >> 8), 1, 1, 0, 0x80, 50] + body
     }
-    static var deviceDescriptor: [UInt8] {
-        [18, 1, 0x00, 0x02, 0, 0, 0, 64,
-         UInt8(vendorID & 0xFF), UInt8(vendorID >> 8), UInt8(productID & 0xFF), UInt8(productID >> 8),
-         0x00, 0x01, 1, 2, 3, 1]
+    /// bcdDevice's major byte tells the family before Features do: 1 on a Trezor One, 2 on the core models (what
+    /// trezord-go and Suite read: `TrezorUSB.model(releaseNumber:)`).
+    var deviceDescriptor: [UInt8] {
+        let release: UInt8 = device.configuration.model == .one ? 0x01 : 0x02
+        return [18, 1, 0x00, 0x02, 0, 0, 0, 64,
+                UInt8(Self.vendorID & 0xFF), UInt8(Self.vendorID >> 8), UInt8(Self.productID & 0xFF), UInt8(Self.productID >> 8),
+                0x00, release, 1, 2, 3, 1]
     }
 
     func stringDescriptor(_ index: UInt8) -> [UInt8]? {
@@ -89,7 +92,7 @@ public final class TrezorGadgetFS: Sendable {
             throw errno == EBUSY ? .busy("the gadgetfs controller \(controller) is taken by another gadget")
                 : .notSupported("cannot open \(Self.mountPoint)/\(controller): \(reason)")
         }
-        var setup: [UInt8] = [0, 0, 0, 0] + Self.configurationDescriptor + Self.configurationDescriptor + Self.deviceDescriptor
+        var setup: [UInt8] = [0, 0, 0, 0] + Self.configurationDescriptor + Self.configurationDescriptor + deviceDescriptor
         let written = setup.withUnsafeMutableBytes { write(fd, $0.baseAddress, $0.count) }
         guard written == setup.count else {
             let reason = String(cString: strerror(errno))

@@ -74,4 +74,44 @@ first=$($wb enumerate | tr ',' '\n' | sed -n 's/.*"id":"\([^"]*\)".*/\1/p' | hea
 step permission address-as-nobody setpriv --reuid=65534 --regid=65534 --clear-groups $wb address --device "$first" --path "$path"
 stop_sim $pidA
 stop_sim $pidB
+
+# 5. A Trezor (gadgetfs: WebUSB interface 0, endpoints 0x01/0x81) beside a Ledger: enumerate lists both with their
+#    ids; every device command over libusb; a second process while the first holds the interface: -4.
+start_sim ledger5 $wb simulate ledger --usb
+ledger=$sim
+start_sim trezor $wb simulate trezor --usb --delay-ms 1000
+trezor=$sim
+echo "WBVM trezor ready 0 $(cat /tmp/trezor.out)"
+step trezor enumerate-both $wb enumerate
+stop_sim $ledger
+(timeout 60 $wb address --transport webusb --path "$path" > /tmp/first.out 2>/dev/null; echo $? > /tmp/first.status) &
+first=$!
+sleep 1.5
+step trezor second-process $wb address --transport webusb --path "$path"
+wait $first
+echo "WBVM trezor first-process $(cat /tmp/first.status) $(tr -d '\n' < /tmp/first.out)"
+stop_sim $trezor
+start_sim trezor2 $wb simulate trezor --usb
+step trezor address $wb address --transport webusb --path "$path"
+step trezor xpub $wb xpub --transport webusb --path "m/84'/0'/0'"
+step trezor sign-message $wb sign-message --transport webusb --path "$path" --message "VM over WebUSB"
+step trezor sign-typed-data $wb sign-typed-data --transport webusb --path "$path" --file "$typed"
+stop_sim $sim
+
+# 6. The operator flow: the demo service, a large transfer held for two approvals, both given on a gadget Ledger
+#    through hidraw (alice and bob are two paths of the simulator's seed), and the CRM sees it completed.
+start_sim ledger6 $wb simulate ledger --usb
+ledger=$sim
+export XDG_STATE_HOME=/tmp/state
+$wb serve --demo --db /tmp/demo.sqlite --listen 127.0.0.1:8080 > /tmp/serve.out 2> /tmp/serve.err &
+server=$!
+for i in $(seq 1 200); do grep -q "demo-large-0001" /tmp/serve.err 2>/dev/null && break; sleep 0.1; done
+held=$(grep "PATCH" /tmp/serve.err | grep "demo-large-0001" | sed 's/^ *//')
+echo "WBVM operator transfer 0 $(sh -c "$held" | tr -d '\n')"
+step operator approve-alice $wb operator approve demo-large-0001 --server http://127.0.0.1:8080 --transport hid --path "m/44'/60'/0'/0/0"
+step operator approve-bob $wb operator approve demo-large-0001 --server http://127.0.0.1:8080 --transport hid --path "m/44'/60'/1'/0/0"
+key=$(sed -n "s/.*-H 'key: \([^']*\)'.*/\1/p" /tmp/serve.err | head -1)
+echo "WBVM operator order 0 $(curl -s 'http://127.0.0.1:8080/wallets/order?order_id=demo-large-0001' -H "key: $key" | tr -d '\n')"
+kill -TERM $server; wait $server
+stop_sim $ledger
 echo "WBVM end all 0"

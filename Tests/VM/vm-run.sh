@@ -25,7 +25,7 @@ if [ ! -f "$initramfs" ] || [ "$initramfs" -ot "$0" ]; then
     trap 'rm -rf "$work"' EXIT
     mkdir -p "$work"/{bin,dev,proc,sys,host,modules}
     cp /bin/busybox "$work/bin/busybox"
-    for tool in sh mount umount mkdir insmod chroot poweroff cat echo sleep mknod ln; do ln -s busybox "$work/bin/$tool"; done
+    for tool in sh mount umount mkdir insmod chroot poweroff cat echo sleep mknod ln ifconfig; do ln -s busybox "$work/bin/$tool"; done
     : > "$work/modules/order"
     for module in $modules; do
         modprobe -d "$kernel_dir" -S "$version" --show-depends "$module" | while read -r verb path rest; do
@@ -47,6 +47,7 @@ for name in $(cat /modules/order); do
         *) insmod /modules/$name ;;
     esac
 done
+ifconfig lo 127.0.0.1 up
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose hostroot /host
 mount --bind /dev /host/dev
 mount --bind /proc /host/proc

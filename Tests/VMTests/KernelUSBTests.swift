@@ -105,4 +105,50 @@ struct KernelUSBTests {
         #expect(denied["code"] == -12)
         #expect(denied["hint"]?.stringValue?.contains("udev install") == true)
     }
+
+    static let trezorSeed = "all all all all all all all all all all all all"
+
+    @Test("a gadget Trezor (gadgetfs, WebUSB 1209:53c1) beside a gadget Ledger: enumerate lists both; address, xpub, sign-message, sign-typed-data over libusb give the seed's answers")
+    func trezorCommands() throws {
+        #expect(try step("trezor/ready")["listening"]?.stringValue == "usb:1209:53c1")
+        let listed = try #require(try step("trezor/enumerate-both").arrayValue)
+        let ledger = try #require(listed.first { $0["type"]?.stringValue == "ledger" })
+        let trezor = try #require(listed.first { $0["type"]?.stringValue == "trezor" })
+        #expect(ledger["transport"]?.stringValue == "hid" && ledger["state"]?.stringValue == "ready")
+        #expect(trezor["transport"]?.stringValue == "webusb" && trezor["model"]?.stringValue == "safe5")
+        #expect(trezor["state"]?.stringValue == "ready")
+
+        let expected = try Self.address(Self.trezorSeed)
+        #expect(try step("trezor/address")["address"]?.stringValue == expected)
+        #expect(try step("trezor/xpub")["xpub"]?.stringValue == (try Self.key(Self.trezorSeed, "m/84'/0'/0'").neutered.xpub(network: .main)))
+        let message = try step("trezor/sign-message")
+        let signature = try EthereumSignature(hex: try #require(message["signature"]?.stringValue))
+        #expect(try PersonalMessage.recoverSigner(message: Array("VM over WebUSB".utf8), signature: signature).checksummed == expected)
+        let typed = try step("trezor/sign-typed-data")
+        let document = try JSONValue(parsing: try String(contentsOf: VMRun.repository.appendingPathComponent("Tests/VM/typed-data.json"), encoding: .utf8))
+        let digest = try TypedData(json: document).digest()
+        let typedSignature = try EthereumSignature(hex: try #require(typed["signature"]?.stringValue))
+        #expect(try typedSignature.recoverSigner(digest: digest).checksummed == expected)
+    }
+
+    @Test("a second process while the first holds the Trezor's interface: -4; the first completes")
+    func trezorBusy() throws {
+        let busy = try step("trezor/second-process", status: 1)
+        #expect(busy["code"] == -4, "\(busy)")
+        #expect(try step("trezor/first-process")["address"]?.stringValue == (try Self.address(Self.trezorSeed)))
+    }
+
+    @Test("the operator flow: the demo service holds a 1,500 USD transfer; alice and bob approve it on a gadget Ledger through hidraw; the CRM sees it completed")
+    func operatorFlow() throws {
+        #expect(try step("operator/transfer")["status"]?.stringValue == "pending_approval")
+        let alice = try step("operator/approve-alice")
+        #expect(alice["status"]?.stringValue == "pending_approval" && alice["approvals_counted"] == 1)
+        let bob = try step("operator/approve-bob")
+        #expect(bob["status"]?.stringValue == "completed" && bob["approvals_counted"] == 2)
+        let order = try step("operator/order")
+        #expect(order["status"]?.stringValue == "completed")
+        let approvers = order["approvals"]?.arrayValue?.compactMap { $0["operator"]?.stringValue }
+        #expect(approvers == ["alice", "bob"])
+    }
 }
+
