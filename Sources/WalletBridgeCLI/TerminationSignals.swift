@@ -35,6 +35,9 @@ final class TerminationSignals: @unchecked Sendable {
         }
     }
 
+    /// The signal received so far, if any, without waiting.
+    var received: Int32? { state.withLock { $0.received } }
+
     private func deliver(_ number: Int32) {
         let waiter = state.withLock { state -> CheckedContinuation<Int32, Never>? in
             guard state.received == nil else { return nil }

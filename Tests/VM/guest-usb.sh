@@ -114,4 +114,19 @@ key=$(sed -n "s/.*-H 'key: \([^']*\)'.*/\1/p" /tmp/serve.err | head -1)
 echo "WBVM operator order 0 $(curl -s 'http://127.0.0.1:8080/wallets/order?order_id=demo-large-0001' -H "key: $key" | tr -d '\n')"
 kill -TERM $server; wait $server
 stop_sim $ledger
+
+# 7. enumerate --watch: a Ledger plugged in on the dashboard (added), its app switched by a command (changed),
+#    unplugged (removed), in that order.
+$wb enumerate --watch > /tmp/watch.out 2> /tmp/watch.err &
+watcher=$!
+sleep 3
+start_sim ledger7 $wb simulate ledger --usb --app dashboard
+sleep 4
+step watch address $wb address --transport hid --path "$path"
+sleep 4
+stop_sim $sim
+sleep 6
+kill -INT $watcher; wait $watcher
+n=0
+while read -r line; do echo "WBVM watch event-$n 0 $line"; n=$((n + 1)); done < /tmp/watch.out
 echo "WBVM end all 0"

@@ -150,5 +150,19 @@ struct KernelUSBTests {
         let approvers = order["approvals"]?.arrayValue?.compactMap { $0["operator"]?.stringValue }
         #expect(approvers == ["alice", "bob"])
     }
+
+    @Test("enumerate --watch: added (dashboard), changed (the app switch a command makes), removed (unplugged), in order")
+    func watchEvents() throws {
+        let run = try Self.run.get()
+        let events = try (0..<run.steps.count).compactMap { run["watch/event-\($0)"] }.map { try JSONValue(parsing: $0.output) }
+        let names = events.compactMap { $0["event"]?.stringValue }
+        let added = try #require(names.firstIndex(of: "added"), "events: \(events)")
+        let changed = try #require(names.firstIndex(of: "changed"), "events: \(events)")
+        let removed = try #require(names.lastIndex(of: "removed"), "events: \(events)")
+        #expect(added < changed && changed < removed, "\(names)")
+        #expect(events[added]["device"]?["state"]?.stringValue == "app-closed")
+        #expect(events[changed]["device"]?["app"]?["name"]?.stringValue == "Ethereum")
+        #expect(names.last == "removed")
+    }
 }
 

@@ -1,5 +1,6 @@
 import BridgeCore
 import BridgeDevices
+import Foundation
 
 extension Command {
     /// `walletbridge enumerate`: the devices the transport reaches, each with its state.
@@ -16,14 +17,22 @@ extension Command {
             device when several are connected. Without --transport, every wallet on USB is listed: hidraw \
             (Ledger; Trezor One on legacy HID firmware) and WebUSB (Trezor, through libusb).
 
+            --watch keeps listing until SIGINT or SIGTERM and prints one JSON object per line for every hot-plug \
+            event: {"event": "added"|"removed"|"changed", "device": {an entry as above}}, the devices present at \
+            the start first as added; an app switch or a lock is a change. It lists every half second, each time in \
+            a fresh process of its own (so libusb's device list is never stale where no udev daemon runs).
+
             Examples:
               walletbridge enumerate
+              walletbridge enumerate --watch
               walletbridge enumerate --transport webusb
               walletbridge enumerate --transport tcp:127.0.0.1:9999
               walletbridge enumerate --transport udp:127.0.0.1:21324
             """,
+        options: [.flag("watch", help: "Keep listing and print added/changed/removed events, one JSON object per line, until SIGINT or SIGTERM.")],
         optionGroups: DeviceCommand.optionGroups,
-        run: { arguments, _ in
+        run: { arguments, io in
+            if arguments.flag("watch") { return try await watchDevices(arguments, io: io) }
             let selection = try DeviceSelection(arguments)
             let resolver = try DeviceResolver(selection, commandLine: arguments.commandLine)
             var entries: [JSONValue] = []
@@ -105,3 +114,40 @@ enum DeviceProbe {
         }
     }
 }
+
+/// `enumerate --watch`: a listing every half second, in a child `walletbridge enumerate` with the same options (fresh
+/// hidapi and libusb state each time), turned into events by ``DeviceWatch``; ends on SIGINT or SIGTERM.
+private func watchDevices(_ arguments: ParsedArguments, io: CommandIO) async throws -> JSONValue? {
+    _ = try DeviceSelection(arguments)  // bad options fail now, as usage errors, not in every child
+    let signals = TerminationSignals()
+    let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    var childArguments = ["enumerate"]
+    for (name, values) in arguments.optionValues.sorted(by: { $0.key < $1.key }) {
+        for value in values { childArguments += ["--" + name, value] }
+    }
+    for flag in arguments.flags.sorted() where flag != "watch" { childArguments.append("--" + flag) }
+    var watch = DeviceWatch()
+    while signals.received == nil {
+        if let listing = try? listDevices(executable, childArguments) {
+            for event in watch.update(with: listing) { io.writeOutput(event.serialized() + "\n") }
+        }
+        try? await Task.sleep(for: .milliseconds(500))
+    }
+    return nil
+}
+
+/// One `walletbridge enumerate` in a child process: its JSON array.
+private func listDevices(_ executable: URL, _ arguments: [String]) throws -> [JSONValue] {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return try JSONValue(parsing: [UInt8](data)).arrayValue ?? []
+}
+
