@@ -70,7 +70,7 @@ let package = Package(
             name: "walletbridge-bench",
             dependencies: [
                 "BridgeCore", "BridgeCrypto", "BridgeDevices", "BridgeSimulator", "BridgeApprovals", "BridgeStore",
-                "BridgeServer", "CSecp256k1", "CCrypto", "CNettle", "CSQLite",
+                "BridgeServer", "BridgeUSB", "CSecp256k1", "CCrypto", "CNettle", "CSQLite",
             ],
             path: "Benchmarks/walletbridge-bench"
         ),

@@ -4,6 +4,7 @@ import BridgeServer
 /// `walletbridge-bench SUITE [--seconds S]`: prints throughput figures for one suite.
 let usage = """
     usage: walletbridge-bench crypto|ledger|trezor|approvals [--seconds S]
+           walletbridge-bench usb [--count N]
            walletbridge-bench http-bare [--port N] [--threads T]
            walletbridge-bench http-requests --count N --api-key K [--prefix P]
 
@@ -70,6 +71,14 @@ switch arguments.first {
 case "crypto":
     do {
         try CryptoBenchmarks(harness: harness).run()
+    } catch {
+        FileHandle.standardError.write(Data("benchmark failed: \(error)\n".utf8))
+        exit(1)
+    }
+case "usb":
+    let count = takeInteger("--count", in: 1...1_000_000) ?? 200
+    do {
+        try KernelUSBBenchmarks.run(count: count)
     } catch {
         FileHandle.standardError.write(Data("benchmark failed: \(error)\n".utf8))
         exit(1)

@@ -129,4 +129,17 @@ sleep 6
 kill -INT $watcher; wait $watcher
 n=0
 while read -r line; do echo "WBVM watch event-$n 0 $line"; n=$((n + 1)); done < /tmp/watch.out
+
+# 8. The wire against the bridge's CPU per exchange on the real path (debug build, emulated CPU: figures to read
+#    side by side, not to compare with a desk's).
+start_sim ledger8 $wb simulate ledger --usb
+ledger=$sim
+start_sim trezor8 $wb simulate trezor --usb
+trezor=$sim
+timeout 120 /work/main/.build/debug/walletbridge-bench usb --count 100 > /tmp/bench.out 2>&1
+status=$?
+n=0
+while read -r line; do echo "WBVM bench line-$n $status $line"; n=$((n + 1)); done < /tmp/bench.out
+stop_sim $ledger
+stop_sim $trezor
 echo "WBVM end all 0"

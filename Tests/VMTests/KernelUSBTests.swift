@@ -164,5 +164,15 @@ struct KernelUSBTests {
         #expect(events[changed]["device"]?["app"]?["name"]?.stringValue == "Ethereum")
         #expect(names.last == "removed")
     }
+
+    @Test("walletbridge-bench usb: wall time per exchange beside the bridge's CPU per exchange, through hidraw and libusb")
+    func wireAgainstCPU() throws {
+        let run = try Self.run.get()
+        let lines = run.steps.filter { $0.key.hasPrefix("bench/") }.sorted { $0.key < $1.key }.map(\.value)
+        #expect(lines.allSatisfy { $0.status == 0 }, "\(lines)")
+        #expect(lines.contains { $0.output.hasPrefix("Ledger /dev/hidraw") && $0.output.contains("bridge CPU per exchange") })
+        #expect(lines.contains { $0.output.hasPrefix("Trezor ") && $0.output.contains("bridge CPU per exchange") })
+        for line in lines { print("VM USB bench: \(line.output)") }
+    }
 }
 
