@@ -65,16 +65,12 @@ public final class LedgerHIDGadget: Sendable {
             throw .notSupported("cannot open \(path): \(String(cString: strerror(errno)))")
         }
         gadget.withLock { $0 = made }
-        let done = DispatchSemaphore(value: 0)
-        stopped.withLock { $0 = done }
         let fd = descriptor
-        let thread = Thread { [self] in
+        let done = GadgetThread.start("simulated Ledger USB gadget") { [self] in
             serve(fd, made)
             close(fd)
-            done.signal()
         }
-        thread.name = "simulated Ledger USB gadget"
-        thread.start()
+        stopped.withLock { $0 = done }
     }
 
     /// Unplugs the device, ends the serving thread and deletes the gadget.

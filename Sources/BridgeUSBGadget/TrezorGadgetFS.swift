@@ -100,14 +100,8 @@ public final class TrezorGadgetFS: Sendable {
             throw .notSupported("gadgetfs refused the Trezor's descriptors: \(reason)")
         }
         control.withLock { $0 = fd }
-        let done = DispatchSemaphore(value: 0)
+        let done = GadgetThread.start("simulated Trezor gadgetfs ep0") { [self] in serveControl(fd) }
         stopped.withLock { $0 = done }
-        let thread = Thread { [self] in
-            serveControl(fd)
-            done.signal()
-        }
-        thread.name = "simulated Trezor gadgetfs ep0"
-        thread.start()
     }
 
     /// Unplugs the device (closing the control file unregisters the gadget) and ends every thread.
@@ -225,10 +219,9 @@ public final class TrezorGadgetFS: Sendable {
             if output >= 0 { close(output) }
             return
         }
-        let done = DispatchSemaphore(value: 0)
         Self.installInterruptHandler()
-        endpoints.withLock { $0 = Endpoints(input: input, output: output, reader: done) }
-        let thread = Thread { [self] in
+        endpoints.withLock { $0 = Endpoints(input: input, output: output) }
+        let done = GadgetThread.start("simulated Trezor gadgetfs ep1") { [self] in
             // Threads made from a Dispatch worker inherit its mask, which blocks SIGUSR1/2: let this one be interrupted.
             var unblocked = sigset_t()
             sigemptyset(&unblocked)
@@ -237,10 +230,8 @@ public final class TrezorGadgetFS: Sendable {
             readerThread.withLock { $0.value = pthread_self() }
             carry(from: output, to: input)
             readerThread.withLock { $0.value = nil }
-            done.signal()
         }
-        thread.name = "simulated Trezor gadgetfs ep1"
-        thread.start()
+        endpoints.withLock { $0.reader = done }
     }
 
     private func closeEndpoints() {

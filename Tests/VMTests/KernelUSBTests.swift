@@ -32,6 +32,20 @@ struct KernelUSBTests {
         return try JSONValue(parsing: step.output)
     }
 
+    /// Checks that `step`'s personal-message signature over `message` and typed-data signature over
+    /// Tests/VM/typed-data.json both come from `signer`.
+    func expectSignatures(message step: String, _ message: String, typedData typedStep: String, by signer: String) throws {
+        let signed = try self.step(step)
+        let signature = try EthereumSignature(hex: try #require(signed["signature"]?.stringValue))
+        #expect(try PersonalMessage.recoverSigner(message: Array(message.utf8), signature: signature).checksummed == signer)
+        let typed = try self.step(typedStep)
+        let document = try JSONValue(parsing: try String(contentsOf: VMRun.repository.appendingPathComponent("Tests/VM/typed-data.json"), encoding: .utf8))
+        let digest = try TypedData(json: document).digest()
+        #expect(typed["digest"]?.stringValue == Hex.encodePrefixed(digest))
+        let typedSignature = try EthereumSignature(hex: try #require(typed["signature"]?.stringValue))
+        #expect(try typedSignature.recoverSigner(digest: digest).checksummed == signer)
+    }
+
     @Test("the VM ran every scenario to its end (boot, scenarios and power-off timed)")
     func completed() throws {
         let run = try Self.run.get()
@@ -59,16 +73,7 @@ struct KernelUSBTests {
         let expected = try Self.address(Self.speculosSeed)
         #expect(try step("ledger/address")["address"]?.stringValue == expected)
 
-        let message = try step("ledger/sign-message")
-        let signature = try EthereumSignature(hex: try #require(message["signature"]?.stringValue))
-        #expect(try PersonalMessage.recoverSigner(message: Array("VM over hidraw".utf8), signature: signature).checksummed == expected)
-
-        let typed = try step("ledger/sign-typed-data")
-        let document = try JSONValue(parsing: try String(contentsOf: VMRun.repository.appendingPathComponent("Tests/VM/typed-data.json"), encoding: .utf8))
-        let digest = try TypedData(json: document).digest()
-        #expect(typed["digest"]?.stringValue == Hex.encodePrefixed(digest))
-        let typedSignature = try EthereumSignature(hex: try #require(typed["signature"]?.stringValue))
-        #expect(try typedSignature.recoverSigner(digest: digest).checksummed == expected)
+        try expectSignatures(message: "ledger/sign-message", "VM over hidraw", typedData: "ledger/sign-typed-data", by: expected)
 
         let xpub = try step("ledger/xpub")
         #expect(xpub["xpub"]?.stringValue == (try Self.key(Self.speculosSeed, "m/84'/0'/0'").neutered.xpub(network: .main)))
@@ -121,14 +126,7 @@ struct KernelUSBTests {
         let expected = try Self.address(Self.trezorSeed)
         #expect(try step("trezor/address")["address"]?.stringValue == expected)
         #expect(try step("trezor/xpub")["xpub"]?.stringValue == (try Self.key(Self.trezorSeed, "m/84'/0'/0'").neutered.xpub(network: .main)))
-        let message = try step("trezor/sign-message")
-        let signature = try EthereumSignature(hex: try #require(message["signature"]?.stringValue))
-        #expect(try PersonalMessage.recoverSigner(message: Array("VM over WebUSB".utf8), signature: signature).checksummed == expected)
-        let typed = try step("trezor/sign-typed-data")
-        let document = try JSONValue(parsing: try String(contentsOf: VMRun.repository.appendingPathComponent("Tests/VM/typed-data.json"), encoding: .utf8))
-        let digest = try TypedData(json: document).digest()
-        let typedSignature = try EthereumSignature(hex: try #require(typed["signature"]?.stringValue))
-        #expect(try typedSignature.recoverSigner(digest: digest).checksummed == expected)
+        try expectSignatures(message: "trezor/sign-message", "VM over WebUSB", typedData: "trezor/sign-typed-data", by: expected)
     }
 
     @Test("a second process while the first holds the Trezor's interface: -4; the first completes")

@@ -6,9 +6,10 @@ import Synchronization
 /// A ``SimulatedLedger`` behind 64-byte Ledger HID frames, as a ``DeviceLink`` (`--transport sim:ledger`): the
 /// host's ``LedgerHIDChannel`` talks to it exactly as to a Ledger on USB.
 ///
-/// The frames are answered by ``LedgerHIDDeviceSide``, the firmware's framing. Each response becomes readable `configuration.latency` after its request completed. With
-/// `configuration.disconnectAfterFrames = N`, the link carries N frames (both directions counted) and then acts
-/// unplugged: every send and receive throws ``DeviceError/disconnected(_:)``.
+/// The frames are answered by ``LedgerHIDDeviceSide``, the firmware's framing. Each response becomes readable
+/// `configuration.latency` after its request completed. With `configuration.disconnectAfterFrames = N`, the link
+/// carries N frames (both directions counted) and then acts unplugged: every send and receive throws
+/// ``DeviceError/disconnected(_:)``.
 public final class SimulatedLedgerLink: DeviceLink {
     public let device: SimulatedLedger
     public let endpoint = "sim:ledger"
