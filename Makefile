@@ -44,7 +44,7 @@ interop-tools:
 		name=$${tool%%:*}; requirements=$$(echo "$${tool#*:}" | tr ',' ' '); dir=.build/interop/$$name; \
 		if [ "$$(cat $$dir/.installed 2>/dev/null)" != "$$requirements" ]; then \
 			rm -rf "$$dir"; echo "Creating $$dir: $$requirements (PyPI)"; \
-			with=$$(echo " $$requirements" | sed 's/ ![^ ]*//g'); without=$$(echo " $$requirements" | grep -o ' ![^ ]*' | tr -d '!'); \
+			with=$$(echo " $$requirements" | sed 's/ ![^ ]*//g'); without=$$(echo " $$requirements" | { grep -o ' ![^ ]*' || true; } | tr -d '!'); \
 			if python3 -m venv "$$dir" && "$$dir/bin/pip" install -q --disable-pip-version-check $$with \
 				&& { [ -z "$$without" ] || "$$dir/bin/pip" install -q --disable-pip-version-check --no-deps $$without; }; then \
 				echo "$$requirements" > "$$dir/.installed"; \
