@@ -130,6 +130,28 @@ kill -INT $watcher; wait $watcher
 n=0
 while read -r line; do echo "WBVM watch event-$n 0 $line"; n=$((n + 1)); done < /tmp/watch.out
 
+# 9. udev: a user in plugdev cannot open the Ledger until `walletbridge udev install` puts the rules in place (udevd
+#    running in the guest applies them to the device already plugged in); then the same user succeeds.
+if [ -x /lib/systemd/systemd-udevd ] && getent group plugdev > /dev/null; then
+    # udevd and udevadm refuse to act in a chroot unless told (systemd src/basic/virt.c `running_in_chroot`).
+    export SYSTEMD_IGNORE_CHROOT=1
+    mount -t tmpfs tmpfs /etc/udev/rules.d
+    /lib/systemd/systemd-udevd --daemon > /dev/null 2>&1
+    udevadm settle
+    start_sim ledger9 $wb simulate ledger --usb
+    plugdev=$(getent group plugdev | cut -d: -f3)
+    as_user="setpriv --reuid=65534 --regid=65534 --groups=$plugdev"
+    first=$($wb enumerate | tr ',' '\n' | sed -n 's/.*"id":"\([^"]*\)".*/\1/p' | head -1)
+    step udev address-before-rules $as_user $wb address --device "$first" --path "$path"
+    step udev install $wb udev install
+    udevadm settle
+    step udev address-after-rules $as_user $wb address --device "$first" --path "$path"
+    stop_sim $sim
+    udevadm control --exit
+else
+    echo "WBVM udev unavailable 0 {}"
+fi
+
 # 8. The wire against the bridge's CPU per exchange on the real path (debug build, emulated CPU: figures to read
 #    side by side, not to compare with a desk's).
 start_sim ledger8 $wb simulate ledger --usb

@@ -172,5 +172,14 @@ struct KernelUSBTests {
         #expect(lines.contains { $0.output.hasPrefix("Trezor ") && $0.output.contains("bridge CPU per exchange") })
         for line in lines { print("VM USB bench: \(line.output)") }
     }
+
+    @Test("udev: a plugdev user gets -12 before `walletbridge udev install` and succeeds after it, with udevd running in the guest",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/lib/systemd/systemd-udevd"),
+                   "no udevd to run in the guest: Debian's udev package (`make deps` installs it)"))
+    func udevRules() throws {        let before = try step("udev/address-before-rules", status: 1)
+        #expect(before["code"] == -12, "\(before)")
+        #expect(try step("udev/install").objectValue != nil)
+        #expect(try step("udev/address-after-rules")["address"]?.stringValue == (try Self.address(Self.speculosSeed)))
+    }
 }
 
