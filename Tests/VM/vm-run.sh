@@ -1,7 +1,8 @@
 #!/bin/bash
 # Boots a throwaway VM (QEMU, software emulation) on the Debian kernel `make vm-kernel` extracted, with the host's
 # root shared read-only over 9p, and runs GUEST_SCRIPT inside it (chrooted into the host's root, so the project's own
-# binaries and the host's hidapi/libusb run against the guest's kernel), then powers off.
+# binaries and the host's hidapi/libusb run against the guest's kernel), then powers off. The guest's only writable
+# places are tmpfs: /run (its scratch folder /run/wbvm is TMPDIR and the working directory), /dev and /sys/kernel/config.
 # ../shared/reference/kernel-usb-vm.md records why it is shaped this way.
 #
 #   Tests/VM/vm-run.sh GUEST_SCRIPT [NAME=VALUE ...]
@@ -53,12 +54,12 @@ mount --bind /dev /host/dev
 mount --bind /proc /host/proc
 mount --bind /sys /host/sys
 mount -t configfs none /host/sys/kernel/config
-mount -t tmpfs tmpfs /host/tmp
 mount -t tmpfs tmpfs /host/run
+mkdir -p /host/run/wbvm
 mkdir -p /host/dev/gadget
 mount -t gadgetfs gadgetfs /host/dev/gadget
 echo "WBVM-BOOTED"
-chroot /host /bin/sh -c "cd /tmp && exec /bin/sh $wb_script" && echo "WBVM-DONE"
+chroot /host /bin/sh -c "cd /run/wbvm && TMPDIR=/run/wbvm exec /bin/sh $wb_script" && echo "WBVM-DONE"
 poweroff -f
 INIT
     chmod +x "$work/init"
