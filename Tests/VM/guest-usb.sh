@@ -101,6 +101,14 @@ step trezor sign-message $wb sign-message --transport webusb --path "$path" --me
 step trezor sign-typed-data $wb sign-typed-data --transport webusb --path "$path" --file "$typed"
 stop_sim $sim
 
+# 5b. A Trezor One on its legacy HID firmware (534c:0001, a configfs HID gadget): found on hidraw, the report-id
+#     probe settles, and it answers.
+start_sim trezor1 $wb simulate trezor --usb --model one --legacy-hid
+echo "WBVM trezor-one ready 0 $(cat $work/trezor1.out)"
+step trezor-one enumerate $wb enumerate
+step trezor-one address $wb address --transport hid --path "$path"
+stop_sim $sim
+
 # 6. The operator flow: the demo service, a large transfer held for two approvals, both given on a gadget Ledger
 #    through hidraw (alice and bob are two paths of the simulator's seed), and the CRM sees it completed.
 start_sim ledger6 $wb simulate ledger --usb

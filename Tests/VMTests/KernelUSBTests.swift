@@ -28,7 +28,11 @@ struct KernelUSBTests {
     func step(_ name: String, status: Int? = 0) throws -> JSONValue {
         let run = try Self.run.get()
         let step = try #require(run[name], "no result for \(name) in the VM's console:\n\(run.console.suffix(4000))")
-        if let status { #expect(step.status == status, "\(name): \(step)") }
+        if let status {
+            // A crash's backtrace went to the console as WBVM-STDERR lines (Tests/VM/guest-usb.sh `step`).
+            let stderr = run.console.split(separator: "\n").filter { $0.contains("WBVM-STDERR \(name.replacingOccurrences(of: "/", with: " ")):") }
+            #expect(step.status == status, "\(name): \(step)\n\(stderr.joined(separator: "\n"))")
+        }
         return try JSONValue(parsing: step.output)
     }
 
@@ -180,6 +184,15 @@ struct KernelUSBTests {
         #expect(before["code"] == -12, "\(before)")
         #expect(try step("udev/install").objectValue != nil)
         #expect(try step("udev/address-after-rules")["address"]?.stringValue == (try Self.address(Self.speculosSeed)))
+    }
+
+    @Test("a Trezor One on legacy HID firmware (534c:0001) as a configfs HID gadget: enumerated on hidraw, it answers through the report-id probe")
+    func trezorOneLegacyHID() throws {
+        #expect(try step("trezor-one/ready")["listening"]?.stringValue == "usb:534c:0001")
+        let entry = try #require(try step("trezor-one/enumerate").arrayValue?.first)
+        #expect(entry["type"]?.stringValue == "trezor" && entry["transport"]?.stringValue == "hid")
+        #expect(entry["model"]?.stringValue == "one")
+        #expect(try step("trezor-one/address")["address"]?.stringValue == (try Self.address(Self.trezorSeed)))
     }
 }
 

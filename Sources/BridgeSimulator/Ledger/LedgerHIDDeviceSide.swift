@@ -2,7 +2,7 @@ import BridgeDevices
 
 /// The firmware's side of the Ledger HID framing, without I/O: 64-byte frames from the host in, the reply frames out
 /// (ledger-secure-sdk protocol/src/ledger_protocol.c). ``SimulatedLedgerLink`` runs it in process and
-/// ``LedgerHIDGadget`` behind a real USB HID gadget.
+/// `HIDGadget.ledger` (BridgeUSBGadget) behind a real USB HID gadget.
 ///
 /// The reply goes out on the channel of the request, ping frames (tag 0x02) are echoed, and a frame with a wrong
 /// sequence number while no APDU is being received is dropped ("Ledger Live is well known for sending empty apdu

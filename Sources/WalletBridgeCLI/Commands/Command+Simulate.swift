@@ -107,14 +107,14 @@ extension Command {
 /// `simulate ledger --usb`: the gadget until SIGINT/SIGTERM, which unplug it.
 private func serveLedgerOnUSB(_ device: SimulatedLedger, serial: String, settings: LedgerSimulatorSettings,
                               io: CommandIO) async throws -> JSONValue? {
-    let gadget = LedgerHIDGadget(device: device, serialNumber: serial)
+    let gadget = HIDGadget.ledger(device, serialNumber: serial)
     let signals = TerminationSignals()
     do {
         try gadget.start()
     } catch {
         throw GenericBridgeError(.notSupported, error.message, hint: USBGadgetHint.text)
     }
-    let address = String(format: "usb:%04x:%04x", gadget.identity.vendorID, gadget.identity.productID)
+    let address = gadget.address
     for line in LedgerSimulatorGuidance.lines(settings, address: address).filter({ !$0.hasPrefix("Try:") }) { io.progress(line) }
     io.progress("Try: walletbridge address --transport hid --path \"m/44'/60'/0'/0/0\"")
     io.writeOutput(JSONValue.object(["listening": .string(address)]).serialized() + "\n")
@@ -126,20 +126,26 @@ private func serveLedgerOnUSB(_ device: SimulatedLedger, serial: String, setting
 }
 
 /// `simulate trezor --usb`: the gadgetfs device until SIGINT/SIGTERM, which unplug it.
-private func serveTrezorOnUSB(_ device: SimulatedTrezor, io: CommandIO) async throws -> JSONValue? {
-    let gadget = TrezorGadgetFS(device: device)
+private func serveTrezorOnUSB(_ device: SimulatedTrezor, legacyHID: Bool, io: CommandIO) async throws -> JSONValue? {
+    if legacyHID, device.configuration.model != .one {
+        throw GenericBridgeError(.badArgument, "--legacy-hid is the Trezor One's interface", hint: "Add --model one, or leave --legacy-hid out.")
+    }
+    let hid = legacyHID ? HIDGadget.trezorOne(device) : nil
+    let webUSB = legacyHID ? nil : TrezorGadgetFS(device: device)
     let signals = TerminationSignals()
     do {
-        try gadget.start()
+        try hid?.start()
+        try webUSB?.start()
     } catch {
         throw GenericBridgeError(error.code == .busy ? .busy : .notSupported, error.message, hint: USBGadgetHint.text)
     }
-    let address = String(format: "usb:%04x:%04x", TrezorGadgetFS.vendorID, TrezorGadgetFS.productID)
+    let address = hid?.address ?? String(format: "usb:%04x:%04x", TrezorGadgetFS.vendorID, TrezorGadgetFS.productID)
     io.progress("WARNING: this simulated Trezor signs with a public test seed unless --mnemonic says otherwise: NEVER send funds to its addresses.")
-    io.progress("Try: walletbridge address --transport webusb --path \"m/44'/60'/0'/0/0\"")
+    io.progress("Try: walletbridge address --transport \(legacyHID ? "hid" : "webusb") --path \"m/44'/60'/0'/0/0\"")
     io.writeOutput(JSONValue.object(["listening": .string(address)]).serialized() + "\n")
     let received = await signals.next()
-    gadget.stop()
+    hid?.stop()
+    webUSB?.stop()
     io.progress("Simulated Trezor unplugged and stopped (\(TerminationSignals.name(received))).")
     return nil
 }
@@ -208,13 +214,16 @@ extension Command {
             .value("host", "H", help: "The address to listen on.", default: "127.0.0.1"),
             .value("port", "N", help: "The UDP port; 0 picks a free one.", default: String(UDPLink.defaultPort)),
             .flag("usb", help: "Appear as a real USB (WebUSB) device through the kernel's gadgetfs instead of on UDP (root)."),
+            .flag("legacy-hid", help: "With --usb and --model one: the Trezor One's legacy HID interface (534c:0001, firmware before 1.7.0) instead of WebUSB."),
         ] + TrezorSimulatorSettings.knobOptions(prefix: ""),
         run: { arguments, io in
             let settings = try TrezorSimulatorSettings(arguments, prefix: "", mnemonicOption: "mnemonic", passphraseOption: "passphrase")
             let host = try arguments.requiredValue("host")
             let port = try arguments.integer("port", in: 0...65_535) ?? Int(UDPLink.defaultPort)
             let device = try SimulatedTrezor(configuration: settings.configuration)
-            if arguments.flag("usb") { return try await serveTrezorOnUSB(device, io: io) }
+            if arguments.flag("usb") {
+                return try await serveTrezorOnUSB(device, legacyHID: arguments.flag("legacy-hid"), io: io)
+            }
             let server = TrezorEmulatorServer(device: device, host: host, port: UInt16(port))
             let signals = TerminationSignals()
             let boundPort: UInt16

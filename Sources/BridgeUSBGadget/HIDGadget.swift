@@ -1,49 +1,59 @@
 import BridgeCore
 import BridgeDevices
-import BridgeSimulator
 import Foundation
 import Glibc
 import Synchronization
 
-/// A ``SimulatedLedger`` as a real USB device (`simulate ledger --usb`): a configfs HID gadget with the Ledger's
-/// report descriptor (usage page 0xFFA0, 64-byte reports, no report id: ledger-secure-sdk
-/// lib_stusb/src/usbd_ledger_hid.c), VID 2c97 and the model's PID, answering the HID frames that arrive at
-/// `/dev/hidgN` through ``LedgerHIDDeviceSide``. hidapi and the kernel's usbhid driver see interface 0, as on a real
-/// Ledger. When the open app changes (E0 D8, B0 A7) the gadget unplugs and plugs back, as a Ledger's USB stack
-/// restarts, so the host sees a new device node.
-public final class LedgerHIDGadget: Sendable {
-    public let device: SimulatedLedger
+/// A simulated device as a real USB HID device: a configfs gadget with one HID function (`usb_f_hid`) of 64-byte
+/// reports, plugged into a free UDC, answering the reports that arrive at `/dev/hidgN` through its ``Behaviour``.
+/// hidapi and the kernel's usbhid driver see interface 0, as on the real device. ``ledger(_:serialNumber:)`` and
+/// ``trezorOne(_:serialNumber:)`` make the two the project simulates.
+public final class HIDGadget: Sendable {
+    /// What the device does with the host's reports.
+    public struct Behaviour: Sendable {
+        /// The reports to send back for one report from the host (none until a request is whole).
+        public var respond: @Sendable ([UInt8]) -> [[UInt8]]
+        /// Forget a half-received request (the device was unplugged, or restarted).
+        public var reset: @Sendable () -> Void
+        /// How long each answer takes (a person confirming).
+        public var latency: Duration
+        /// Asked after each exchange: whether the device now restarts its USB stack (a Ledger whose app changed).
+        public var restarts: @Sendable () -> Bool
+
+        public init(respond: @escaping @Sendable ([UInt8]) -> [[UInt8]], reset: @escaping @Sendable () -> Void,
+                    latency: Duration, restarts: @escaping @Sendable () -> Bool = { false }) {
+            self.respond = respond
+            self.reset = reset
+            self.latency = latency
+            self.restarts = restarts
+        }
+    }
+
     public let identity: ConfigFSGadget.Identity
+    public let reportDescriptor: [UInt8]
+    private let behaviour: Behaviour
     private let gadget: Mutex<ConfigFSGadget?> = Mutex(nil)
     private let stopRequested = Atomic<Bool>(false)
     private let stopped = Mutex<DispatchSemaphore?>(nil)
-    /// How long the device keeps running after it answered an app switch, before its USB stack restarts.
+    /// How long the device keeps running after it answered a request that restarts it (a Ledger's app switch).
     static let restartDelay: Duration = .milliseconds(250)
-    /// How long the device stays away when its app changes (a Ledger takes about a second to come back).
-    static let appSwitchPause: Duration = .milliseconds(300)
+    /// How long the device stays away when it restarts (a Ledger takes about a second to come back).
+    static let restartPause: Duration = .milliseconds(300)
 
-    /// The Ledger's generic HID report descriptor (ledger-secure-sdk lib_stusb/src/usbd_ledger_hid.c
-    /// `HID_ReportDesc`): one 64-byte input report (usage 3) and one 64-byte output report (usage 4).
-    public static let reportDescriptor: [UInt8] = [
-        0x06, 0xA0, 0xFF, 0x09, 0x01, 0xA1, 0x01,
-        0x09, 0x03, 0x15, 0x00, 0x26, 0xFF, 0x00, 0x75, 0x08, 0x95, 0x40, 0x81, 0x08,
-        0x09, 0x04, 0x15, 0x00, 0x26, 0xFF, 0x00, 0x75, 0x08, 0x95, 0x40, 0x91, 0x08,
-        0xC0,
-    ]
-
-    public init(device: SimulatedLedger, serialNumber: String = "0001") {
-        self.device = device
-        let model = device.configuration.model
-        identity = ConfigFSGadget.Identity(
-            vendorID: 0x2C97, productID: model.usbProductID, manufacturer: "Ledger",
-            product: model.displayName.replacingOccurrences(of: "Ledger ", with: ""), serialNumber: serialNumber)
+    public init(identity: ConfigFSGadget.Identity, reportDescriptor: [UInt8], behaviour: Behaviour) {
+        self.identity = identity
+        self.reportDescriptor = reportDescriptor
+        self.behaviour = behaviour
     }
+
+    /// `usb:VID:PID`, as the ready line of `simulate ... --usb` names it.
+    public var address: String { String(format: "usb:%04x:%04x", identity.vendorID, identity.productID) }
 
     /// Creates the gadget, plugs it into a free UDC and serves it on a background thread. `.notSupported` (-9)
     /// naming what is missing on a machine without gadget support.
     public func start() throws(DeviceError) {
-        let made = try ConfigFSGadget(name: "walletbridge-ledger-\(getpid())-\(identity.serialNumber)", identity: identity,
-                                      hidReportDescriptor: Self.reportDescriptor)
+        let name = "walletbridge-\(identity.manufacturer.lowercased())-\(getpid())-\(identity.serialNumber)"
+        let made = try ConfigFSGadget(name: name, identity: identity, hidReportDescriptor: reportDescriptor)
         do throws(DeviceError) {
             try made.bind()
         } catch {
@@ -66,7 +76,7 @@ public final class LedgerHIDGadget: Sendable {
         }
         gadget.withLock { $0 = made }
         let fd = descriptor
-        let done = GadgetThread.start("simulated Ledger USB gadget") { [self] in
+        let done = GadgetThread.start("simulated USB HID gadget") { [self] in
             serve(fd, made)
             close(fd)
         }
@@ -82,40 +92,37 @@ public final class LedgerHIDGadget: Sendable {
     }
 
     private func serve(_ fd: Int32, _ gadget: ConfigFSGadget) {
-        var firmware = LedgerHIDDeviceSide(device: device)
-        var app = device.openApp
-        var frame = [UInt8](repeating: 0, count: LedgerHIDFraming.frameSize)
+        var report = [UInt8](repeating: 0, count: 64)
         while !stopRequested.load(ordering: .acquiring) {
             var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             guard poll(&poller, 1, 50) > 0 else { continue }
-            let count = frame.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            let count = report.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             guard count > 0 else {
                 // Unplugged (ESHUTDOWN) or between enumerations: wait for the host to come back.
                 usleep(20_000)
                 continue
             }
-            let replies = firmware.accept(Array(frame.prefix(count)))
+            let replies = behaviour.respond(Array(report.prefix(count)))
             // A device unplugged while it works loses what it was doing: its answer must not reach the next host.
-            guard replies.isEmpty || stayedConnected(gadget, for: device.configuration.latency) else {
-                firmware = LedgerHIDDeviceSide(device: device)
+            guard replies.isEmpty || stayedConnected(gadget, for: behaviour.latency) else {
+                behaviour.reset()
                 continue
             }
             for reply in replies where !write(reply, to: fd) {
-                firmware = LedgerHIDDeviceSide(device: device)
+                behaviour.reset()
                 break
             }
-            if device.openApp != app {
-                app = device.openApp
-                firmware = LedgerHIDDeviceSide(device: device)
+            if behaviour.restarts() {
+                behaviour.reset()
                 // The answer must reach the host before the restart: f_hid reports POLLOUT once the host has taken
-                // the last input report (drivers/usb/gadget/function/f_hid.c `f_hidg_poll`, WRITE_COND).
+                // the last input report (drivers/usb/gadget/function/f_hid.c `f_hidg_poll`, WRITE_COND)...
                 var drained = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
                 _ = poll(&drained, 1, 1000)
                 // ...and the host program must read it from hidraw before the node goes: hidapi reports a hang-up
                 // before it reads what is buffered (hidapi linux/hid.c `hid_read_timeout`). A real Ledger restarts a
                 // few hundred milliseconds after answering.
                 usleep(UInt32(Self.restartDelay / .microseconds(1)))
-                reenumerate(gadget)
+                restart(gadget)
             }
         }
     }
@@ -133,20 +140,20 @@ public final class LedgerHIDGadget: Sendable {
     }
 
     /// Unplug, pause, plug back into the same controller: the host's next enumeration finds a new device node.
-    private func reenumerate(_ gadget: ConfigFSGadget) {
+    private func restart(_ gadget: ConfigFSGadget) {
         let controller = gadget.controller
         gadget.unbind()
-        usleep(UInt32(Self.appSwitchPause / .microseconds(1)))
+        usleep(UInt32(Self.restartPause / .microseconds(1)))
         guard !stopRequested.load(ordering: .acquiring) else { return }
         try? gadget.bind(to: controller)
     }
 
     /// One 64-byte input report, waiting for the host to take the previous one; false when the device is unplugged.
-    private func write(_ frame: [UInt8], to fd: Int32) -> Bool {
+    private func write(_ report: [UInt8], to fd: Int32) -> Bool {
         let deadline = ContinuousClock.now + .seconds(5)
         while ContinuousClock.now < deadline, !stopRequested.load(ordering: .acquiring) {
-            let written = frame.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if written == frame.count { return true }
+            let written = report.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if written == report.count { return true }
             if written < 0, errno != EAGAIN, errno != EINTR { return false }
             var poller = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
             _ = poll(&poller, 1, 50)
