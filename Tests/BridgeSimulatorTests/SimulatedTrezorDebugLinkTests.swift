@@ -130,3 +130,16 @@ struct SimulatedTrezorDebugLinkTests {
         #expect(screens.last?.lines == ["Transfer 10 USD"])
     }
 }
+
+extension SimulatedTrezorDebugLinkTests {
+    @Test("a YES that overtakes the ButtonAck (separate sockets) is kept for the screen and acts once the Ack arrives")
+    func pressBeforeAck() throws {
+        let device = try waitingDevice()
+        let request = try TrezorSim.reply(device, TrezorProto.Ping(message: "early", buttonProtection: true))
+        #expect(request.messageType == .buttonRequest)
+        let early = try debug(device, TrezorProto.DebugLinkDecision(button: .yes))
+        #expect(early.main.isEmpty && early.debug.isEmpty, "nothing happens before the Ack")
+        let answer = try TrezorSim.reply(device, TrezorProto.ButtonAck())
+        #expect(try answer.decode(TrezorProto.Success.self).message == "early")
+    }
+}

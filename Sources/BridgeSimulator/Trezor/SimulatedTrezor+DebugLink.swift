@@ -71,14 +71,30 @@ extension SimulatedTrezor {
     /// A press on the screen that waits for one: YES (or typed input) continues the call, NO refuses it; a swipe
     /// turns a page and the screen keeps waiting. Returns what the main link sends.
     private func decide(_ decision: TrezorProto.DebugLinkDecision, _ state: inout State) -> [TrezorWireMessage] {
-        guard case .button(let screen, true, let then)? = state.pending else { return [] }
+        guard case .button(let screen, true, let then)? = state.pending else {
+            // The screen is shown but does not wait yet (its ButtonAck is still on the way): keep the press for it.
+            // With no screen at all, the press is dropped.
+            if case .button(_, false, _)? = state.pending, decision.swipe == nil || decision.button != nil || decision.input != nil {
+                state.earlyDecisions.append(decision)
+                if state.earlyDecisions.count > 16 { state.earlyDecisions.removeFirst() }
+            }
+            return []
+        }
         if decision.swipe != nil, decision.button == nil, decision.input == nil { return [] }
         state.pending = nil
-        if decision.button == .no {
-            return perform(&state) { _ throws(Refusal) in throw screen.denial }
+        return perform(&state) { [self] state throws(Refusal) in
+            try act(on: decision, screen: screen, then: then, &state) ?? .wait(.button(screen, acknowledged: true, then: then))
         }
+    }
+
+    /// What a press does to a waiting screen: NO refuses the call, YES (or typed input) continues it; a swipe only
+    /// turns the page (nil: the screen keeps waiting).
+    func act(on decision: TrezorProto.DebugLinkDecision, screen: Screen, then: Continuation,
+             _ state: inout State) throws(Refusal) -> Step? {
+        if decision.swipe != nil, decision.button == nil, decision.input == nil { return nil }
+        if decision.button == .no { throw screen.denial }
         state.keyboardInput = decision.input
         defer { state.keyboardInput = nil }
-        return perform(&state) { state throws(Refusal) in try then(&state) }
+        return try then(&state)
     }
 }

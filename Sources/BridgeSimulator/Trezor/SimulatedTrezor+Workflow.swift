@@ -193,7 +193,14 @@ extension SimulatedTrezor {
 
     /// The user's press after the host's ButtonAck.
     private func press(_ screen: Screen, then: @escaping Continuation, _ state: inout State) throws(Refusal) -> Step {
-        guard configuration.userPressesButtons else { return .wait(.button(screen, acknowledged: true, then: then)) }
+        guard configuration.userPressesButtons else {
+            // A press that came before this wait (the emulator's debug link queues them too) acts now.
+            while !state.earlyDecisions.isEmpty {
+                let decision = state.earlyDecisions.removeFirst()
+                if let step = try act(on: decision, screen: screen, then: then, &state) { return step }
+            }
+            return .wait(.button(screen, acknowledged: true, then: then))
+        }
         switch state.nextDecision() {
         case .approve: return try then(&state)
         case .deny: throw screen.denial

@@ -226,6 +226,9 @@ public final class SimulatedTrezor: Sendable {
         var screensShown: [DeviceScreen] = []
         /// Text typed on the device's keyboard through the debug link (a PIN, a passphrase) for the screen it answers.
         var keyboardInput: String?
+        /// Debug-link decisions that arrived before their screen waited for one (the debug link and the main link are
+        /// separate sockets, so a press can overtake the ButtonAck), oldest first.
+        var earlyDecisions: [TrezorProto.DebugLinkDecision] = []
 
         init(_ configuration: Configuration, storage: Storage) {
             self.storage = storage
