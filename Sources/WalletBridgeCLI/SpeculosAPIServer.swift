@@ -27,7 +27,22 @@ struct SpeculosAPIServer: Sendable {
             }.start()
             return .streaming(stream, contentType: "application/json")
         }
-        for route in SpeculosAPI.routes where route.path != "/apdu" {
+        router.get("/events") { request, _ in
+            guard SpeculosAPI.wantsStream(request.query) else {
+                let answer = api.respond(method: request.method, path: request.path, query: request.query)
+                return .json(answer.body, status: answer.status)
+            }
+            // speculos/api/events.py `EventClient`: every text event drawn from now on, until the client goes.
+            let stream = HTTPBodyStream()
+            device.display.addListener { event in
+                // A client that went away (or a stopping server) ends the listening at the next event.
+                guard stream.isOpen else { return false }
+                stream.write(Array(SpeculosAPI.eventStreamRecord(event).utf8))
+                return true
+            }
+            return .streaming(stream, contentType: "text/event-stream")
+        }
+        for route in SpeculosAPI.routes where route.path != "/apdu" && !(route.method == "GET" && route.path == "/events") {
             router.add(route.method, route.path) { request, _ in
                 let answer = api.respond(method: request.method, path: request.path, query: request.query, body: request.body)
                 return .json(answer.body, status: answer.status)

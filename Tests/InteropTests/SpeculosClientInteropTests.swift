@@ -7,7 +7,7 @@ import Testing
 extension InteropSuite {
     /// Speculos's own REST client (speculos.client `Api`, from the `speculos` package on PyPI, as ragger's Speculos
     /// backend uses it) against `simulate ledger --api-port` with `--approve buttons`: the APDU posted without waiting,
-    /// the screen read through `/events`, the buttons pressed through `/button/...`.
+    /// the screen read through `/events` and its event stream, the buttons pressed through `/button/...`.
     @Suite("Speculos's REST client against the simulated Ledger", .serialized,
            .enabled(if: VendorTool.speculosPython.isInstalled, "speculos is not installed: run `make interop-tools` (PyPI)"))
     struct SpeculosClientInteropTests {
@@ -29,6 +29,8 @@ extension InteropSuite {
             let address = try KnownKeys.ethereumAddress(SimulatedLedger.Configuration.speculosMnemonic, "m/44'/60'/0'/0/0")
 
             #expect(texts("home") == ["Ethereum", "is ready"])
+            #expect(answer["streamed"]?["text"]?.stringValue == "Verify Ethereum address", "the event stream (SSE) carried the screen")
+            #expect(answer["streamed"]?["y"] == 3)
             #expect(texts("review") == ["Verify Ethereum address", address])
             #expect(answer["address"]?.stringValue == address)
             #expect(texts("message") == ["Review message", "Message", Self.message])
@@ -59,7 +61,9 @@ extension InteropSuite {
             out["home"] = texts()
             api.session.delete(api.api_url + "/events")
             path = bytes([5]) + b"".join(i.to_bytes(4, "big") for i in [0x8000002C, 0x8000003C, 0x80000000, 0, 0])
+            api.open_stream()
             pending = api._apdu_exchange_nowait(bytes([0xE0, 0x02, 0x01, 0x00, len(path)]) + path)
+            out["streamed"] = api.wait_for_text_event("Verify Ethereum")
             out["review"] = wait_for("Verify Ethereum address")
             api.press_and_release("right")
             wait_for("Approve")
@@ -88,6 +92,7 @@ extension InteropSuite {
             signature = ApduResponse(pending).receive()
             out["signature"] = (signature[1:65] + signature[0:1]).hex()
             out["events"] = texts(current=False)
+            api.close_stream()
             print(json.dumps(out))
             """
     }

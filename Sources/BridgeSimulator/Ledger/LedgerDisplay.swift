@@ -36,6 +36,9 @@ public final class LedgerDisplay: @unchecked Sendable {
     private var held: Set<LedgerButton> = []
     private var chord: Set<LedgerButton> = []
     private var closed = false
+    /// Who hears each text event as it is drawn (Speculos's `GET /events?stream=true`), by token.
+    private var listeners: [Int: @Sendable (LedgerTextEvent) -> Bool] = [:]
+    private var nextListener = 0
 
     init(home: DeviceScreen) {
         draw(home)
@@ -48,6 +51,21 @@ public final class LedgerDisplay: @unchecked Sendable {
     /// of the screen on display.
     public func events(currentScreenOnly: Bool = false) -> [LedgerTextEvent] {
         locked { currentScreenOnly ? $0.currentScreen : $0.events }
+    }
+
+    /// Calls `listener` with every text event drawn from now on, on the drawing thread with the display locked: it must
+    /// not block nor call the display. It returns false to stop listening; ``removeListener(_:)`` stops it too.
+    @discardableResult
+    public func addListener(_ listener: @escaping @Sendable (LedgerTextEvent) -> Bool) -> Int {
+        locked { display in
+            display.nextListener += 1
+            display.listeners[display.nextListener] = listener
+            return display.nextListener
+        }
+    }
+
+    public func removeListener(_ token: Int) {
+        locked { _ = $0.listeners.removeValue(forKey: token) }
     }
 
     /// Speculos's `DELETE /events`: forgets the events so far (the screen on display stays).
@@ -142,6 +160,8 @@ public final class LedgerDisplay: @unchecked Sendable {
     private func draw(_ screen: DeviceScreen) {
         currentScreen = LedgerTextEvent.lines(of: screen)
         events += currentScreen
+        let drawn = currentScreen
+        listeners = listeners.filter { _, listener in drawn.allSatisfy { listener($0) } }
         if events.count > Self.eventLimit { events.removeFirst(events.count - Self.eventLimit) }
     }
 

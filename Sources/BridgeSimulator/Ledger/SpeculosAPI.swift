@@ -7,7 +7,8 @@ import BridgeDevices
 /// Speculos backend, ledgerjs' `SpeculosHttpTransport`) drive the simulator.
 ///
 /// - `POST /apdu` `{"data": HEX}` -> `{"data": HEX(response data | SW)}`; waits while the device waits for buttons.
-/// - `GET /events[?currentscreenonly=true]` -> `{"events": [{"text", "x", "y", "w", "h", "clear"}]}`.
+/// - `GET /events[?currentscreenonly=true]` -> `{"events": [{"text", "x", "y", "w", "h", "clear"}]}`;
+///   `?stream=true`: Server-Sent Events, one `data: {event}` record per line drawn from then on.
 /// - `DELETE /events` -> `{}`.
 /// - `POST /button/{left,right,both}` `{"action": "press-and-release" | "press" | "release"}` -> `{}`.
 ///
@@ -49,7 +50,8 @@ public struct SpeculosAPI: Sendable {
             return Response(status: 200, body: exchange(apdu))
         case ("GET", "/events"):
             if Self.isTrue(query["stream"]) {
-                return .error(400, "stream=true is not served by this simulator: poll GET /events instead")
+                // An HTTP server streams it (`eventStreamLine`); answered here only where nothing can stream.
+                return .error(400, "stream=true needs a server that streams: poll GET /events instead")
             }
             let events = device.display.events(currentScreenOnly: Self.isTrue(query["currentscreenonly"]))
             return Response(status: 200, body: .object(["events": .array(events.map(Self.json))]))
@@ -104,6 +106,14 @@ public struct SpeculosAPI: Sendable {
         default: return .error(400, "'\(action)' is not one of ['press', 'release', 'press-and-release'] (button.schema)")
         }
         return .empty
+    }
+
+    /// Whether a `GET /events` asks for the Server-Sent Events stream.
+    public static func wantsStream(_ query: [String: String]) -> Bool { isTrue(query["stream"]) }
+
+    /// One event as a Server-Sent Events record, as speculos/api/events.py writes it (`data: {json}` and a blank line).
+    public static func eventStreamRecord(_ event: LedgerTextEvent) -> String {
+        "data: " + json(event).serialized() + "\n\n"
     }
 
     private static func json(_ event: LedgerTextEvent) -> JSONValue {

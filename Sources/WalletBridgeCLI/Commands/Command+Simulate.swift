@@ -26,7 +26,7 @@ extension Command {
 
             --api-port N also serves Speculos's REST API on HTTP (what speculos.client, ragger and ledgerjs' \
             SpeculosHttpTransport use): POST /apdu {"data": HEX}, GET /events (the text on screen; \
-            ?currentscreenonly=true for the current screen), DELETE /events, POST /button/left|right|both \
+            ?currentscreenonly=true for the current screen, ?stream=true as Server-Sent Events), DELETE /events, POST /button/left|right|both \
             {"action": "press-and-release"}. With --approve buttons nobody presses on the device: every prompt waits \
             until buttons are pressed there (right through the review, both on the approve step; right once more \
             and both to reject). The ready line then also names "api": "http://HOST:PORT".
