@@ -22,6 +22,7 @@ extension Command {
             .audit,
             .admin,
             .operator,
+            .bridge,
         ],
         version: WalletBridgeCLI.version
     )
