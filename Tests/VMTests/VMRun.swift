@@ -66,3 +66,20 @@ struct VMRun: Sendable {
                      completed: process.terminationStatus == 0)
     }
 }
+
+/// Boots the VM once for the whole suite, on a thread of its own, and hands every test the same result.
+actor VMBoot {
+    static let shared = VMBoot()
+    private var boot: Task<Result<VMRun, any Error>, Never>?
+
+    func result(script: String) async -> Result<VMRun, any Error> {
+        if let boot { return await boot.value }
+        let started = Task<Result<VMRun, any Error>, Never> {
+            await withCheckedContinuation { continuation in
+                Thread { continuation.resume(returning: Result { try VMRun.boot(script: script) }) }.start()
+            }
+        }
+        boot = started
+        return await started.value
+    }
+}

@@ -128,13 +128,16 @@ final class LocalBridge: HTTPHandler {
     /// `POST /listen`: answers the device list once it differs from the posted one (or after ``listenTimeout``).
     private func listen(_ body: [UInt8]) -> HTTPResponse {
         let known = (try? JSONValue(parsing: body)) ?? .array([])
-        let deadline = ContinuousClock.now + listenTimeout
-        let interval = listenInterval
+        let timeout = listenTimeout, interval = listenInterval
         return Self.wait { [self] in
+            // Counted from the first listing, so a late start (a busy machine) still compares at least once.
+            var deadline: ContinuousClock.Instant?
             while true {
                 let current = await command(["enumerate"])
+                let limit = deadline ?? ContinuousClock.now + timeout
+                deadline = limit
                 let list = (try? JSONValue(parsing: current.body)) ?? .null
-                if current.status != 200 || list != known || ContinuousClock.now >= deadline { return current }
+                if current.status != 200 || list != known || ContinuousClock.now >= limit { return current }
                 try? await Task.sleep(for: interval)
             }
         }
