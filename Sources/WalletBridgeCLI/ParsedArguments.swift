@@ -22,6 +22,18 @@ public struct ParsedArguments: Sendable {
         optionValues[name] ?? []
     }
 
+    /// The options and flags given, written back as a command line (`--name value`, `--flag`) in a stable order,
+    /// without those in `excluded`: what a command passes on to the commands it runs (`enumerate --watch` to its
+    /// listings, `bridge` to the device commands).
+    func forwardedOptions(excluding excluded: Set<String>) -> [String] {
+        var arguments: [String] = []
+        for (name, values) in optionValues.sorted(by: { $0.key < $1.key }) where !excluded.contains(name) {
+            for value in values { arguments += ["--" + name, value] }
+        }
+        for flag in flags.sorted() where !excluded.contains(flag) { arguments.append("--" + flag) }
+        return arguments
+    }
+
     /// Whether the flag `--name` was given.
     public func flag(_ name: String) -> Bool {
         flags.contains(name)

@@ -78,7 +78,7 @@ public final class LedgerDisplay: @unchecked Sendable {
 
     /// Waits until a request waits for buttons, or `timeout` passes; the step on screen then.
     public func awaitReview(timeout: Duration) -> DeviceScreen? {
-        let deadline = Date(timeIntervalSinceNow: Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
+        let deadline = Date(timeIntervalSinceNow: SimulatedLedgerLink.seconds(timeout))
         condition.lock()
         defer { condition.unlock() }
         while flow == nil, !closed {

@@ -164,7 +164,6 @@ final class LocalBridge: HTTPHandler {
     }
 
     static func error(_ status: Int, _ error: GenericBridgeError) -> HTTPResponse {
-        .json(.object(["error": .string(error.message), "code": .number(JSONNumber(error.code.rawValue)), "hint": .string(error.hint)]),
-              status: status)
+        .json(error.jsonObject, status: status)
     }
 }

@@ -35,11 +35,7 @@ extension Command {
             guard let listen = anyPort ?? ListenAddress(parsing: listenText) else {
                 throw UsageError("--listen takes HOST:PORT (e.g. 127.0.0.1:21335), not \(listenText)", about: arguments.commandLine)
             }
-            var deviceArguments: [String] = []
-            for (name, values) in arguments.optionValues.sorted(by: { $0.key < $1.key }) where name != "listen" && name != "allow-origin" {
-                for value in values { deviceArguments += ["--" + name, value] }
-            }
-            for flag in arguments.flags.sorted() { deviceArguments.append("--" + flag) }
+            let deviceArguments = arguments.forwardedOptions(excluding: ["listen", "allow-origin"])
             let signals = TerminationSignals()
             let server = try LocalBridgeServer.start(listen: listen, allowedOrigins: Set(arguments.values("allow-origin")),
                                                      deviceArguments: deviceArguments)

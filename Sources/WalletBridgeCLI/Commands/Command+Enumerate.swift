@@ -121,11 +121,7 @@ private func watchDevices(_ arguments: ParsedArguments, io: CommandIO) async thr
     _ = try DeviceSelection(arguments)  // bad options fail now, as usage errors, not in every child
     let signals = TerminationSignals()
     let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-    var childArguments = ["enumerate"]
-    for (name, values) in arguments.optionValues.sorted(by: { $0.key < $1.key }) {
-        for value in values { childArguments += ["--" + name, value] }
-    }
-    for flag in arguments.flags.sorted() where flag != "watch" { childArguments.append("--" + flag) }
+    let childArguments = ["enumerate"] + arguments.forwardedOptions(excluding: ["watch"])
     var watch = DeviceWatch()
     while signals.received == nil {
         if let listing = try? listDevices(executable, childArguments) {

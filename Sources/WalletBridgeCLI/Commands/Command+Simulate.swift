@@ -89,7 +89,7 @@ extension Command {
                 }
             }
 
-            for line in LedgerSimulatorGuidance.lines(settings, address: address, api: ready["api"]) { io.progress(line) }
+            for line in LedgerSimulatorGuidance.lines(settings, transport: "tcp:\(address)", api: ready["api"]) { io.progress(line) }
             io.writeOutput(JSONValue.object(ready).serialized() + "\n")
 
             let received = await signals.next()
@@ -108,45 +108,41 @@ extension Command {
 private func serveLedgerOnUSB(_ device: SimulatedLedger, serial: String, settings: LedgerSimulatorSettings,
                               io: CommandIO) async throws -> JSONValue? {
     let gadget = HIDGadget.ledger(device, serialNumber: serial)
-    let signals = TerminationSignals()
-    do {
-        try gadget.start()
-    } catch {
-        throw GenericBridgeError(.notSupported, error.message, hint: USBGadgetHint.text)
+    return try await serveOnUSB(gadget, name: "Ledger",
+                                guidance: LedgerSimulatorGuidance.lines(settings, transport: "hid"), io: io) {
+        // A request waiting for buttons ends rejected, so the serving thread can stop.
+        device.display.close()
     }
-    let address = gadget.address
-    for line in LedgerSimulatorGuidance.lines(settings, address: address).filter({ !$0.hasPrefix("Try:") }) { io.progress(line) }
-    io.progress("Try: walletbridge address --transport hid --path \"m/44'/60'/0'/0/0\"")
-    io.writeOutput(JSONValue.object(["listening": .string(address)]).serialized() + "\n")
-    let received = await signals.next()
-    device.display.close()
-    gadget.stop()
-    io.progress("Simulated Ledger unplugged and stopped (\(TerminationSignals.name(received))).")
-    return nil
 }
 
-/// `simulate trezor --usb`: the gadgetfs device until SIGINT/SIGTERM, which unplug it.
+/// `simulate trezor --usb`: the gadgetfs device (or the legacy HID gadget) until SIGINT/SIGTERM, which unplug it.
 private func serveTrezorOnUSB(_ device: SimulatedTrezor, legacyHID: Bool, io: CommandIO) async throws -> JSONValue? {
     if legacyHID, device.configuration.model != .one {
         throw GenericBridgeError(.badArgument, "--legacy-hid is the Trezor One's interface", hint: "Add --model one, or leave --legacy-hid out.")
     }
-    let hid = legacyHID ? HIDGadget.trezorOne(device) : nil
-    let webUSB = legacyHID ? nil : TrezorGadgetFS(device: device)
+    let gadget: any USBGadgetDevice = legacyHID ? HIDGadget.trezorOne(device) : TrezorGadgetFS(device: device)
+    return try await serveOnUSB(gadget, name: "Trezor", guidance: [
+        "WARNING: this simulated Trezor signs with a public test seed unless --mnemonic says otherwise: NEVER send funds to its addresses.",
+        "Try: walletbridge address --transport \(legacyHID ? "hid" : "webusb") --path \"m/44'/60'/0'/0/0\"",
+    ], io: io)
+}
+
+/// Plugs `gadget` in, prints the guidance and the ready line, and serves until SIGINT/SIGTERM, which unplug it.
+private func serveOnUSB(_ gadget: any USBGadgetDevice, name: String, guidance: [String], io: CommandIO,
+                        beforeStop: () -> Void = {}) async throws -> JSONValue? {
     let signals = TerminationSignals()
     do {
-        try hid?.start()
-        try webUSB?.start()
+        try gadget.start()
     } catch {
         throw GenericBridgeError(error.code == .busy ? .busy : .notSupported, error.message, hint: USBGadgetHint.text)
     }
-    let address = hid?.address ?? String(format: "usb:%04x:%04x", TrezorGadgetFS.vendorID, TrezorGadgetFS.productID)
-    io.progress("WARNING: this simulated Trezor signs with a public test seed unless --mnemonic says otherwise: NEVER send funds to its addresses.")
-    io.progress("Try: walletbridge address --transport \(legacyHID ? "hid" : "webusb") --path \"m/44'/60'/0'/0/0\"")
-    io.writeOutput(JSONValue.object(["listening": .string(address)]).serialized() + "\n")
+    for line in guidance { io.progress(line) }
+    io.writeOutput(JSONValue.object(["listening": .string(gadget.address)]).serialized() + "\n")
     let received = await signals.next()
-    hid?.stop()
-    webUSB?.stop()
-    io.progress("Simulated Trezor unplugged and stopped (\(TerminationSignals.name(received))).")
+    beforeStop()
+    gadget.stop()
+    io.progress("Simulated \(name) unplugged and stopped (\(TerminationSignals.name(received))).")
+    // The ready line was this run's one JSON document.
     return nil
 }
 
@@ -158,7 +154,8 @@ enum USBGadgetHint {
 
 /// What `simulate ledger` tells the user on standard error.
 enum LedgerSimulatorGuidance {
-    static func lines(_ settings: LedgerSimulatorSettings, address: String, api: JSONValue? = nil) -> [String] {
+    /// The guidance lines; the "Try:" line names `transport` (`tcp:HOST:PORT`, or `hid` for `--usb`).
+    static func lines(_ settings: LedgerSimulatorSettings, transport: String, api: JSONValue? = nil) -> [String] {
         let seed = settings.mnemonic == nil
             ? "Speculos's PUBLIC test seed (\"glory promote mansion ...\"): anyone can derive its keys"
             : "the mnemonic given on the command line, held in memory in clear"
@@ -169,7 +166,7 @@ enum LedgerSimulatorGuidance {
                 + "\(settings.locked ? "locked, " : "")"
                 + (settings.waitsForButtons ? "waits for button presses on every prompt" : "\(settings.approves ? "approves" : "rejects") every prompt")
                 + (settings.delayMilliseconds > 0 ? ", answers after \(settings.delayMilliseconds) ms." : "."),
-            "Try: walletbridge address --transport tcp:\(address) --path \"m/44'/60'/0'/0/0\"",
+            "Try: walletbridge address --transport \(transport) --path \"m/44'/60'/0'/0/0\"",
         ] + (api.flatMap { if case .string(let url) = $0 { url } else { nil } }.map { url in
             ["Speculos REST API: \(url) (screen text: curl \(url)/events; press: curl -X POST -d '{\"action\":\"press-and-release\"}' \(url)/button/both)"]
         } ?? []) + ["Stop it with Ctrl-C (SIGINT) or SIGTERM."]

@@ -1,0 +1,15 @@
+import BridgeDevices
+
+/// A simulated device on the kernel's USB gadget framework, as `simulate ... --usb` runs it: plugged in by
+/// ``start()``, unplugged by ``stop()``, found by the host at ``address`` (`usb:VID:PID`).
+public protocol USBGadgetDevice: Sendable {
+    var address: String { get }
+    func start() throws(DeviceError)
+    func stop()
+}
+
+extension HIDGadget: USBGadgetDevice {}
+
+extension TrezorGadgetFS: USBGadgetDevice {
+    public var address: String { String(format: "usb:%04x:%04x", Self.vendorID, Self.productID) }
+}
