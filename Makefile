@@ -7,7 +7,8 @@ SHELL := /bin/bash
 # The Debian 12 packages the C system-library targets need (Package.swift names them as providers).
 DEBIAN_PACKAGES := pkg-config libhidapi-dev libusb-1.0-0-dev libsecp256k1-dev libssl-dev nettle-dev \
 	libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev \
-	qemu-system-x86 busybox-static kmod cpio udev
+	libpq-dev postgresql \
+	qemu-system-x86 busybox-static kmod cpio udev chromium chromium-driver
 
 TEST_LOG := .build/test-output.log
 

@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 // WalletBridge: hardware-wallet bridge and transfer-approval service for Linux.
 // No Swift package dependencies: the toolchain plus Debian C libraries through module maps
 // (see ../shared/reference/build-notes.md and the Makefile's `deps` target for the apt packages).
@@ -52,10 +52,17 @@ let package = Package(
         .target(name: "BridgeApprovals", dependencies: ["BridgeCore", "BridgeCrypto"]),
         // The session manager's durable store on SQLite (WAL, synchronous=FULL, versioned migrations).
         .target(name: "BridgeStore", dependencies: ["BridgeCore", "BridgeCrypto", "BridgeApprovals", "CSQLite"]),
-        // The HTTP service: libmicrohttpd server, the CRM's External Wallet API, the operator API, webhooks, metrics.
+        // The operator console's files (HTML, CSS, JavaScript under Sources/BridgeConsole/Files), built into the binary
+        // by the EmbedFiles plugin: no npm, no CDN, nothing read from disk at run time.
+        .target(name: "BridgeConsole", exclude: ["Files"], plugins: ["EmbedFiles"]),
+        // Turns a target's Files folder into Swift byte arrays (the console's assets); run by the EmbedFiles plugin.
+        .executableTarget(name: "embed-files", path: "Plugins/EmbedFilesTool"),
+        .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"]),
+        // The HTTP service: libmicrohttpd server, the CRM's External Wallet API, the operator API and its event stream,
+        // the operator console, webhooks, metrics.
         .target(
             name: "BridgeServer",
-            dependencies: ["BridgeCore", "BridgeCrypto", "BridgeApprovals", "BridgeStore", "CMicroHTTPD", "CCurl"]
+            dependencies: ["BridgeCore", "BridgeCrypto", "BridgeApprovals", "BridgeStore", "BridgeConsole", "CMicroHTTPD", "CCurl"]
         ),
         // The command-line tool as a library, so tests run commands in-process.
         .target(
@@ -128,6 +135,9 @@ let package = Package(
         // The real USB paths through a Linux kernel in a throwaway QEMU VM (Tests/VM); skipped with the reason when the
         // kernel (`make vm-kernel`) or QEMU is missing.
         .testTarget(name: "VMTests", dependencies: ["BridgeCore", "BridgeCrypto"]),
+        // The operator console in a real headless Chromium driven over WebDriver (chromedriver), against `serve --demo`
+        // and `bridge` processes; skipped with the reason when Debian's chromium or chromium-driver is missing.
+        .testTarget(name: "BrowserTests", dependencies: ["BridgeCore", "BridgeCrypto", "BridgeServer"]),
         // Locates ../shared/vectors for the test targets (a test-only helper module).
         .target(name: "TestVectors", dependencies: ["BridgeCore"], path: "Tests/TestVectors"),
     ],

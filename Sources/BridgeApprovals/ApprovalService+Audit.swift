@@ -103,3 +103,18 @@ extension ApprovalService {
         }
     }
 }
+
+extension ApprovalService {
+    /// Up to `limit` audit events after `sequence`, oldest first: the operator event stream and the audit tail read
+    /// the chain through this, so every instance on a shared database sees the same events in the same order.
+    public func auditEvents(after sequence: Int64, limit: Int) throws(ApprovalError) -> [AuditEvent] {
+        try store.read { transaction throws(ApprovalError) in
+            try transaction.auditEvents(after: max(0, sequence), limit: max(1, limit))
+        }
+    }
+
+    /// The sequence of the newest audit event (0 for an empty chain).
+    public func lastAuditSequence() throws(ApprovalError) -> Int64 {
+        try store.read { transaction throws(ApprovalError) in try transaction.lastAuditEvent()?.sequence ?? 0 }
+    }
+}

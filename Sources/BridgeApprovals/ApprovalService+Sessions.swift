@@ -105,6 +105,20 @@ extension ApprovalService {
         }
     }
 
+    /// The operator of a live session, read only: unlike ``authenticate(token:clientIP:)`` it never records use, so
+    /// a long-lived event stream checking its session does not keep an idle operator signed in.
+    public func sessionOperator(token: String, clientIP: String) throws(ApprovalError) -> Operator {
+        guard let tokenBytes = Hex.decode(token), tokenBytes.count == 32 else {
+            throw .sessionInvalid("the token is not 64 hex digits")
+        }
+        let tokenHash = Hash.sha256(tokenBytes)
+        let now = clock.now()
+        return try store.read { transaction throws(ApprovalError) in
+            try Self.liveSession(tokenHash: tokenHash, clientIP: clientIP, now: now,
+                                 idleTimeout: configuration.idleTimeout, in: transaction).0
+        }
+    }
+
     /// How stale a session's recorded last use may get before a request writes it again.
     public static let sessionActivityResolution: Duration = .seconds(60)
 

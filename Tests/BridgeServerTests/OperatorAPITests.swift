@@ -187,7 +187,7 @@ struct OperatorAPITests {
         #expect(pending.status == 200)
         let expiresAt = (fixture.clock.now() + .seconds(24 * 3600)).rfc3339
         #expect(pending.responseText == #"{"transfers":[{"order_id":"big-credit","external_user_id":"user_456","#
-            + #""currency":"USD","amount":1500.25,"direction":"credit","status":"pending_approval","#
+            + #""currency":"USD","amount":1500.25,"amount_text":"1500.25","direction":"credit","status":"pending_approval","#
             + #""approvals_required":2,"approvals_counted":0,"approvals":[],"expires_at":"\#(expiresAt)","#
             + #""policy":"large-transfers","policy_version":null}]}"#)
 

@@ -44,7 +44,7 @@ extension OperatorAPI {
         return .json(try orderJSON(order, approvals: approvals))
     }
 
-    /// `{order_id, external_user_id, currency, amount, direction, status, approvals_required, approvals_counted,
+    /// `{order_id, external_user_id, currency, amount, amount_text, direction, status, approvals_required, approvals_counted,
     /// approvals, expires_at, policy, policy_version}`; `reason` when rejected or expired.
     func orderJSON(_ order: TransferOrder, approvals: [ApprovalRecord]) throws(ApprovalError) -> JSONValue {
         let tally = try service.approvalTally(for: order, records: approvals)
@@ -54,6 +54,9 @@ extension OperatorAPI {
             "external_user_id": .string(order.externalUserID),
             "currency": .string(order.currency),
             "amount": MoneyJSON.number(order.amount, decimals: decimals),
+            // The same amount as exact decimal text: a browser's JSON.parse keeps neither the trailing zeros nor
+            // the digits past 2^53 of a number.
+            "amount_text": .string(MinorUnits.format(order.amount, decimals: decimals)),
             "direction": .string(order.direction.rawValue),
             "status": .string(order.status.rawValue),
             "approvals_required": .number(JSONNumber(order.approvalsRequired)),

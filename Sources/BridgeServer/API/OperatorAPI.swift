@@ -13,11 +13,15 @@ public struct OperatorAPI: Sendable {
     /// Login challenges per client address (`operator.challengesPerMinutePerIP`): a challenge needs no
     /// authentication and writes a row, so it is rationed. Nil: unlimited (tests of other routes).
     public let challengeLimiter: RateLimiter?
+    /// The live channel behind `GET /operator/events`; nil: not served (404).
+    public let eventFeed: OperatorEventFeed?
 
-    public init(service: ApprovalService, prefix: String = "/operator", challengeLimiter: RateLimiter? = nil) {
+    public init(service: ApprovalService, prefix: String = "/operator", challengeLimiter: RateLimiter? = nil,
+                eventFeed: OperatorEventFeed? = nil) {
         self.service = service
         self.prefix = prefix
         self.challengeLimiter = challengeLimiter
+        self.eventFeed = eventFeed
     }
 
     public var endpoints: [Endpoint] {
@@ -55,7 +59,7 @@ public struct OperatorAPI: Sendable {
                                     operator: try self.signedIn(request))
                 }
             },
-        ] + policyEndpoints
+        ] + policyEndpoints + consoleEndpoints
     }
 
     /// Renders a refusal as `{"error","code","hint"}` with its HTTP status.

@@ -213,7 +213,7 @@ extension HTTPServerContext {
         return nil
     }
 
-    /// A raw request target whose path (before `?`) is `/` or `/segment(/segment)*` with no empty, `.` or `..`
+    /// A raw request target whose path (before `?`) is `/` or `/segment(/segment)*[/]` with no empty, `.` or `..`
     /// segment, and hides no `/`, `.` or NUL in a percent escape (unescaping would hide them). One pass, no copies:
     /// every request goes through it.
     static func isCanonicalTarget(_ target: String) -> Bool {
@@ -242,7 +242,8 @@ extension HTTPServerContext {
                 }
                 index += 1
             }
-            return segmentIsValid(index)
+            // A trailing slash passes here: the router answers it only for a folder route (`/console/`).
+            return index == segmentStart || segmentIsValid(index)
         }
     }
 

@@ -47,7 +47,8 @@ public struct Router: HTTPHandler {
         return methods
     }
 
-    /// Adds a route. A later route with the same method and pattern never wins over the first.
+    /// Adds a route. A later route with the same method and pattern never wins over the first. A literal pattern with
+    /// a trailing slash matches only that exact path (the one exception to canonical paths, for `/console/`).
     public mutating func add(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
         let segments = Self.split(pattern).map { segment -> Segment in
             if segment.hasPrefix("{"), segment.hasSuffix("}"), segment.count > 2 {
@@ -58,7 +59,9 @@ public struct Router: HTTPHandler {
         let route = Route(method: method.uppercased(), pattern: pattern, segments: segments, handler: handler)
         routes.append(route)
         if route.literalCount == segments.count {
-            let path = "/" + segments.map { if case .literal(let literal) = $0 { literal } else { "" } }.joined(separator: "/")
+            // A pattern ending in `/` (a folder's index page, `/console/`) is that exact path; others are canonical.
+            let path = pattern.count > 1 && pattern.hasSuffix("/") ? pattern
+                : "/" + segments.map { if case .literal(let literal) = $0 { literal } else { "" } }.joined(separator: "/")
             if literalRoutes[route.method]?[path] == nil { literalRoutes[route.method, default: [:]][path] = routes.count - 1 }
         }
     }

@@ -1,9 +1,12 @@
 import Dispatch
+import Synchronization
 
 /// A repeating timer on its own queue, started and stopped once.
-final class DispatchSourceTimerBox: @unchecked Sendable {
-    // DispatchSource is thread-safe; only resume and cancel are called, once each.
-    private let timer: DispatchSourceTimer
+final class DispatchSourceTimerBox: Sendable {
+    // DispatchSource is thread-safe; what is not is releasing one that was never resumed (libdispatch traps on the
+    // release of a suspended source), so the box remembers whether it started.
+    private nonisolated(unsafe) let timer: DispatchSourceTimer
+    private let started = Mutex(false)
 
     init(label: String, interval: Duration, _ tick: @escaping @Sendable () -> Void) {
         timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: label))
@@ -12,6 +15,19 @@ final class DispatchSourceTimerBox: @unchecked Sendable {
         timer.setEventHandler(handler: tick)
     }
 
-    func start() { timer.resume() }
+    func start() {
+        started.withLock { started in
+            guard !started else { return }
+            started = true
+            timer.resume()
+        }
+    }
+
     func stop() { timer.cancel() }
+
+    deinit {
+        timer.cancel()
+        // A cancelled source that never ran still has to be resumed once before it may be released.
+        if !started.withLock({ $0 }) { timer.resume() }
+    }
 }

@@ -12,6 +12,9 @@ public final class ServiceRuntime: Sendable {
     public let metrics: MetricsRegistry
     public let webhooks: WebhookDispatcher
     private let server: HTTPServer
+    /// The console's live channel, fed from the audit chain by ``eventPoll``.
+    public let events: OperatorEventFeed
+    private let eventPoll: DispatchSourceTimerBox
     private let expirySweep: DispatchSourceTimerBox?
     private let credentialSweep: DispatchSourceTimerBox?
     private let logger: Logger
@@ -61,11 +64,17 @@ public final class ServiceRuntime: Sendable {
         ServiceRuntime.registerServiceMetrics(metrics, service: service)
         self.metrics = metrics
 
+        let events = OperatorEventFeed(service: service)
+        self.events = events
+        // A quarter second from commit to console, on this instance or another one on the same database.
+        eventPoll = DispatchSourceTimerBox(label: "walletbridge.events", interval: .milliseconds(250)) { events.poll() }
+
         var router = Router()
         let crm = CRMAPI(service: service, apiKey: apiKey, allowList: configuration.crmAllowList,
                          paths: configuration.crmPaths)
         let challengeLimiter = RateLimiter(perMinute: configuration.challengesPerMinutePerIP, clock: clock)
-        for endpoint in crm.endpoints + OperatorAPI(service: service, challengeLimiter: challengeLimiter).endpoints
+        let operatorAPI = OperatorAPI(service: service, challengeLimiter: challengeLimiter, eventFeed: events)
+        for endpoint in crm.endpoints + operatorAPI.endpoints + ConsoleEndpoints().endpoints
             + ServiceEndpoints(service: service, metrics: { metrics.render() }).endpoints
         {
             router.add(endpoint.method, endpoint.pattern) { request, parameters in
@@ -117,6 +126,7 @@ public final class ServiceRuntime: Sendable {
     public func start() throws(HTTPServerError) -> Int {
         let port = try server.start()
         webhooks.start()
+        eventPoll.start()
         expirySweep?.start()
         credentialSweep?.start()
         logger.info("listening", metadata: ["port": String(port)])
@@ -125,7 +135,9 @@ public final class ServiceRuntime: Sendable {
 
     /// Stops accepting requests, lets the ones in flight finish (up to `drainTimeout`), then stops the background work.
     public func stop(drainTimeout: Duration = .seconds(10)) {
+        events.finishAll()
         _ = server.stop(drainTimeout: drainTimeout)
+        eventPoll.stop()
         expirySweep?.stop()
         credentialSweep?.stop()
         webhooks.stop()

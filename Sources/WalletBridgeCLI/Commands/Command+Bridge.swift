@@ -18,12 +18,13 @@ extension Command {
             as Host, which refuses DNS rebinding. One operation on the device at a time: a second gets -4.
 
             Examples:
-              walletbridge bridge --allow-origin http://127.0.0.1:8080
-              walletbridge bridge --transport sim:ledger --allow-origin http://127.0.0.1:8080
+              walletbridge bridge                                  # for the console of `make run` (http://127.0.0.1:8080/console/)
+              walletbridge bridge --transport sim:ledger           # the same with the simulated Ledger
+              walletbridge bridge --allow-origin https://wallets.example.com
             """,
         options: [
             .value("listen", "HOST:PORT", help: "Where to listen (loopback only is the point).", default: "127.0.0.1:21335"),
-            .value("allow-origin", "ORIGIN", help: "A page origin allowed to call the bridge, exactly as the browser sends it (e.g. http://127.0.0.1:8080).",
+            .value("allow-origin", "ORIGIN", help: "A page origin allowed to call the bridge, exactly as the browser sends it. Default: the console of `serve` on its default address, http://127.0.0.1:8080 and http://localhost:8080; giving any replaces both.",
                    repeatable: true),
         ],
         optionGroups: DeviceCommand.optionGroups,
@@ -37,13 +38,12 @@ extension Command {
             }
             let deviceArguments = arguments.forwardedOptions(excluding: ["listen", "allow-origin"])
             let signals = TerminationSignals()
-            let server = try LocalBridgeServer.start(listen: listen, allowedOrigins: Set(arguments.values("allow-origin")),
-                                                     deviceArguments: deviceArguments)
+            let given = arguments.values("allow-origin")
+            let origins = given.isEmpty ? LocalBridgeServer.defaultOrigins : given
+            let server = try LocalBridgeServer.start(listen: listen, allowedOrigins: Set(origins), deviceArguments: deviceArguments)
             let host = listen.host.contains(":") ? "[\(listen.host)]" : listen.host
             io.writeOutput(JSONValue.object(["listening": .string("http://\(host):\(server.port ?? Int(listen.port))")]).serialized() + "\n")
-            if arguments.values("allow-origin").isEmpty {
-                io.progress("No --allow-origin: only local programs (Host 127.0.0.1 or localhost) may call the bridge, no web page.")
-            }
+            io.progress("Pages allowed to use the device: \(origins.joined(separator: ", ")) (and local programs naming Host 127.0.0.1 or localhost).")
             let received = await signals.next()
             server.stop(drainTimeout: .seconds(2))
             io.progress("Bridge stopped (\(TerminationSignals.name(received))).")
@@ -54,6 +54,9 @@ extension Command {
 
 /// The bridge on the service's HTTP server, its commands run in this process.
 enum LocalBridgeServer {
+    /// The console of a `serve` on its default address (`make run`), under both names a browser may use for it.
+    static let defaultOrigins = ["http://127.0.0.1:8080", "http://localhost:8080"]
+
     static func start(listen: ListenAddress, allowedOrigins: Set<String>, deviceArguments: [String]) throws -> HTTPServer {
         let configuration = HTTPServerConfiguration(host: listen.host, port: listen.port, workerThreads: 2, blockingThreads: 8,
                                                     maximumBodyBytes: 256 * 1024, connectionTimeoutSeconds: 120,
