@@ -19,6 +19,9 @@ import Synchronization
 public final class WebhookDispatcher: Sendable {
     /// The retry delays of CONTRACT 2.4: the first retry 1 s after the first failure, the fifth 16 s after the fourth.
     public static let defaultRetryDelays: [Duration] = [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(16)]
+    /// How long a claimed delivery stays out of other instances' reach: longer than a POST may take (5 s timeout)
+    /// plus recording it, short enough that a dead instance's deliveries are taken over soon.
+    public static let claimLease: Duration = .seconds(30)
 
     /// What one ``runOnce()`` did, counted per delivery (a message to two URLs is two).
     public struct RunSummary: Sendable, Equatable {
@@ -128,10 +131,21 @@ public final class WebhookDispatcher: Sendable {
         let settled = try fanOut()
         batch.summary.withLock { $0.delivered += settled }
         guard !urls.isEmpty else { return batch }
-        let due = try store.read { transaction throws(ApprovalError) in
-            try transaction.dueWebhookDeliveries(at: clock.now(), urls: urls, limit: batchSize)
+        // Claimed in one transaction: each delivery this pass starts is pushed a lease into the future, so another
+        // instance on the same database does not find it due and POST it too; if this process dies mid-POST the lease
+        // runs out and another instance takes the delivery over. The attempt's outcome replaces the lease.
+        let now = clock.now()
+        let claimed = try store.transaction { transaction throws(ApprovalError) -> [WebhookDelivery] in
+            var claimed: [WebhookDelivery] = []
+            for delivery in try transaction.dueWebhookDeliveries(at: now, urls: urls, limit: batchSize) where reserve(delivery) {
+                var leased = delivery
+                leased.nextAttemptAt = now + Self.claimLease
+                try transaction.updateWebhookDelivery(leased)
+                claimed.append(delivery)
+            }
+            return claimed
         }
-        for delivery in due where reserve(delivery) {
+        for delivery in claimed {
             batch.group.enter()
             batch.started.add(1, ordering: .relaxed)
             let submitted = pool.submit { [self] in
@@ -148,18 +162,22 @@ public final class WebhookDispatcher: Sendable {
     /// Turns due outbox rows into deliveries, one per URL (or, with no URL, settles them); returns how many rows were
     /// settled without a POST.
     private func fanOut() throws(ApprovalError) -> Int {
-        let messages = try store.read { transaction throws(ApprovalError) in
-            try transaction.dueOutboxMessages(at: clock.now(), limit: batchSize)
-        }
-        guard !messages.isEmpty else { return 0 }
         let now = clock.now()
-        try store.transaction { transaction throws(ApprovalError) in
+        // Looked up cheaply first; then read again inside the writing transaction, where another instance's fan-out
+        // of the same rows has either committed (they are no longer due) or not begun.
+        let anyDue = try store.read { transaction throws(ApprovalError) in
+            try !transaction.dueOutboxMessages(at: now, limit: 1).isEmpty
+        }
+        guard anyDue else { return 0 }
+        let messages = try store.transaction { transaction throws(ApprovalError) -> [OutboxMessage] in
+            let messages = try transaction.dueOutboxMessages(at: now, limit: batchSize)
             for message in messages {
                 try transaction.insertWebhookDeliveries(of: message, urls: urls)
                 var settled = message
                 settled.deliveredAt = now
                 try transaction.updateOutboxMessage(settled)
             }
+            return messages
         }
         return urls.isEmpty ? messages.count : 0
     }
