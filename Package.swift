@@ -31,6 +31,7 @@ let package = Package(
         debianLibrary("CSQLite", pkgConfig: "sqlite3", apt: "libsqlite3-dev"),
         debianLibrary("CMicroHTTPD", pkgConfig: "libmicrohttpd", apt: "libmicrohttpd-dev"),
         debianLibrary("CCurl", pkgConfig: "libcurl", apt: "libcurl4-openssl-dev"),
+        debianLibrary("CLibPQ", pkgConfig: "libpq", apt: "libpq-dev"),
 
         // Error vocabulary (CONTRACT codes), exact JSON, hex: what every layer shares.
         .target(name: "BridgeCore"),
@@ -52,6 +53,8 @@ let package = Package(
         .target(name: "BridgeApprovals", dependencies: ["BridgeCore", "BridgeCrypto"]),
         // The session manager's durable store on SQLite (WAL, synchronous=FULL, versioned migrations).
         .target(name: "BridgeStore", dependencies: ["BridgeCore", "BridgeCrypto", "BridgeApprovals", "CSQLite"]),
+        // The session manager's store on PostgreSQL (libpq): several `serve` instances on one database (CONTRACT 9).
+        .target(name: "BridgePostgres", dependencies: ["BridgeCore", "BridgeCrypto", "BridgeApprovals", "CLibPQ"]),
         // The operator console's files (HTML, CSS, JavaScript under Sources/BridgeConsole/Files), built into the binary
         // by the EmbedFiles plugin: no npm, no CDN, nothing read from disk at run time.
         .target(name: "BridgeConsole", exclude: ["Files"], plugins: ["EmbedFiles"]),
@@ -69,7 +72,7 @@ let package = Package(
             name: "WalletBridgeCLI",
             dependencies: [
                 "BridgeCore", "BridgeCrypto", "BridgeDevices", "BridgeUSB", "BridgeSimulator", "BridgeApprovals", "BridgeStore",
-                "BridgeServer", "BridgeUSBGadget",
+                "BridgePostgres", "BridgeServer", "BridgeUSBGadget",
             ]
         ),
         .executableTarget(name: "walletbridge", dependencies: ["WalletBridgeCLI"]),
@@ -116,6 +119,13 @@ let package = Package(
             name: "BridgeStoreTests",
             dependencies: ["BridgeCore", "BridgeCrypto", "BridgeApprovals", "BridgeStore", "TestVectors"]
         ),
+        // The PostgreSQL store against a real server that the tests start (initdb in a temporary folder, Debian's
+        // postgresql package); skipped with the reason when the server binaries are missing.
+        .testTarget(
+            name: "BridgePostgresTests",
+            dependencies: ["BridgeCore", "BridgeCrypto", "BridgeApprovals", "BridgePostgres", "BridgeStore", "TestVectors",
+                           "ProcessTestSupport"]
+        ),
         // The crash test's child: applies orders on a SQLite database until the test kills it with SIGKILL.
         .executableTarget(
             name: "walletbridge-crash-child",
@@ -137,7 +147,10 @@ let package = Package(
         .testTarget(name: "VMTests", dependencies: ["BridgeCore", "BridgeCrypto"]),
         // The operator console in a real headless Chromium driven over WebDriver (chromedriver), against `serve --demo`
         // and `bridge` processes; skipped with the reason when Debian's chromium or chromium-driver is missing.
-        .testTarget(name: "BrowserTests", dependencies: ["BridgeCore", "BridgeCrypto", "BridgeServer"]),
+        .testTarget(name: "BrowserTests", dependencies: ["BridgeCore", "BridgeCrypto", "BridgeServer", "ProcessTestSupport"]),
+        // What suites that drive separate processes share: child processes, a loopback HTTP client, the CRM's signed
+        // requests, free ports (a test-only helper module).
+        .target(name: "ProcessTestSupport", dependencies: ["BridgeCore", "BridgeCrypto"], path: "Tests/ProcessTestSupport"),
         // Locates ../shared/vectors for the test targets (a test-only helper module).
         .target(name: "TestVectors", dependencies: ["BridgeCore"], path: "Tests/TestVectors"),
     ],

@@ -3,7 +3,11 @@
 #   1. a bare libmicrohttpd handler returning a constant (`walletbridge-bench http-bare`, the service's worker threads),
 #   2. `walletbridge serve --demo` on a fresh temporary database: balance reads (GET /wallets/getOne with the `key`
 #      header) and small auto-applied transfers (PATCH /wallets/balance, unique order ids, signed; each must be 200),
-# then restarts the service on the same database and checks that every 200 transfer is in the balance.
+# then restarts the service on the same database and checks that every 200 transfer is in the balance;
+#   3. the same on PostgreSQL (a throwaway server from Debian's postgresql package, started in the run's temporary
+#      folder) with one `serve` instance, then with two instances sharing the database and loaded together,
+# each with the share of the service's request time spent in the store (`walletbridge_store_seconds_total` over
+# `walletbridge_http_request_duration_seconds_sum`, from /metrics). PG=0 leaves PostgreSQL out.
 # Prints requests/s and p50/p99 for each, and the issue's targets. Bounded: about 40 s of load, under 2 minutes.
 #
 # Usage: Benchmarks/http/bench-http.sh [BIN_DIR]   (default .build/release; `make bench-http` builds it)
@@ -34,6 +38,7 @@ cleanup() {
         wait "$pid" 2>/dev/null || true
     done
     pids=()
+    stop_postgres
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -99,6 +104,46 @@ to_ms() {
         printf "%.2f", n }'
 }
 
+# store_seconds URL / request_seconds URL: the service's counters from /metrics (summed over their labels).
+metric_sum() { curl -s "$1/metrics" | awk -v name="$2" 'index($1, name) == 1 { sum += $2 } END { printf "%.6f", sum }'; }
+store_seconds() { metric_sum "$1" walletbridge_store_seconds_total; }
+request_seconds() { metric_sum "$1" walletbridge_http_request_duration_seconds_sum; }
+# db_share STORE_BEFORE STORE_AFTER REQUEST_BEFORE REQUEST_AFTER: percent of request time spent in the store.
+db_share() { awk -v a="$1" -v b="$2" -v c="$3" -v d="$4" 'BEGIN { if (d - c > 0) printf "%.0f%%", 100 * (b - a) / (d - c); else print "-" }'; }
+
+# PostgreSQL for the run: initdb and postgres from Debian's postgresql package, in $work/pg, on a free port, as the
+# postgres user when this runs as root (PostgreSQL refuses root). Durable settings (fsync, synchronous_commit on).
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+pg_pid=""
+as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+start_postgres() {
+    pg_port=$(free_port)
+    chmod 755 "$work"
+    mkdir -p "$work/pg/data" "$work/pg/socket"
+    [ "$(id -u)" -ne 0 ] || chown -R postgres "$work/pg"
+    as_postgres "$pg_bin/initdb" -D "$work/pg/data" -U postgres --auth=trust >"$work/pg/initdb.log" 2>&1 || {
+        echo "bench-http: initdb failed:" >&2; cat "$work/pg/initdb.log" >&2; return 1; }
+    as_postgres "$pg_bin/postgres" -D "$work/pg/data" -k "$work/pg/socket" -p "$pg_port" -c listen_addresses=127.0.0.1 \
+        -c max_connections=200 >"$work/pg/server.log" 2>&1 &
+    pg_pid=$!
+    for _ in $(seq 1 100); do
+        "$pg_bin/pg_isready" -q -h 127.0.0.1 -p "$pg_port" && return 0
+        sleep 0.1
+    done
+    echo "bench-http: PostgreSQL did not start:" >&2; cat "$work/pg/server.log" >&2; return 1
+}
+stop_postgres() {
+    [ -n "$pg_pid" ] || return 0
+    kill -INT "$pg_pid" 2>/dev/null || true
+    wait "$pg_pid" 2>/dev/null || true
+    pg_pid=""
+}
+# new_pg_database NAME: a fresh database; prints its URL.
+new_pg_database() {
+    "$pg_bin/psql" -q -h 127.0.0.1 -p "$pg_port" -U postgres -c "CREATE DATABASE $1" >/dev/null
+    echo "postgresql://postgres@127.0.0.1:$pg_port/$1"
+}
+
 # run_wrk LABEL [wrk options...] URL [-- script arguments]: runs wrk --latency; sets rps, p50, p99 (ms), and fails on
 # socket errors or non-2xx answers.
 run_wrk() {
@@ -140,15 +185,18 @@ kill -TERM "$bare_pid"; wait "$bare_pid" || true; pids=()
 # `walletbridge` in BIN_DIR, and fails when a transfer was not answered 200 or an answered one is missing after a restart.
 measure_service() {
     local service_bin=$1 label=$2
-    db="$work/$label.sqlite"
+    db=${DB_URL:-"$work/$label.sqlite"}
     rm -f "$db" "$db-wal" "$db-shm"
     local saved_bin=$bin_dir
     bin_dir=$service_bin
     start_service "$label"
     bin_dir=$saved_bin
 
+    local s0 r0
+    s0=$(store_seconds "$service_url") r0=$(request_seconds "$service_url")
     run_wrk "$label-reads" -H "key: $api_key" "$service_url/wallets/getOne?external_user_id=demo-alice&currency=USD"
     read_rps=$rps read_p50=$p50 read_p99=$p99
+    read_share=$(db_share "$s0" "$(store_seconds "$service_url")" "$r0" "$(request_seconds "$service_url")")
 
     # Enough unique signed orders for 10,000 transfers/s; each wrk thread stops (and says so) if it runs out.
     local request_count=$((duration * 10000))
@@ -157,8 +205,10 @@ measure_service() {
     local balance_before balance_after
     balance_before=$(curl -s "$service_url/wallets/getOne?external_user_id=demo-bob&currency=USD" -H "key: $api_key" \
         | sed -n 's/.*"amount":\([0-9.]*\).*/\1/p')
+    s0=$(store_seconds "$service_url") r0=$(request_seconds "$service_url")
     run_wrk "$label-transfers" -s "$script_dir/transfers.lua" "$service_url" -- "$work/transfers.tsv" "$api_key" "$threads"
     transfer_rps=$rps transfer_p50=$p50 transfer_p99=$p99
+    transfer_share=$(db_share "$s0" "$(store_seconds "$service_url")" "$r0" "$(request_seconds "$service_url")")
     transfers_200=$(awk '/^transfers_200:/ { print $2 }' "$work/wrk-$label-transfers.txt")
     transfers_other=$(awk '/^transfers_other:/ { print $2 }' "$work/wrk-$label-transfers.txt")
     out_of_requests=$(awk '/^threads_out_of_requests:/ { print $2 }' "$work/wrk-$label-transfers.txt")
@@ -182,16 +232,112 @@ measure_service() {
     fi
 }
 
+# measure_two_instances URL: two `serve` instances on one PostgreSQL database, each loaded by its own wrk with half
+# the connections, at the same time; sets the row's figures (requests/s summed, p50 and p99 the worse of the two,
+# store share over both) and checks every 200 transfer is applied once.
+measure_two_instances() {
+    local url=$1 ports=() service_pids=() keys=() index
+    for index in 1 2; do
+        ports+=("$(free_port)")
+        "$bin_dir/walletbridge" serve --demo --db "$url" --listen "127.0.0.1:${ports[-1]}" \
+            >"$work/pg-two-$index.out" 2>"$work/pg-two-$index.err" &
+        service_pids+=($!)
+        pids+=($!)
+        local ready
+        ready=$(wait_ready "pg-two-$index" "$work/pg-two-$index.out" "${service_pids[-1]}")
+        keys+=("$(json_field "$ready" apiKey)")
+    done
+    local half=$((connections / 2)) urls=("http://127.0.0.1:${ports[0]}" "http://127.0.0.1:${ports[1]}")
+    both_metric() { awk -v a="$($1 "${urls[0]}")" -v b="$($1 "${urls[1]}")" 'BEGIN { printf "%.6f", a + b }'; }
+    two_wrk() {  # LABEL then wrk arguments for instance 1 and 2, separated by ::
+        local label=$1; shift
+        local first=() second=() seen=0 arg
+        for arg in "$@"; do if [ "$arg" = "::" ]; then seen=1; elif [ $seen = 0 ]; then first+=("$arg"); else second+=("$arg"); fi; done
+        wrk --latency -t 1 -c "$half" -d "${duration}s" --timeout 5s "${first[@]}" >"$work/wrk-$label-1.txt" 2>&1 &
+        local w1=$!
+        wrk --latency -t 1 -c "$half" -d "${duration}s" --timeout 5s "${second[@]}" >"$work/wrk-$label-2.txt" 2>&1
+        wait "$w1"
+        rps=0 p50=0 p99=0
+        for index in 1 2; do
+            local out="$work/wrk-$label-$index.txt"
+            if grep -qE 'Non-2xx|Socket errors' "$out"; then echo "bench-http: $label had errors:" >&2; cat "$out" >&2; return 1; fi
+            rps=$(awk -v r="$rps" '/^Requests\/sec:/ { printf "%.0f", r + $2 }' "$out")
+            p50=$(awk -v a="$p50" -v b="$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")" 'BEGIN { print (b > a ? b : a) }')
+            p99=$(awk -v a="$p99" -v b="$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")" 'BEGIN { print (b > a ? b : a) }')
+        done
+    }
+    local s0 r0
+    s0=$(both_metric store_seconds) r0=$(both_metric request_seconds)
+    two_wrk pg-two-reads -H "key: ${keys[0]}" "${urls[0]}/wallets/getOne?external_user_id=demo-alice&currency=USD" :: \
+        -H "key: ${keys[1]}" "${urls[1]}/wallets/getOne?external_user_id=demo-alice&currency=USD"
+    read_rps=$rps read_p50=$p50 read_p99=$p99
+    read_share=$(db_share "$s0" "$(both_metric store_seconds)" "$r0" "$(both_metric request_seconds)")
+
+    local request_count=$((duration * 10000)) before after
+    for index in 1 2; do
+        "$bin_dir/walletbridge-bench" http-requests --count "$request_count" --api-key "${keys[0]}" --prefix "bench-two-$index" \
+            >"$work/transfers-$index.tsv"
+    done
+    before=$(curl -s "${urls[0]}/wallets/getOne?external_user_id=demo-bob&currency=USD" -H "key: ${keys[0]}" \
+        | sed -n 's/.*"amount":\([0-9.]*\).*/\1/p')
+    s0=$(both_metric store_seconds) r0=$(both_metric request_seconds)
+    two_wrk pg-two-transfers -s "$script_dir/transfers.lua" "${urls[0]}" -- "$work/transfers-1.tsv" "${keys[0]}" 1 :: \
+        -s "$script_dir/transfers.lua" "${urls[1]}" -- "$work/transfers-2.tsv" "${keys[1]}" 1
+    transfer_rps=$rps transfer_p50=$p50 transfer_p99=$p99
+    transfer_share=$(db_share "$s0" "$(both_metric store_seconds)" "$r0" "$(both_metric request_seconds)")
+    local answered=0 other=0
+    for index in 1 2; do
+        answered=$((answered + $(awk '/^transfers_200:/ { print $2 }' "$work/wrk-pg-two-transfers-$index.txt")))
+        other=$((other + $(awk '/^transfers_other:/ { print $2 }' "$work/wrk-pg-two-transfers-$index.txt")))
+    done
+    after=$(curl -s "${urls[1]}/wallets/getOne?external_user_id=demo-bob&currency=USD" -H "key: ${keys[1]}" \
+        | sed -n 's/.*"amount":\([0-9.]*\).*/\1/p')
+    local applied_two
+    applied_two=$(awk -v a="$after" -v b="$before" 'BEGIN { printf "%.0f", (a - b) * 100 }')
+    for index in 0 1; do kill -TERM "${service_pids[$index]}"; wait "${service_pids[$index]}" || true; done
+    local remaining=() pid
+    for pid in "${pids[@]}"; do [[ " ${service_pids[*]} " == *" $pid "* ]] || remaining+=("$pid"); done
+    pids=("${remaining[@]}")
+    if [ "$other" != 0 ] || [ "$answered" = 0 ]; then echo "bench-http: two instances: some transfers were not answered 200" >&2; exit 1; fi
+    if [ "$applied_two" -lt "$answered" ] || [ "$applied_two" -gt $((answered + connections)) ]; then
+        echo "bench-http: two instances: $answered transfers answered 200 but the balance shows $applied_two" >&2; exit 1
+    fi
+    echo "two instances on one PostgreSQL database: $answered transfers answered 200, $applied_two applied"
+}
+
 verdict() { if awk "BEGIN { exit !($1) }"; then echo "met"; else echo "MISSED"; fi; }
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.0f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 if [ -z "${BASELINE:-}" ]; then
     measure_service "$bin_dir" serve
     ratio=$(awk -v r="$read_rps" -v b="$bare_rps" 'BEGIN { printf "%.0f", 100 * r / b }')
+    rows=("SQLite, 1 instance|$read_rps|$read_p99|$read_share|$transfer_rps|$transfer_p50|$transfer_p99|$transfer_share")
+    sqlite_transfers_200=$transfers_200 sqlite_transfers_other=$transfers_other sqlite_applied=$applied
+    sqlite_out=$out_of_requests
+    if [ "${PG:-1}" != 0 ] && [ -n "$pg_bin" ]; then
+        start_postgres
+        DB_URL=$(new_pg_database bench_one) measure_service "$bin_dir" pg-one
+        rows+=("PostgreSQL, 1 instance|$read_rps|$read_p99|$read_share|$transfer_rps|$transfer_p50|$transfer_p99|$transfer_share")
+        measure_two_instances "$(new_pg_database bench_two)"
+        rows+=("PostgreSQL, 2 instances|$read_rps|$read_p99|$read_share|$transfer_rps|$transfer_p50|$transfer_p99|$transfer_share")
+        stop_postgres
+    elif [ "${PG:-1}" != 0 ]; then
+        echo "bench-http: PostgreSQL left out: no /usr/lib/postgresql/*/bin (Debian's postgresql package; make deps installs it)"
+    fi
     printf '\n%-34s %12s %9s %9s\n' "" "requests/s" "p50 ms" "p99 ms"
     printf '%-34s %12s %9s %9s\n' "bare libmicrohttpd handler" "$bare_rps" "$bare_p50" "$bare_p99"
+    IFS='|' read -r _ read_rps read_p99 _ transfer_rps transfer_p50 transfer_p99 _ <<<"${rows[0]}"
     printf '%-34s %12s %9s %9s\n' "balance reads (GET getOne)" "$read_rps" "$read_p50" "$read_p99"
     printf '%-34s %12s %9s %9s\n' "small transfers (PATCH balance)" "$transfer_rps" "$transfer_p50" "$transfer_p99"
+    printf '\n%-26s %9s %8s %8s %12s %8s %8s %8s\n' "store" "reads/s" "p99 ms" "in db" "transfers/s" "p50 ms" \
+        "p99 ms" "in db"
+    for row in "${rows[@]}"; do
+        IFS='|' read -r name r rp rs t tp50 tp99 ts <<<"$row"
+        printf '%-26s %9s %8s %8s %12s %8s %8s %8s\n' "$name" "$r" "$rp" "$rs" "$t" "$tp50" "$tp99" "$ts"
+    done
+    echo "(\"in db\": the share of the service's request time spent in store transactions and reads, from /metrics)"
+    transfers_200=$sqlite_transfers_200 transfers_other=$sqlite_transfers_other applied=$sqlite_applied
+    out_of_requests=$sqlite_out
     echo
     echo "transfers: $transfers_200 answered 200, $transfers_other other; $applied applied in the balance after a restart" \
         "(wrk threads out of unique orders: $out_of_requests)"

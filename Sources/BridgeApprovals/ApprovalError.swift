@@ -38,10 +38,13 @@ public enum ApprovalError: BridgeError, Equatable {
 
     /// The database failed; nothing was changed.
     case storage(String)
+    /// The database cannot be reached now (a restart, a network cut): nothing was changed, and the same request
+    /// may be sent again once it is back (HTTP 503 with `Retry-After`).
+    case unavailable(String)
 
     public var code: ErrorCode {
         switch self {
-        case .storage: .internalError
+        case .storage, .unavailable: .internalError
         case .sessionInvalid, .challengeInvalid, .operatorRevoked: .notSignedIn
         case .notAllowedByPolicy, .forbidden, .policyDenied: .notPermitted
         case .alreadyDecided, .orderNotPending, .replayedSignature, .duplicateOrder, .conflict: .conflict
@@ -59,6 +62,7 @@ public enum ApprovalError: BridgeError, Equatable {
         case .sessionInvalid, .challengeInvalid, .invalidSignature, .notEnrolled, .operatorRevoked: 401
         case .forbidden, .notAllowedByPolicy, .policyDenied: 403
         case .storage: 500
+        case .unavailable: 503
         case .rateLimited: 429
         case .refusedBefore(let refusal): refusal.status
         default: 400
@@ -91,6 +95,7 @@ public enum ApprovalError: BridgeError, Equatable {
         case .conflict: "conflict"
         case .notFound: "not_found"
         case .storage: "internal_error"
+        case .unavailable: "service_unavailable"
         case .refusedBefore(let refusal): refusal.type
         case .rateLimited: "too_many_requests"
         }
@@ -122,6 +127,7 @@ public enum ApprovalError: BridgeError, Equatable {
         case .conflict(let why): "Conflict: \(why)"
         case .notFound(let what): "Not found: \(what)"
         case .storage(let why): "Storage failure: \(why)"
+        case .unavailable(let why): "The database is unavailable: \(why)"
         case .refusedBefore(let refusal):
             "Order \(refusal.orderID) was refused at \(refusal.createdAt.rfc3339) and keeps that answer: \(refusal.message)"
         case .rateLimited(let why): "Too many requests: \(why)"
@@ -135,6 +141,7 @@ public enum ApprovalError: BridgeError, Equatable {
         case .expired: "Ask for a new one and sign it before it expires."
         case .invalidSignature, .replayedSignature: "Fetch the approval again and sign it on your device."
         case .storage: "Check the database file and disk; the change was not applied."
+        case .unavailable: "Send the same request again in a moment; nothing was changed."
         case .conflict: "Fetch the current state and act on that; nothing was changed."
         case .notFound: "Check the name or id (list them with the matching `list` or `show` command)."
         case .orderNotPending, .alreadyDecided: "Nothing to do: the order's state is final or your decision is recorded."

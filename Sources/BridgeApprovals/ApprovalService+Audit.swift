@@ -53,7 +53,8 @@ extension ApprovalService {
         var count = 0
         while true {
             let after = expectedSequence - 1
-            let page = try store.transaction { transaction throws(ApprovalError) in
+            // A snapshot read per page: it never waits for (or holds up) writers, on any store.
+            let page = try store.read { transaction throws(ApprovalError) in
                 try transaction.auditEvents(after: after, limit: max(1, pageSize))
             }
             if page.isEmpty { break }

@@ -105,8 +105,10 @@ extension ApprovalService {
 
     /// An import entry's refusal, naming its line (a storage failure stays what it is).
     static func atLine(_ line: Int, _ error: ApprovalError) -> ApprovalError {
-        if case .storage = error { return error }
-        return .invalidRequest("line \(line): \(error.message)")
+        switch error {
+        case .storage, .unavailable: return error
+        default: return .invalidRequest("line \(line): \(error.message)")
+        }
     }
 
     /// Inserts a new open wallet and moves its opening balance out of the settlement account, audited as

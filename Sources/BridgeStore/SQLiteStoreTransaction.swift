@@ -175,7 +175,11 @@ final class SQLiteStoreTransaction: StoreTransaction {
         var sum: Int128 = 0
         _ = try open().query(sql, values) { row throws(ApprovalError) in
             count += 1
-            sum = try MinorUnits.adding(sum, Int128(try row.money(0).magnitude), "\(externalUserID)'s velocity window sum")
+            // Int128.min has no positive counterpart: such an amount is past what a velocity sum can hold.
+            guard let magnitude = Int128(exactly: try row.money(0).magnitude) else {
+                throw .invalidAmount("\(externalUserID)'s velocity window sum exceeds what the service can hold")
+            }
+            sum = try MinorUnits.adding(sum, magnitude, "\(externalUserID)'s velocity window sum")
         }
         return (count, sum)
     }

@@ -58,12 +58,12 @@ struct WebhookClaimTests {
             message.deliveredAt = clock.now()
             try transaction.updateOutboxMessage(message)
             guard var claimed = try transaction.webhookDeliveries(outboxID: id).first else { throw .storage("no delivery") }
-            claimed.nextAttemptAt = clock.now() + WebhookDispatcher.claimLease
+            claimed.nextAttemptAt = clock.now() + WebhookDispatcher.defaultClaimLease
             try transaction.updateWebhookDelivery(claimed)
         }
         try survivor.runOnce()
         #expect(survivorTransport.sent.isEmpty)  // still somebody else's
-        clock.advance(by: WebhookDispatcher.claimLease)
+        clock.advance(by: WebhookDispatcher.defaultClaimLease)
         try survivor.runOnce()
         #expect(survivorTransport.sent.count == 1)
         #expect(try helpers.row(store, id: id, clock: clock) == nil)

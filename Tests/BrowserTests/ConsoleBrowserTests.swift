@@ -1,5 +1,6 @@
 import BridgeCore
 import Foundation
+import ProcessTestSupport
 import Testing
 
 /// The operator console in a real headless Chromium, driven over WebDriver, against `walletbridge serve --demo`,

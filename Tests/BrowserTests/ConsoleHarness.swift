@@ -1,5 +1,6 @@
 import BridgeCore
 import Foundation
+import ProcessTestSupport
 import Testing
 
 /// Everything the scenarios use, once started: the service, the bridges, the browsers.

@@ -1,5 +1,6 @@
 import BridgeCore
 import Foundation
+import ProcessTestSupport
 
 /// The demo operators (CONTRACT 3, `serve --demo`): the same simulated Ledger seed, different account paths.
 enum Operator: String, Sendable, CaseIterable {
@@ -202,7 +203,12 @@ struct ConsolePage: Sendable {
     /// Waits for the order's row in `pending-list`, clicks it and waits until `order-detail` shows it.
     func openOrder(_ orderID: String) async throws {
         try await waitFor("order-row \(orderID) in pending-list") { $0.pendingRows.contains(orderID) }
-        try await session.click(try await element(Self.rowSelector(orderID)))
+        do {
+            try await session.click(try await element(Self.rowSelector(orderID)))
+        } catch where "\(error)".contains("stale element") {
+            // The row was re-rendered between finding and clicking it (a live update): find it again.
+            try await session.click(try await element(Self.rowSelector(orderID)))
+        }
         try await waitFor("order-detail with order-status for \(orderID) after clicking its row") { $0.showsDetail(of: orderID) }
     }
 }

@@ -1,5 +1,6 @@
 import BridgeServer
 import Foundation
+import ProcessTestSupport
 
 /// A page from an origin the bridges do not allow (`http://127.0.0.1:<another port>`): what a hostile site open in
 /// the operator's browser would be. Served in-process with the service's own ``HTTPServer`` and ``Router``.

@@ -1,5 +1,6 @@
 import BridgeCore
 import Foundation
+import ProcessTestSupport
 
 /// An error chromedriver answered (W3C WebDriver: `{"value": {"error", "message", ...}}` with a 4xx/5xx status).
 struct WebDriverError: Error, CustomStringConvertible {

@@ -262,26 +262,35 @@
     return `${order.amount_text ?? order.amount} ${order.currency}`;
   }
 
+  /** Updates the list in place: a row keeps its element while its order stays pending (no flicker, and a click
+   *  that lands while the list refreshes still reaches the row). */
   function renderPending() {
+    const existing = new Map([...el.pending.children].map((row) => [row.dataset.orderId, row]));
     const rows = [];
     for (const order of state.orders.values()) {
-      const row = document.createElement("li");
-      row.dataset.testid = "order-row";
-      row.dataset.orderId = order.order_id;
-      row.tabIndex = 0;
+      let row = existing.get(order.order_id);
+      if (!row) {
+        row = document.createElement("li");
+        row.dataset.testid = "order-row";
+        row.dataset.orderId = order.order_id;
+        row.tabIndex = 0;
+        row.addEventListener("click", () => openOrder(row.dataset.orderId));
+        row.addEventListener("keydown", (event) => { if (event.key === "Enter") openOrder(row.dataset.orderId); });
+        const amount = document.createElement("div");
+        amount.className = "amount";
+        const meta = document.createElement("div");
+        meta.className = "meta";
+        row.append(amount, meta);
+      }
       if (state.selected && state.selected.order.order_id === order.order_id) row.setAttribute("aria-current", "true");
-      const amount = document.createElement("div");
-      amount.className = "amount";
-      amount.textContent = `${order.direction === "debit" ? "Debit" : "Credit"} ${amountText(order)}`;
-      const meta = document.createElement("div");
-      meta.className = "meta";
-      meta.textContent = `${order.external_user_id} · ${order.order_id} · ${order.approvals_counted} of ${order.approvals_required} approvals`;
-      row.append(amount, meta);
-      row.addEventListener("click", () => openOrder(order.order_id));
-      row.addEventListener("keydown", (event) => { if (event.key === "Enter") openOrder(order.order_id); });
+      else row.removeAttribute("aria-current");
+      row.children[0].textContent = `${order.direction === "debit" ? "Debit" : "Credit"} ${amountText(order)}`;
+      row.children[1].textContent =
+        `${order.external_user_id} · ${order.order_id} · ${order.approvals_counted} of ${order.approvals_required} approvals`;
       rows.push(row);
     }
-    el.pending.replaceChildren(...rows);
+    for (const [orderID, row] of existing) if (!state.orders.has(orderID)) row.remove();
+    rows.forEach((row, index) => { if (el.pending.children[index] !== row) el.pending.insertBefore(row, el.pending.children[index] || null); });
     el.noPending.hidden = !state.token || rows.length > 0;
   }
 

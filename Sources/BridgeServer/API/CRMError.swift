@@ -25,7 +25,10 @@ public struct CRMError: BridgeError, Equatable {
 
     /// The response the CRM receives.
     public var response: HTTPResponse {
-        .crmError(status: status, type: type)
+        var response = HTTPResponse.crmError(status: status, type: type)
+        // The database is away for a moment: say when to retry (the CRM retries with the same order_id anyway).
+        if status == 503 { response.headers.append(("Retry-After", "1")) }
+        return response
     }
 
     public static let keyInvalid = CRMError(status: 401, type: "key_invalid", message: "The key header is missing or wrong")

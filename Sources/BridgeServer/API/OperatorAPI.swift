@@ -67,7 +67,9 @@ public struct OperatorAPI: Sendable {
         do {
             return try body()
         } catch {
-            return .json(error.jsonObject, status: error.httpStatus)
+            var response = HTTPResponse.json(error.jsonObject, status: error.httpStatus)
+            if error.httpStatus == 503 { response.headers.append(("Retry-After", "1")) }
+            return response
         }
     }
 

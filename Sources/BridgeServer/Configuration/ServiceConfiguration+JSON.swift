@@ -82,7 +82,7 @@ extension ServiceConfiguration {
             self.tls = TLS(certificateFile: certificate, keyFile: key)
         }
         if let chainID = try root.integer("chainId", in: 1...Int64.max) { self.chainID = UInt64(chainID) }
-        if let webhooks = try root.object("webhooks", allowedKeys: ["urls", "secret", "secretEnv", "alertURL", "pollIntervalMilliseconds"]) {
+        if let webhooks = try root.object("webhooks", allowedKeys: ["urls", "secret", "secretEnv", "alertURL", "pollIntervalMilliseconds", "claimLeaseSeconds"]) {
             self.webhooks = try Self.webhooks(webhooks, environment: environment)
         }
         if let database = try root.nonEmptyString("database") { databasePath = database }
@@ -174,6 +174,9 @@ extension ServiceConfiguration {
         webhooks.secret = try secret(reader, value: "secret", variable: "secretEnv", environment: environment)
         if webhooks.secret == nil, !webhooks.urls.isEmpty || webhooks.alertURL != nil {
             throw reader.error("secret", "is missing: webhooks are signed; set secret, or secretEnv to an environment variable")
+        }
+        if let seconds = try reader.integer("claimLeaseSeconds", in: 1...3600) {
+            webhooks.claimLease = .seconds(seconds)
         }
         if let interval = try reader.integer("pollIntervalMilliseconds", in: 10...60000) {
             webhooks.pollInterval = .milliseconds(interval)

@@ -33,6 +33,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
         public var alertURL: URL?
         /// `webhooks.pollIntervalMilliseconds`: how often the outbox is checked for due deliveries. Default 500 ms.
         public var pollInterval: Duration = .milliseconds(500)
+        /// `webhooks.claimLeaseSeconds`: how long a delivery one instance started stays out of the others' reach;
+        /// after an instance dies, its deliveries are taken over once this runs out. Default 30 s.
+        public var claimLease: Duration = WebhookDispatcher.defaultClaimLease
 
         public init() {}
     }
@@ -61,7 +64,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var chainID: UInt64 = 1
     /// `webhooks`.
     public var webhooks = Webhooks()
-    /// `database`: the SQLite file (created with its directory when missing). Default `./var/walletbridge.sqlite`.
+    /// `database`: the SQLite file (created with its directory when missing), or a PostgreSQL URL (`postgresql://...`)
+    /// that several instances share. Default `./var/walletbridge.sqlite`.
     public var databasePath = SQLiteApprovalStore.defaultPath
     /// `wallets.autoCreate`: a credit to an unknown `external_user_id` in a configured currency creates its wallet
     /// (audited) instead of answering `account_not_found`. Default false.

@@ -39,6 +39,8 @@ public final class ServiceRuntime: Sendable {
         let approvalConfiguration = try configuration.approvalConfiguration(deploymentID: deploymentID)
         // Refuses to start when a currency's decimals changed under its stored balances.
         try approvalConfiguration.recordCurrencies(in: store, clock: clock)
+        let metrics = MetricsRegistry()
+        let store = InstrumentedApprovalStore(store, metrics: metrics)
         let service = ApprovalService(store: store, policy: configuration.policies,
                                       configuration: approvalConfiguration, clock: clock)
         // The database is the policy's source of truth: the configuration's policies only seed version 1.
@@ -46,13 +48,13 @@ public final class ServiceRuntime: Sendable {
         if let warning = seeding.warning { logger.warning(warning) }
         self.service = service
 
-        let metrics = MetricsRegistry()
         let webhookMetrics = WebhookMetrics(registry: metrics)
         let webhooks = WebhookDispatcher(
             store: store, clock: clock, transport: webhookTransport,
             signer: WebhookSigner(secret: configuration.webhooks.secret ?? ""), urls: configuration.webhooks.urls,
             alertURL: configuration.webhooks.alertURL, retryDelays: webhookRetryDelays,
-            pollInterval: configuration.webhooks.pollInterval, metrics: webhookMetrics,
+            pollInterval: configuration.webhooks.pollInterval, claimLease: configuration.webhooks.claimLease,
+            metrics: webhookMetrics,
             logger: { level, message in
                 switch level {
                 case .error: logger.error(message)

@@ -21,7 +21,7 @@ public final class WebhookDispatcher: Sendable {
     public static let defaultRetryDelays: [Duration] = [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(16)]
     /// How long a claimed delivery stays out of other instances' reach: longer than a POST may take (5 s timeout)
     /// plus recording it, short enough that a dead instance's deliveries are taken over soon.
-    public static let claimLease: Duration = .seconds(30)
+    public static let defaultClaimLease: Duration = .seconds(30)
 
     /// What one ``runOnce()`` did, counted per delivery (a message to two URLs is two).
     public struct RunSummary: Sendable, Equatable {
@@ -50,6 +50,8 @@ public final class WebhookDispatcher: Sendable {
     private let alertURL: URL?
     private let retryDelays: [Duration]
     private let pollInterval: Duration
+    /// How far a claimed delivery's due time is pushed while this instance POSTs it.
+    private let claimLease: Duration
     private let batchSize: Int
     private let concurrencyPerURL: Int
     private let logger: WebhookLogger
@@ -79,13 +81,14 @@ public final class WebhookDispatcher: Sendable {
     ///   - retryDelays: the delay before each retry; a delivery fails after `retryDelays.count` retries.
     ///   - pollInterval: how often the background loop (``start()``) looks for due deliveries; ``wake()`` and every
     ///     finished POST cut it short.
+    ///   - claimLease: how long a delivery this instance started stays out of other instances' reach.
     ///   - concurrency: POSTs in flight at most (each holds a thread while it waits).
     ///   - concurrencyPerURL: POSTs in flight to one receiver at most.
     ///   - logger: failed attempts as warnings, given-up deliveries as errors (the alert).
     public init(store: any ApprovalStore, clock: any Clock, transport: any WebhookTransport, signer: WebhookSigner,
                 urls: [URL], alertURL: URL? = nil, retryDelays: [Duration] = WebhookDispatcher.defaultRetryDelays,
-                pollInterval: Duration = .milliseconds(500), batchSize: Int = 100, concurrency: Int = 16,
-                concurrencyPerURL: Int = 8, metrics: WebhookMetrics = WebhookMetrics(),
+                pollInterval: Duration = .milliseconds(500), claimLease: Duration = WebhookDispatcher.defaultClaimLease,
+                batchSize: Int = 100, concurrency: Int = 16, concurrencyPerURL: Int = 8, metrics: WebhookMetrics = WebhookMetrics(),
                 logger: @escaping WebhookLogger = { _, _ in }) {
         self.store = store
         self.clock = clock
@@ -95,6 +98,7 @@ public final class WebhookDispatcher: Sendable {
         self.alertURL = alertURL
         self.retryDelays = retryDelays
         self.pollInterval = pollInterval
+        self.claimLease = claimLease
         self.batchSize = max(1, batchSize)
         self.concurrencyPerURL = max(1, concurrencyPerURL)
         self.metrics = metrics
@@ -139,7 +143,7 @@ public final class WebhookDispatcher: Sendable {
             var claimed: [WebhookDelivery] = []
             for delivery in try transaction.dueWebhookDeliveries(at: now, urls: urls, limit: batchSize) where reserve(delivery) {
                 var leased = delivery
-                leased.nextAttemptAt = now + Self.claimLease
+                leased.nextAttemptAt = now + claimLease
                 try transaction.updateWebhookDelivery(leased)
                 claimed.append(delivery)
             }

@@ -5,14 +5,14 @@ import BridgeStore
 import Foundation
 
 /// What every station-local `admin` command shares (CONTRACT 5): the service's own database, opened directly (safe
-/// while the service runs), found through `--config FILE` (its `database` and `currencies`) or `--db FILE`.
+/// while the service runs), found through `--config FILE` (its `database` and `currencies`) or `--db FILE|URL`.
 /// With `--db` alone the currencies are the ones the service recorded with the data at its last start.
 enum AdminStation {
     static let config = CommandOption.value(
         "config", "FILE", help: "The service's configuration file: its database and currencies.")
     static let database = CommandOption.value(
-        "db", "FILE", help: "The service's SQLite database (default \(SQLiteApprovalStore.defaultPath), or the "
-            + "configuration's `database`).")
+        "db", "FILE|URL", help: "The service's database: a SQLite file (default \(SQLiteApprovalStore.defaultPath), or the "
+            + "configuration's `database`) or a PostgreSQL URL (postgresql://...).")
     static let options = [config, database]
 
     /// Opens the database, runs `body` on its session manager, closes it.
@@ -26,14 +26,9 @@ enum AdminStation {
             configured = configuration
         }
         if let database = arguments.value("db") { path = database }
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw GenericBridgeError(
-                .badArgument, "No database at '\(path)'",
-                hint: "Start the service once (`walletbridge serve`) so it creates its database, or give it with "
-                    + "--db FILE or --config FILE (default \(SQLiteApprovalStore.defaultPath)).")
-        }
-        let store = try SQLiteApprovalStore(path: path, createIfMissing: false)
-        defer { store.close() }
+        let opened = try DatabaseLocation(path).open(createIfMissing: false)
+        defer { opened.close() }
+        let store = opened.store
         let clock = SystemClock()
         let currencies = try configured?.currencies ?? ApprovalConfiguration.storedCurrencies(in: store)
         let deploymentID = try ApprovalConfiguration.loadOrCreateDeploymentID(store: store, clock: clock)

@@ -28,19 +28,17 @@ extension Command {
             Examples:
               walletbridge audit verify
               walletbridge audit verify --db /var/lib/walletbridge/walletbridge.sqlite
+              walletbridge audit verify --db postgresql://walletbridge@db.internal/walletbridge
             """,
         options: [
-            .value("db", "FILE", help: "The service's SQLite database.", default: SQLiteApprovalStore.defaultPath),
+            .value("db", "FILE|URL", help: "The service's database: a SQLite file or a PostgreSQL URL (postgresql://...).", default: SQLiteApprovalStore.defaultPath),
         ],
         run: { arguments, io in
             let path = try arguments.requiredValue("db")
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw GenericBridgeError(
-                    .badArgument, "No database at '\(path)'",
-                    hint: "Give the service's database with --db FILE (default \(SQLiteApprovalStore.defaultPath)).")
-            }
-            let store = try SQLiteApprovalStore(path: path, createIfMissing: false)
-            defer { store.close() }
+            let database = DatabaseLocation(path)
+            let opened = try database.open(createIfMissing: false)
+            defer { opened.close() }
+            let store = opened.store
             let verification = try ApprovalService.verifyAuditChain(store: store)
             if let broken = verification.firstBroken {
                 throw GenericBridgeError(
@@ -49,7 +47,7 @@ extension Command {
                     hint: "Events before \(broken.sequence) verify. The database was altered or damaged outside the "
                         + "service: keep a copy for investigation and restore it from a backup.")
             }
-            io.progress("Verified \(verification.events) audit events in \(path).")
+            io.progress("Verified \(verification.events) audit events in \(database.displayName).")
             return [
                 "ok": true,
                 "events": .number(JSONNumber(verification.events)),

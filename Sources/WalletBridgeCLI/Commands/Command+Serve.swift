@@ -25,7 +25,7 @@ extension Command {
             .value("config", "FILE", help: "The JSON configuration file (see deploy/CONFIGURATION.md)."),
             .flag("demo", help: "Run on the embedded demo defaults (no configuration file)."),
             .value("listen", "HOST:PORT", help: "Listen here instead of the configuration's address."),
-            .value("db", "FILE", help: "The SQLite database instead of the configuration's."),
+            .value("db", "FILE|URL", help: "The database instead of the configuration's: a SQLite file, or a PostgreSQL URL (postgresql://...) that several serve processes may share."),
         ],
         run: { arguments, io in
             let demo = arguments.flag("demo")
@@ -47,7 +47,10 @@ extension Command {
             }
             if let database = arguments.value("db") { configuration.databasePath = database }
 
-            let store = try SQLiteApprovalStore(path: configuration.databasePath)
+            let database = DatabaseLocation(configuration.databasePath)
+            let opened = try database.open(createIfMissing: true)
+            defer { opened.close() }
+            let store = opened.store
             let apiKey: String
             if demo {
                 apiKey = try DemoService.apiKey(in: store)
@@ -61,7 +64,7 @@ extension Command {
             let port = try runtime.start()
             let host = configuration.listen.host.contains(":") ? "[\(configuration.listen.host)]" : configuration.listen.host
             let url = "\(configuration.tls == nil ? "http" : "https")://\(host):\(port)"
-            var ready: JSONObject = ["listening": .string(url), "database": .string(configuration.databasePath)]
+            var ready: JSONObject = ["listening": .string(url), "database": .string(database.displayName)]
             if demo {
                 ready["apiKey"] = .string(apiKey)
                 for line in DemoService.guidance(url: url, apiKey: apiKey) { io.progress(line) }

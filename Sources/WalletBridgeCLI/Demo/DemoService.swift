@@ -38,9 +38,14 @@ enum DemoService {
     static func seed(_ service: ApprovalService, io: CommandIO) async throws {
         for wallet in wallets where !(try hasWallet(service, user: wallet.user, currency: wallet.currency)) {
             let currency = try service.configuration.currency(wallet.currency)
-            try service.createWallet(externalUserID: wallet.user, currency: wallet.currency,
-                                     initialBalance: try MinorUnits.parse(wallet.balance, decimals: currency.decimals),
-                                     actor: "demo")
+            do {
+                try service.createWallet(externalUserID: wallet.user, currency: wallet.currency,
+                                         initialBalance: try MinorUnits.parse(wallet.balance, decimals: currency.decimals),
+                                         actor: "demo")
+            } catch {
+                // Several instances starting together on one PostgreSQL database: another one created it first.
+                guard try hasWallet(service, user: wallet.user, currency: wallet.currency) else { throw error }
+            }
         }
         let enrolled = Set(try service.operators().map(\.name))
         for demoOperator in operators where !enrolled.contains(demoOperator.name) {
@@ -55,8 +60,13 @@ enum DemoService {
                                                           path: demoOperator.path)
             let signed = try await device.signTypedData(path: path, typedData: try TypedData(json: document), mode: .full,
                                                         OperationOptions())
-            _ = try service.enroll(name: demoOperator.name, invite: invite, address: address, path: demoOperator.path,
-                                   signature: signed.signature.bytes)
+            do {
+                _ = try service.enroll(name: demoOperator.name, invite: invite, address: address, path: demoOperator.path,
+                                       signature: signed.signature.bytes)
+            } catch {
+                guard try service.operators().contains(where: { $0.name == demoOperator.name }) else { throw error }
+                continue  // enrolled by another instance starting at the same time
+            }
             io.progress("Demo operator \(demoOperator.name) (\(demoOperator.role.rawValue)) enrolled with a simulated Ledger at \(demoOperator.path).")
         }
     }

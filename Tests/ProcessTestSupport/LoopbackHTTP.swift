@@ -5,21 +5,21 @@ import Glibc
 #endif
 
 /// One HTTP response as received.
-struct HTTPReply: Sendable {
-    let status: Int
+public struct HTTPReply: Sendable {
+    public let status: Int
     /// Header names lowercased.
-    let headers: [String: String]
-    let body: [UInt8]
+    public let headers: [String: String]
+    public let body: [UInt8]
 
-    var text: String { String(decoding: body, as: UTF8.self) }
+    public var text: String { String(decoding: body, as: UTF8.self) }
 
     /// The body as JSON, keeping numbers exact (money stays decimal text).
-    func json() throws -> JSONValue { try JSONValue(parsing: body) }
+    public func json() throws -> JSONValue { try JSONValue(parsing: body) }
 }
 
 /// Why a loopback request failed before a response arrived.
-struct LoopbackHTTPError: Error, CustomStringConvertible {
-    let description: String
+public struct LoopbackHTTPError: Error, CustomStringConvertible {
+    public let description: String
 }
 
 /// A minimal HTTP/1.1 client for loopback addresses only, over a plain socket on a thread of its own.
@@ -27,10 +27,10 @@ struct LoopbackHTTPError: Error, CustomStringConvertible {
 /// Every process these tests talk to (chromedriver, `walletbridge serve`, the bridges) listens on 127.0.0.1. A client
 /// of our own cannot be sent through a proxy from the environment (URLSession on Linux is libcurl, which honours
 /// `http_proxy`) and refuses any other host, so nothing the tests send can reach a public address.
-enum LoopbackHTTP {
+public enum LoopbackHTTP {
     /// Sends one request to `url` (`http://127.0.0.1:PORT/path?query`) and reads the whole response. Each request
     /// uses its own connection (`Connection: close`), which keeps the client free of connection state.
-    static func send(
+    public static func send(
         _ method: String, _ url: String, headers: [(String, String)] = [], body: [UInt8] = [],
         timeout: Duration = .seconds(60)
     ) async throws -> HTTPReply {
@@ -46,7 +46,7 @@ enum LoopbackHTTP {
     }
 
     /// `http://127.0.0.1:PORT/rest` -> (PORT, `/rest`); anything else is refused.
-    static func split(_ url: String) throws -> (port: UInt16, target: String) {
+    public static func split(_ url: String) throws -> (port: UInt16, target: String) {
         let prefix = "http://127.0.0.1:"
         guard url.hasPrefix(prefix) else {
             throw LoopbackHTTPError(description: "refusing \(url): these tests only talk to http://127.0.0.1")

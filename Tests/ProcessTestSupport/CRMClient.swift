@@ -4,13 +4,18 @@ import Foundation
 
 /// The CRM's side of the service (CONTRACT 2.1): requests carrying the API key in `key` and, with a body, the
 /// `signature` the CRM computes (``CRMRequestSignature``), so the tests move money exactly as the CRM does.
-struct CRMClient: Sendable {
+public struct CRMClient: Sendable {
     /// `http://127.0.0.1:PORT` of `walletbridge serve`.
-    let baseURL: String
-    let apiKey: String
+    public let baseURL: String
+    public let apiKey: String
+
+    public init(baseURL: String, apiKey: String) {
+        self.baseURL = baseURL
+        self.apiKey = apiKey
+    }
 
     /// `PATCH /wallets/balance`: `amount` is decimal text (`5000`, `-1500.00`); positive credits the external wallet.
-    func transfer(user: String, currency: String, amount: String, orderID: String) async throws -> HTTPReply {
+    public func transfer(user: String, currency: String, amount: String, orderID: String) async throws -> HTTPReply {
         guard let number = JSONNumber(text: amount) else { throw HarnessError("not a JSON number: \(amount)") }
         let body: JSONObject = [
             "external_user_id": .string(user), "currency": .string(currency), "amount": .number(number),
@@ -24,7 +29,7 @@ struct CRMClient: Sendable {
     }
 
     /// `GET /wallets/order?order_id=`: the order's status and its approvals as the CRM sees them.
-    func order(_ orderID: String) async throws -> HTTPReply {
+    public func order(_ orderID: String) async throws -> HTTPReply {
         var allowed = CharacterSet.urlQueryAllowed
         allowed.remove(charactersIn: "&=+#")
         let query = orderID.addingPercentEncoding(withAllowedCharacters: allowed) ?? orderID
@@ -32,7 +37,7 @@ struct CRMClient: Sendable {
     }
 
     /// The order's status as JSON, failing unless the service answers 200.
-    func orderStatus(_ orderID: String) async throws -> JSONValue {
+    public func orderStatus(_ orderID: String) async throws -> JSONValue {
         let reply = try await order(orderID)
         guard reply.status == 200 else { throw HarnessError("GET /wallets/order?order_id=\(orderID) -> \(reply.status) \(reply.text)") }
         return try reply.json()

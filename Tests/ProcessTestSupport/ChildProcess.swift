@@ -9,15 +9,15 @@ import Glibc
 /// The outputs go to files rather than pipes: a pipe nobody drains fills up and blocks the child (serve writes its
 /// access log on stderr), and a file can be polled without a blocking read. The files stay in the run's temporary
 /// directory until the suite ends, and their tails go into failure messages.
-final class ChildProcess: @unchecked Sendable {
+public final class ChildProcess: @unchecked Sendable {
     // @unchecked: every stored property is a constant; Process is only asked for its pid and state, and signalled.
-    let name: String
-    let stdoutURL: URL
-    let stderrURL: URL
+    public let name: String
+    public let stdoutURL: URL
+    public let stderrURL: URL
     private let process: Process
 
     /// Starts `executable` with `arguments` in `directory`, its outputs in `<logDirectory>/<name>.stdout|stderr`.
-    init(name: String, executable: String, arguments: [String], directory: URL, logDirectory: URL,
+    public init(name: String, executable: String, arguments: [String], directory: URL, logDirectory: URL,
          environment: [String: String]? = nil) throws {
         self.name = name
         stdoutURL = logDirectory.appendingPathComponent("\(name).stdout")
@@ -35,11 +35,11 @@ final class ChildProcess: @unchecked Sendable {
         try process.run()
     }
 
-    var pid: Int32 { process.processIdentifier }
-    var isRunning: Bool { process.isRunning }
+    public var pid: Int32 { process.processIdentifier }
+    public var isRunning: Bool { process.isRunning }
 
     /// The first whole line the process printed on standard output (its JSON ready line), polled for up to `timeout`.
-    func firstLine(timeout: Duration = .seconds(20)) async throws -> String {
+    public func firstLine(timeout: Duration = .seconds(20)) async throws -> String {
         let deadline = ContinuousClock.now + timeout
         while true {
             let text = (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? ""
@@ -55,7 +55,7 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// The last lines of both outputs, for failure messages.
-    func diagnostics(lines: Int = 15) -> String {
+    public func diagnostics(lines: Int = 15) -> String {
         func tail(_ url: URL) -> String {
             let text = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
             return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
@@ -66,7 +66,7 @@ final class ChildProcess: @unchecked Sendable {
     /// Ends the process and everything it started: SIGTERM first (serve finishes its requests, chromedriver its
     /// browsers), then SIGKILL for whatever is still alive after `grace`. The descendants are listed before the signal
     /// because once their parent is gone they are re-parented and no longer found under it.
-    func stop(grace: Duration = .seconds(3)) async {
+    public func stop(grace: Duration = .seconds(3)) async {
         let tree = [pid] + Self.descendants(of: pid)
         guard isRunning else {
             for child in tree.dropFirst() where Self.isAlive(child) { kill(child, SIGKILL) }
@@ -84,7 +84,7 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// True while `pid` exists and has not exited (a zombie waiting for its parent's wait counts as exited).
-    static func isAlive(_ pid: Int32) -> Bool {
+    public static func isAlive(_ pid: Int32) -> Bool {
         guard kill(pid, 0) == 0 else { return false }
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = stat.lastIndex(of: ")") else { return true }
@@ -93,7 +93,7 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// Every process below `pid`, from the parent links in `/proc/<pid>/stat`.
-    static func descendants(of pid: Int32) -> [Int32] {
+    public static func descendants(of pid: Int32) -> [Int32] {
         var children: [Int32: [Int32]] = [:]
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         for entry in entries {
@@ -116,7 +116,7 @@ final class ChildProcess: @unchecked Sendable {
 
 /// A failure of the harness itself (a process that did not start, a port that could not be found), with the
 /// processes' output when it helps.
-struct HarnessError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct HarnessError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

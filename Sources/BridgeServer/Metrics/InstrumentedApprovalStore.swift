@@ -1,0 +1,47 @@
+import BridgeApprovals
+
+/// A store that times every transaction and read it runs, so `/metrics` shows how much of the service's time is
+/// spent on the database (waiting for the lock, the statements, the commit's flush): the figure that tells whether
+/// one more instance would help or the database is the limit.
+///
+/// `walletbridge_store_seconds_total{operation}` and `walletbridge_store_operations_total{operation}` with
+/// `operation` one of `transaction`, `read`, `wallet_read`.
+public final class InstrumentedApprovalStore: ApprovalStore {
+    public let base: any ApprovalStore
+    private let seconds: Counter
+    private let operations: Counter
+
+    public init(_ base: any ApprovalStore, metrics: MetricsRegistry) {
+        self.base = base
+        seconds = metrics.counter("walletbridge_store_seconds_total",
+                                  help: "Seconds spent in store transactions and reads, lock waits and commits included.")
+        operations = metrics.counter("walletbridge_store_operations_total", help: "Store transactions and reads run.")
+    }
+
+    public func transaction<Result>(_ body: (any StoreTransaction) throws(ApprovalError) -> Result) throws(ApprovalError)
+        -> Result
+    {
+        let start = ContinuousClock.now
+        defer { record("transaction", since: start) }
+        return try base.transaction(body)
+    }
+
+    public func read<Result>(_ body: (any StoreTransaction) throws(ApprovalError) -> Result) throws(ApprovalError) -> Result {
+        let start = ContinuousClock.now
+        defer { record("read", since: start) }
+        return try base.read(body)
+    }
+
+    public func committedWallet(externalUserID: String, currency: String) throws(ApprovalError) -> Wallet? {
+        let start = ContinuousClock.now
+        defer { record("wallet_read", since: start) }
+        return try base.committedWallet(externalUserID: externalUserID, currency: currency)
+    }
+
+    private func record(_ operation: String, since start: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - start
+        let labels = ["operation": operation]
+        seconds.increment(labels, by: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        operations.increment(labels)
+    }
+}
