@@ -70,8 +70,16 @@ enum DatabaseLocation: Equatable, Sendable {
             let store = try SQLiteApprovalStore(path: path, createIfMissing: createIfMissing, clock: clock)
             return Opened(store: store, close: { store.close() })
         case .postgres(let url):
-            let store = try PostgresApprovalStore(url: url, createIfMissing: createIfMissing, clock: clock)
-            return Opened(store: store, close: { store.close() })
+            do {
+                let store = try PostgresApprovalStore(url: url, createIfMissing: createIfMissing, clock: clock)
+                return Opened(store: store, close: { store.close() })
+            } catch .unavailable(let why) {
+                // At start there is no request to resend: say what to check instead.
+                throw GenericBridgeError(
+                    .internalError, "Cannot reach the database: \(why)",
+                    hint: "Check that PostgreSQL runs and the URL's host, port and database name; put the password in "
+                        + "PGPASSWORD or a PGPASSFILE, not in the URL.")
+            }
         }
     }
 }
