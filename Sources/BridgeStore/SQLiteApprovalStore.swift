@@ -69,46 +69,27 @@ public final class SQLiteApprovalStore: ApprovalStore {
     public func transaction<Result>(
         _ body: (any StoreTransaction) throws(ApprovalError) -> Result
     ) throws(ApprovalError) -> Result {
-        // The body is borrowed by whichever thread leads the group while this caller waits, and released before
-        // this call returns (`SQLiteGroupCommitJob.run` drops it), which is what `withoutActuallyEscaping` checks.
-        let outcome = withoutActuallyEscaping(body) { escapable -> Swift.Result<Result, ApprovalError> in
-            var bodyOutcome: Swift.Result<Result, ApprovalError>?
-            let job = SQLiteGroupCommitJob { handle in
-                do throws(ApprovalError) {
-                    bodyOutcome = .success(try escapable(handle))
-                    return true
-                } catch {
-                    bodyOutcome = .failure(error)
-                    return false
-                }
-            }
-            if groupCommit.isCalledFromBody {
+        try groupCommit.transaction(
+            on: path, { handle throws(ApprovalError) -> Result in try body(handle) },
+            runNested: { job in
                 connection.withLockHeldByThisThread { database, auditHead in
                     guard let database else {
-                        job.commitFailure = .storage("the store at \(path) is closed")
+                        job.fail(.storage("the store at \(path) is closed"))
                         return
                     }
                     database.runNested(job, auditHead: auditHead, wallets: walletCache)
                 }
-            } else {
-                groupCommit.submit(job) { group in
-                    connection.withLock { database, auditHead in
-                        guard let database else {
-                            for member in group {
-                                member.commitFailure = .storage("the store at \(path) is closed")
-                                member.execute = nil
-                            }
-                            return
-                        }
-                        database.runGroup(group, auditHead: auditHead, wallets: walletCache)
+            },
+            runGroup: { group in
+                connection.withLock { database, auditHead in
+                    guard let database else {
+                        for member in group { member.fail(.storage("the store at \(path) is closed")) }
+                        return
                     }
+                    database.runGroup(group, auditHead: auditHead, wallets: walletCache)
                 }
             }
-            job.execute = nil
-            if let failure = job.commitFailure { return .failure(failure) }
-            return bodyOutcome ?? .failure(.storage("the transaction on \(path) did not run"))
-        }
-        return try outcome.get()
+        )
     }
 
     /// How many transactions are queued for the next group commit.

@@ -1,0 +1,172 @@
+import Foundation
+
+/// Group commit for a store whose every commit pays for a durable flush (an fsync): concurrent transactions share
+/// one commit, so one flush makes a whole group durable instead of each caller waiting behind the others' flushes.
+///
+/// This is the part that does not depend on the database: the queue, electing a leader, the group size limit,
+/// recording which callers are done and which failed, and recognizing a transaction started from inside a body.
+/// Running a group is the store's (the `runGroup` closure of ``transaction(on:_:runNested:runGroup:)``).
+///
+/// Callers enqueue their body and wait. Whoever finds no leader at work becomes the leader: it takes what is queued
+/// now (at most ``maximumGroupSize``, never waiting for more, so a lone caller pays nothing extra) and hands it to
+/// `runGroup` on its own thread. While it runs, new callers queue up for the next group. Every caller returns only
+/// after the group it was in has been run, so when the store's runner returns only after its `COMMIT`, each answer
+/// is still durable.
+///
+/// What a store's `runGroup` must do with the jobs it is handed, in order:
+/// - run each job's body once, with ``GroupCommitJob/run(_:)``, in one database transaction, each body in its own
+///   savepoint; a body that throws (`run` returns false) is rolled back to its savepoint, and its caller alone sees
+///   its error;
+/// - commit once;
+/// - call ``GroupCommitJob/fail(_:)`` on every job whose changes did not commit (a failed commit, a lost
+///   connection), which its caller then gets instead of its body's outcome;
+/// - never throw or trap: it is called with the leader's lock released, by one thread at a time.
+///
+/// A `transaction` called from inside a body (on the leader's thread) must not queue: it would wait for a leader
+/// that is itself. ``transaction(on:_:runNested:runGroup:)`` hands it to `runNested` instead, which runs it at once
+/// in a nested savepoint of the transaction already open.
+///
+/// `@unchecked Sendable`: the queue, the leader's state and every job's `isDone` are only touched while `condition`
+/// is locked; a job's body and outcome are handed from its caller to the leader and back through that lock.
+public final class GroupCommit<Handle>: @unchecked Sendable {
+    /// The most bodies one commit covers unless told otherwise: bounds how long the last caller of a group waits for
+    /// the others' bodies, while a group that large already makes the commit's flush a small share of its time.
+    public static var defaultMaximumGroupSize: Int { 64 }
+
+    /// The most bodies one commit covers (1: every transaction commits alone, as without group commit).
+    public let maximumGroupSize: Int
+
+    /// Guards `queue`, `leaderIsActive`, `leaderThread` and every job's `isDone`.
+    private let condition = NSCondition()
+    private var queue: [GroupCommitJob<Handle>] = []
+    private var leaderIsActive = false
+    /// The thread running a group's bodies: a `transaction` call from inside a body runs inline instead of waiting
+    /// for a leader that is itself.
+    private var leaderThread: pthread_t?
+
+    /// A group commit covering at most `maximumGroupSize` bodies per commit (at least 1).
+    public init(maximumGroupSize: Int = defaultMaximumGroupSize) {
+        self.maximumGroupSize = max(1, maximumGroupSize)
+    }
+
+    /// How many transactions wait for a leader to take them (tests use it to build a group on purpose).
+    public var queuedCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return queue.count
+    }
+
+    /// Whether the calling thread is running a group's bodies right now.
+    public var isCalledFromBody: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard let leaderThread else { return false }
+        return pthread_equal(leaderThread, pthread_self()) != 0
+    }
+
+    /// Runs `body` as one transaction of a group and returns its result once the group's changes are durable, or
+    /// throws the body's error or the group's failure.
+    ///
+    /// From inside a body it calls `runNested` with the job at once, on this thread. Otherwise it queues the job and
+    /// waits; when this thread becomes the leader, `runGroup` runs with the group (see the type's documentation for
+    /// what it must do). `storeName` names the store in the error of a job that neither ran nor failed (a runner
+    /// that broke its contract), so that case is an error, not a trap.
+    public func transaction<Result>(
+        on storeName: String,
+        _ body: (Handle) throws(ApprovalError) -> Result,
+        runNested: (GroupCommitJob<Handle>) -> Void,
+        runGroup: ([GroupCommitJob<Handle>]) -> Void
+    ) throws(ApprovalError) -> Result {
+        // The body is borrowed by whichever thread leads the group while this caller waits, and released before
+        // this call returns (the job drops it once run, and `release()` below), which `withoutActuallyEscaping`
+        // checks.
+        let outcome = withoutActuallyEscaping(body) { escapable -> Swift.Result<Result, ApprovalError> in
+            var bodyOutcome: Swift.Result<Result, ApprovalError>?
+            let job = GroupCommitJob<Handle> { handle in
+                do throws(ApprovalError) {
+                    bodyOutcome = .success(try escapable(handle))
+                    return true
+                } catch {
+                    bodyOutcome = .failure(error)
+                    return false
+                }
+            }
+            if isCalledFromBody {
+                runNested(job)
+            } else {
+                submit(job, runGroup: runGroup)
+            }
+            job.release()
+            if let failure = job.failure { return .failure(failure) }
+            return bodyOutcome ?? .failure(.storage("the transaction on \(storeName) did not run"))
+        }
+        return try outcome.get()
+    }
+
+    /// Queues `job` and returns once its group has been run by `runGroup` (on this thread or another). `runGroup`
+    /// is only ever called by one thread at a time. Prefer ``transaction(on:_:runNested:runGroup:)``, which also
+    /// handles a call from inside a body.
+    public func submit(_ job: GroupCommitJob<Handle>, runGroup: ([GroupCommitJob<Handle>]) -> Void) {
+        condition.lock()
+        queue.append(job)
+        while !job.isDone {
+            if leaderIsActive {
+                condition.wait()
+                continue
+            }
+            // Lead: the queue is first in, first out, so this job is in this group or a later one this thread leads.
+            leaderIsActive = true
+            leaderThread = pthread_self()
+            let group = Array(queue.prefix(maximumGroupSize))
+            queue.removeFirst(group.count)
+            condition.unlock()
+            runGroup(group)
+            condition.lock()
+            for member in group { member.isDone = true }
+            leaderIsActive = false
+            leaderThread = nil
+            condition.broadcast()
+        }
+        condition.unlock()
+    }
+}
+
+/// One caller's transaction body, type-erased for the leader, and what became of it: the store's runner runs it
+/// with ``run(_:)`` and reports a failed commit with ``fail(_:)``. The body is only borrowed for the call: the job
+/// drops it as soon as it ran or failed, before its caller can return.
+///
+/// `@unchecked Sendable`: a job is created by its caller, used by the leader while the caller waits, and read by the
+/// caller again after ``GroupCommit`` marked it done under its lock; never by two threads at once.
+public final class GroupCommitJob<Handle>: @unchecked Sendable {
+    /// Runs the body on a store transaction handle; true when it returned, false when it threw.
+    private var execute: ((Handle) -> Bool)?
+    /// Set (under the group commit's lock) once the job's group has been run.
+    fileprivate var isDone = false
+
+    /// Set when this job's changes did not commit: what its caller gets instead of its body's outcome.
+    public private(set) var failure: ApprovalError?
+
+    /// A job running `execute` (true when the body returned, false when it threw).
+    public init(execute: @escaping (Handle) -> Bool) {
+        self.execute = execute
+    }
+
+    /// Runs the body once on `handle` and lets it go: true when it returned, false when it threw (its error is kept
+    /// for its caller) or had already run or failed.
+    public func run(_ handle: Handle) -> Bool {
+        defer { execute = nil }
+        return execute?(handle) ?? false
+    }
+
+    /// Records that this job's changes did not (or will not) commit: its caller gets `error`. The body is let go
+    /// unrun if it had not run yet.
+    public func fail(_ error: ApprovalError) {
+        failure = error
+        execute = nil
+    }
+
+    /// Lets the body go unrun (its caller is about to return).
+    func release() {
+        execute = nil
+    }
+}
