@@ -136,6 +136,18 @@ public final class PostgresApprovalStore: ApprovalStore {
         return result
     }
 
+    /// The CRM's balance read, the busiest lookup: one statement outside a transaction is its own consistent
+    /// snapshot, so it costs one round trip instead of `BEGIN`, `SELECT`, `COMMIT`.
+    public func committedWallet(externalUserID: String, currency: String) throws(ApprovalError) -> Wallet? {
+        try withConnection { connection throws(ApprovalError) -> Wallet? in
+            let context = PostgresTransactionContext(connection: connection, databaseName: databaseName,
+                                                     auditHead: auditHead, isRead: true)
+            let handle = PostgresStoreTransaction(context: context)
+            defer { handle.end() }
+            return try handle.wallet(externalUserID: externalUserID, currency: currency)
+        }
+    }
+
     /// Runs `body` on a pooled connection outside any store transaction: inspections, maintenance and the tests'
     /// direct SQL. The connection goes back to the pool afterwards (rolled back if `body` left a transaction open).
     @discardableResult
