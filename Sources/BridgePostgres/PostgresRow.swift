@@ -4,9 +4,11 @@ import BridgeCore
 /// One result row, read column by column with the type the schema promises. Values arrive in PostgreSQL's text
 /// format; one that does not parse as the column's type is a storage error naming the SQL, never a silent
 /// conversion.
-struct PostgresRow {
+struct PostgresRow: StoreRow {
     let values: [String?]
     let sql: String
+
+    var context: String { sql }
 
     func optionalString(_ column: Int) throws(ApprovalError) -> String? {
         guard values.indices.contains(column) else {
@@ -29,12 +31,6 @@ struct PostgresRow {
     func int64(_ column: Int) throws(ApprovalError) -> Int64 {
         guard let value = try optionalInt64(column) else { throw unexpectedNull(column) }
         return value
-    }
-
-    func int(_ column: Int) throws(ApprovalError) -> Int {
-        let value = try int64(column)
-        guard let int = Int(exactly: value) else { throw .storage("\(value) does not fit an Int, in: \(sql)") }
-        return int
     }
 
     /// Exact money from a `minor_units` (NUMERIC(39,0)) column: plain decimal digits, which `Int128` reads exactly.
@@ -62,21 +58,6 @@ struct PostgresRow {
 
     func bytes(_ column: Int) throws(ApprovalError) -> [UInt8] {
         guard let value = try optionalBytes(column) else { throw unexpectedNull(column) }
-        return value
-    }
-
-    func timestamp(_ column: Int) throws(ApprovalError) -> Timestamp {
-        Timestamp(millisecondsSinceEpoch: try int64(column))
-    }
-
-    func optionalTimestamp(_ column: Int) throws(ApprovalError) -> Timestamp? {
-        try optionalInt64(column).map(Timestamp.init(millisecondsSinceEpoch:))
-    }
-
-    /// A text column holding one of an enum's raw values.
-    func enumeration<Value: RawRepresentable<String>>(_ column: Int, _ type: Value.Type) throws(ApprovalError) -> Value {
-        let text = try string(column)
-        guard let value = Value(rawValue: text) else { throw .storage("unknown \(Value.self) \"\(text)\", in: \(sql)") }
         return value
     }
 
