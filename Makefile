@@ -12,7 +12,7 @@ DEBIAN_PACKAGES := pkg-config libhidapi-dev libusb-1.0-0-dev libsecp256k1-dev li
 
 TEST_LOG := .build/test-output.log
 
-.PHONY: deps interop-tools vm-kernel build test bench bench-http fuzz run install uninstall clean
+.PHONY: deps interop-tools vm-kernel build test bench bench-http bench-cli fuzz run install uninstall clean
 
 ## PREFIX: where `make install` puts bin/walletbridge (default /usr/local)
 PREFIX ?= /usr/local
@@ -100,8 +100,9 @@ bench: deps
 	.build/release/walletbridge-bench trezor
 	.build/release/walletbridge-bench approvals
 
-## bench-http: HTTP load with wrk on loopback: `serve --demo` (balance reads, small transfers) beside a bare
-## libmicrohttpd handler, in one run of under a minute (Benchmarks/http/bench-http.sh; README "HTTP load")
+## bench-http: HTTP load with wrk on loopback: `serve --demo` (balance reads, small transfers) on SQLite and on
+## PostgreSQL (one and two instances) beside bare libmicrohttpd handlers in C and in Swift, in one run of about
+## 1.5 minutes (Benchmarks/http/bench-http.sh; README "HTTP load")
 bench-http: deps
 	@for package in wrk curl; do \
 		status=$$(dpkg-query -W -f='$${Status}' "$$package" 2>/dev/null || true); \
@@ -115,6 +116,20 @@ bench-http: deps
 	swift build -c release --product walletbridge
 	swift build -c release --product walletbridge-bench
 	Benchmarks/http/bench-http.sh .build/release
+
+## bench-cli: whole-process wall time, CPU time and peak RSS (median of RUNS runs, default 15) of `walletbridge
+## --version`, `xpub` against `simulate ledger` and `address` against `simulate trezor`, beside HWI's getxpub and
+## trezorctl on the same simulators, with the binary's size and shared libraries (Benchmarks/cli/bench-cli.sh)
+bench-cli: deps interop-tools
+	@status=$$(dpkg-query -W -f='$${Status}' time 2>/dev/null || true); \
+	if [ "$$status" != "install ok installed" ] || [ ! -x /usr/bin/time ]; then \
+		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
+		echo "Installing missing Debian package: time"; \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update; \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y time; \
+	fi
+	swift build -c release --product walletbridge
+	Benchmarks/cli/bench-cli.sh .build/release
 
 ## FUZZ_RUNS: inputs per fuzz target for `make fuzz` (default 1,000,000)
 FUZZ_RUNS ?= 1000000
