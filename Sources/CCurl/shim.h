@@ -16,9 +16,17 @@ static size_t walletbridge_curl_discard(char *data, size_t size, size_t count, v
     return size * count;
 }
 
-static inline int walletbridge_curl_post(const char *url, const uint8_t *body, size_t body_length,
-                                         const char *const *headers, size_t header_count, long timeout_ms,
-                                         long *status, char *error)
+typedef size_t (*walletbridge_curl_write)(char *data, size_t size, size_t count, void *context);
+
+/*
+ * One whole request: `method` (GET, POST, ...), `body` sent when not NULL, the answer's body handed to `write` with
+ * `context` (or discarded when `write` is NULL). The same rules as below: poll() until the answer or the timeout, no
+ * signals, no proxy from the environment, no redirects, http and https only.
+ */
+static inline int walletbridge_curl_request(const char *method, const char *url, const uint8_t *body,
+                                            size_t body_length, const char *const *headers, size_t header_count,
+                                            long timeout_ms, walletbridge_curl_write write, void *context,
+                                            long *status, char *error)
 {
     CURL *curl = curl_easy_init();
     if (curl == NULL) return CURLE_FAILED_INIT;
@@ -34,9 +42,12 @@ static inline int walletbridge_curl_post(const char *url, const uint8_t *body, s
     }
     error[0] = 0;
     curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_POST, 1L);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, (const char *)body);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_length);
+    if (body != NULL) {
+        curl_easy_setopt(curl, CURLOPT_POST, 1L);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, (const char *)body);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_length);
+    }
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
@@ -44,11 +55,21 @@ static inline int walletbridge_curl_post(const char *url, const uint8_t *body, s
     curl_easy_setopt(curl, CURLOPT_PROXY, "");
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, walletbridge_curl_discard);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write != NULL ? write : walletbridge_curl_discard);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, context);
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
     CURLcode code = curl_easy_perform(curl);
     if (code == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
     curl_slist_free_all(list);
     curl_easy_cleanup(curl);
     return (int)code;
+}
+
+static inline int walletbridge_curl_post(const char *url, const uint8_t *body, size_t body_length,
+                                         const char *const *headers, size_t header_count, long timeout_ms,
+                                         long *status, char *error)
+{
+    static const uint8_t empty = 0;
+    return walletbridge_curl_request("POST", url, body != NULL ? body : &empty, body_length, headers, header_count,
+                                     timeout_ms, NULL, NULL, status, error);
 }

@@ -104,7 +104,7 @@ struct Issue10EndToEndTests {
         /// `walletbridge ARGUMENTS --server URL --transport DEVICE`, in-process, token cache in this test's directory.
         func cli(_ arguments: [String], device: String = "sim:ledger") async -> CLIRun {
             let stateHome = directory + "/state"
-            let environment = OperatorEnvironment(transport: URLSessionOperatorTransport(),
+            let environment = OperatorEnvironment(transport: CurlOperatorTransport(),
                                                   variables: { ["XDG_STATE_HOME": stateHome] }, clock: clock)
             return await OperatorEnvironment.$current.withValue(environment) {
                 await DeviceEnvironment.$current.withValue(TrezorTestSupport.nonInteractive) {

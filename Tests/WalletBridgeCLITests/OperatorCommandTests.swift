@@ -339,7 +339,7 @@ struct OperatorCommandTests {
         #expect(bad.exitCode == 1)
         #expect(bad.errorCode == -10)
         var unreachable = desk.environment
-        unreachable.transport = URLSessionOperatorTransport(timeout: 5)
+        unreachable.transport = CurlOperatorTransport(timeout: .seconds(5))
         let refused = await OperatorEnvironment.$current.withValue(unreachable) {
             // Port 9 (discard) on loopback: nothing listens there in the test environment.
             await runCLI(["operator", "pending", "--server", "http://127.0.0.1:9", "--path", Self.alicePath,

@@ -11,7 +11,7 @@ import Synchronization
 import Testing
 @testable import WalletBridgeCLI
 
-/// The operator CLI's real URLSession transport, with every request it sends kept, so a test can replay one.
+/// The operator CLI's real transport (libcurl), with every request it sends kept, so a test can replay one.
 final class RecordingOperatorTransport: OperatorHTTPTransport {
     struct Sent: Sendable {
         let method: String
@@ -20,7 +20,7 @@ final class RecordingOperatorTransport: OperatorHTTPTransport {
         let body: [UInt8]?
     }
 
-    private let network = URLSessionOperatorTransport()
+    private let network = CurlOperatorTransport()
     private let sent = Mutex<[Sent]>([])
     private let beforeNextDecision = Mutex<(@Sendable () -> Void)?>(nil)
 

@@ -11,7 +11,7 @@ struct OperatorEnvironment: Sendable {
 
     /// The real network, process environment and wall clock.
     static let system = OperatorEnvironment(
-        transport: URLSessionOperatorTransport(),
+        transport: CurlOperatorTransport(),
         variables: { ProcessInfo.processInfo.environment },
         clock: SystemClock()
     )

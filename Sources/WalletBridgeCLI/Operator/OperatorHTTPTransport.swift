@@ -1,8 +1,6 @@
 import BridgeCore
+import BridgeServer
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// One HTTP answer from the operator API: the status and the body as received.
 public struct OperatorHTTPResponse: Sendable, Equatable {
@@ -16,49 +14,42 @@ public struct OperatorHTTPResponse: Sendable, Equatable {
 }
 
 /// How the operator CLI reaches the service: one request, one answer. Injected, so tests answer in-process as the
-/// server would, and an operator's desk reaches a remote server through ``URLSessionOperatorTransport``.
+/// server would, and an operator's desk reaches a remote server through ``CurlOperatorTransport``.
 public protocol OperatorHTTPTransport: Sendable {
     /// Sends `body` (nil: none) with `headers` to `url` and returns the status and body whatever the status is.
     /// Throws only when no answer came (connection refused, timeout, TLS failure).
     func send(method: String, url: URL, headers: [String: String], body: [UInt8]?) async throws -> OperatorHTTPResponse
 }
 
-/// The real transport: Foundation's URLSession (FoundationNetworking on Linux), HTTP or HTTPS.
-public struct URLSessionOperatorTransport: OperatorHTTPTransport {
+/// The real transport: libcurl (``CurlHTTPClient``), HTTP or HTTPS, on a thread of its own so no Swift concurrency
+/// thread blocks on the network. Proxy variables are ignored (bearer tokens and signed approvals go straight to the
+/// service), nothing is cached, redirects are not followed.
+public struct CurlOperatorTransport: OperatorHTTPTransport {
     /// How long one request may take; the device's confirmation is not part of it (signing happens between requests).
-    public let timeout: TimeInterval
+    public let timeout: Duration
 
-    public init(timeout: TimeInterval = 30) {
+    public init(timeout: Duration = .seconds(30)) {
         self.timeout = timeout
     }
 
     public func send(method: String, url: URL, headers: [String: String], body: [UInt8]?) async throws
         -> OperatorHTTPResponse
     {
-        var request = URLRequest(url: url, timeoutInterval: timeout)
-        request.httpMethod = method
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        if let body { request.httpBody = Data(body) }
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        // Never let a proxy or cache see bearer tokens or signed approvals.
-        configuration.requestCachePolicy = .reloadIgnoringLocalAndRemoteCacheData
-        configuration.urlCache = nil
-        let session = URLSession(configuration: configuration)
-        defer { session.finishTasksAndInvalidate() }
-        let data: Data
-        let response: URLResponse
-        do {
-            (data, response) = try await session.data(for: request)
-        } catch {
+        let timeout = timeout
+        let result = await withCheckedContinuation { (done: CheckedContinuation<Result<CurlHTTPClient.Response, WebhookTransportError>, Never>) in
+            Thread {
+                done.resume(returning: CurlHTTPClient.send(method: method, url: url.absoluteString,
+                                                           headers: headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+                                                           body: body, timeout: timeout))
+            }.start()
+        }
+        switch result {
+        case .success(let response):
+            return OperatorHTTPResponse(status: response.status, body: response.body)
+        case .failure(let error):
             throw GenericBridgeError(
-                .connectionLost, "No answer from \(url.scheme ?? "http")://\(url.host ?? "?")\(url.port.map { ":\($0)" } ?? ""): \(error.localizedDescription)",
+                .connectionLost, "No answer from \(url.scheme ?? "http")://\(url.host ?? "?")\(url.port.map { ":\($0)" } ?? ""): \(error.reason)",
                 hint: "Check --server (scheme, host and port) and that `walletbridge serve` runs there and is reachable from this desk.")
         }
-        guard let http = response as? HTTPURLResponse else {
-            throw GenericBridgeError(.protocolError, "The answer from \(url.absoluteString) is not HTTP",
-                                     hint: "Check that --server points at the WalletBridge service.")
-        }
-        return OperatorHTTPResponse(status: http.statusCode, body: [UInt8](data))
     }
 }
