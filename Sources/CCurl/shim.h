@@ -2,13 +2,7 @@
 #include <stdint.h>
 #include <curl/curl.h>
 
-/*
- * curl_easy_setopt and curl_easy_getinfo are C-variadic, which Swift cannot call: this wrapper does one whole POST
- * with the options the webhook client needs. It blocks in curl's poll() until the answer or the timeout (no busy
- * wait), never raises signals (CURLOPT_NOSIGNAL, for threads), ignores proxy environment variables (CURLOPT_PROXY ""),
- * follows no redirects, and discards the response body. Returns the CURLcode; on success `*status` holds the HTTP
- * status, otherwise `error` (CURL_ERROR_SIZE bytes) says what went wrong.
- */
+/* The write callback of a request whose answer is not read. */
 static size_t walletbridge_curl_discard(char *data, size_t size, size_t count, void *context)
 {
     (void)data;
@@ -19,9 +13,12 @@ static size_t walletbridge_curl_discard(char *data, size_t size, size_t count, v
 typedef size_t (*walletbridge_curl_write)(char *data, size_t size, size_t count, void *context);
 
 /*
- * One whole request: `method` (GET, POST, ...), `body` sent when not NULL, the answer's body handed to `write` with
- * `context` (or discarded when `write` is NULL). The same rules as below: poll() until the answer or the timeout, no
- * signals, no proxy from the environment, no redirects, http and https only.
+ * curl_easy_setopt and curl_easy_getinfo are C-variadic, which Swift cannot call: this wrapper does one whole request
+ * with the options the service's HTTP clients need. `method` (GET, POST, ...); `body` sent when not NULL; the answer's
+ * body handed to `write` with `context`, or discarded when `write` is NULL. It blocks in curl's poll() until the
+ * answer or the timeout (no busy wait), never raises signals (CURLOPT_NOSIGNAL, for threads), ignores proxy
+ * environment variables (CURLOPT_PROXY ""), follows no redirects, speaks http and https only. Returns the CURLcode;
+ * on success `*status` holds the HTTP status, otherwise `error` (CURL_ERROR_SIZE bytes) says what went wrong.
  */
 static inline int walletbridge_curl_request(const char *method, const char *url, const uint8_t *body,
                                             size_t body_length, const char *const *headers, size_t header_count,
@@ -63,13 +60,4 @@ static inline int walletbridge_curl_request(const char *method, const char *url,
     curl_slist_free_all(list);
     curl_easy_cleanup(curl);
     return (int)code;
-}
-
-static inline int walletbridge_curl_post(const char *url, const uint8_t *body, size_t body_length,
-                                         const char *const *headers, size_t header_count, long timeout_ms,
-                                         long *status, char *error)
-{
-    static const uint8_t empty = 0;
-    return walletbridge_curl_request("POST", url, body != NULL ? body : &empty, body_length, headers, header_count,
-                                     timeout_ms, NULL, NULL, status, error);
 }

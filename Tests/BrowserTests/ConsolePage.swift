@@ -1,6 +1,7 @@
 import BridgeCore
 import Foundation
 import ProcessTestSupport
+import Testing
 
 /// The demo operators (CONTRACT 3, `serve --demo`): the same simulated Ledger seed, different account paths.
 enum Operator: String, Sendable, CaseIterable {
@@ -130,12 +131,13 @@ struct ConsolePage: Sendable {
     func waitFor(_ what: String, timeout: Duration = .seconds(15),
                  _ condition: (ConsoleSnapshot) -> Bool) async throws -> ConsoleSnapshot {
         let deadline = ContinuousClock.now + timeout
+        var found: ConsoleSnapshot?
         var last: ConsoleSnapshot?
         var lastError: (any Error)?
         while ContinuousClock.now < deadline {
             do {
                 let snapshot = try await snapshot()
-                if condition(snapshot) { return snapshot }
+                if condition(snapshot) { found = snapshot; break }
                 last = snapshot
             } catch {
                 // A navigation in progress makes scripts fail for a moment; keep polling.
@@ -143,8 +145,8 @@ struct ConsolePage: Sendable {
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        let log = await session.browserLog().suffix(20).joined(separator: "\n  ")
-        throw HarnessError("""
+        let log = found == nil ? await session.browserLog().suffix(20).joined(separator: "\n  ") : ""
+        return try #require(found, """
             \(label)'s console did not show \(what) within \(timeout).
             Last seen: \(last.map(\.description) ?? "no snapshot (\(lastError.map { "\($0)" } ?? "none"))")
             Browser console:\n  \(log.isEmpty ? "(empty)" : log)
@@ -159,8 +161,9 @@ struct ConsolePage: Sendable {
 
     /// The element, failing with the page's state when it is not there.
     func element(_ selector: String) async throws -> WebElement {
-        if let element = try await session.findElement(selector) { return element }
-        throw HarnessError("\(label)'s console has no element \(selector). Page: \(try await snapshot())")
+        let element = try await session.findElement(selector)
+        let page = element == nil ? "\(try await snapshot())" : ""
+        return try #require(element, "\(label)'s console has no element \(selector). Page: \(page)")
     }
 
     /// Replaces an input's text the way a user does: clear it, type, and Tab out (which fires `change`).

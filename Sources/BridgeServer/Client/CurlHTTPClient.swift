@@ -1,9 +1,9 @@
 import CCurl
 import Foundation
 
-/// One blocking HTTP request through libcurl (`walletbridge_curl_request` in the CCurl shim): what the operator CLI
-/// uses to reach the service, so the binary needs no FoundationNetworking. Proxy variables are ignored and redirects
-/// not followed; http and https only.
+/// One blocking HTTP request through libcurl (`walletbridge_curl_request` in the CCurl shim): how the operator CLI
+/// reaches the service (so the binary needs no FoundationNetworking) and how webhooks are POSTed. Proxy variables
+/// are ignored and redirects not followed; http and https only.
 public enum CurlHTTPClient {
     /// An answer: the status and the body as received.
     public struct Response: Sendable, Equatable {
@@ -12,9 +12,10 @@ public enum CurlHTTPClient {
     }
 
     /// Sends the request on the calling thread and returns whatever status came back; a failure means no answer
-    /// (refused, timed out, TLS), with curl's explanation.
+    /// (refused, timed out, TLS), with curl's explanation. `keepBody` false discards the answer's body as it arrives
+    /// (a webhook receiver's answer is not read, and must not fill memory).
     public static func send(method: String, url: String, headers: [(name: String, value: String)], body: [UInt8]?,
-                            timeout: Duration) -> Result<Response, WebhookTransportError> {
+                            timeout: Duration, keepBody: Bool = true) -> Result<Response, WebhookTransportError> {
         initializeOnce
         let lines = ["Expect:"] + headers.map { "\($0.name): \($0.value)" }
         let received = ResponseBuffer()
@@ -31,8 +32,8 @@ public enum CurlHTTPClient {
             error.withUnsafeMutableBufferPointer { errorBuffer in
                 withOptionalBuffer(bodyBytes) { bodyPointer in
                     walletbridge_curl_request(method, url, bodyPointer, bodyLength, headerPointers.baseAddress,
-                                              headerPointers.count, max(1, Int(timeout.wholeMilliseconds)), collect,
-                                              context, &status, errorBuffer.baseAddress)
+                                              headerPointers.count, max(1, Int(timeout.wholeMilliseconds)),
+                                              keepBody ? collect : nil, context, &status, errorBuffer.baseAddress)
                 }
             }
         }
