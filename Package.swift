@@ -26,19 +26,24 @@ let package = Package(
         debianLibrary("CHIDAPI", pkgConfig: "hidapi-hidraw", apt: "libhidapi-dev"),
         debianLibrary("CLibUSB", pkgConfig: "libusb-1.0", apt: "libusb-1.0-0-dev"),
         debianLibrary("CSecp256k1", pkgConfig: "libsecp256k1", apt: "libsecp256k1-dev"),
+        // libcrypto: only the benchmarks, as the baseline beside BridgeCrypto (which hashes with nettle).
         debianLibrary("CCrypto", pkgConfig: "libcrypto", apt: "libssl-dev"),
         debianLibrary("CNettle", pkgConfig: "nettle", apt: "nettle-dev"),
         debianLibrary("CSQLite", pkgConfig: "sqlite3", apt: "libsqlite3-dev"),
-        debianLibrary("CMicroHTTPD", pkgConfig: "libmicrohttpd", apt: "libmicrohttpd-dev"),
-        debianLibrary("CCurl", pkgConfig: "libcurl", apt: "libcurl4-openssl-dev"),
-        debianLibrary("CLibPQ", pkgConfig: "libpq", apt: "libpq-dev"),
+        // libmicrohttpd (libmicrohttpd-dev), libcurl (libcurl4-openssl-dev) and libpq (libpq-dev) are opened on first use
+        // rather than linked: they bring some 35 further libraries that the command-line tool's device commands never
+        // use (Sources/CLazyLibrary/include/CLazyLibrary.h). Their headers come from the Makefile's `deps`.
+        .target(name: "CLazyLibrary"),
+        .target(name: "CMicroHTTPD", dependencies: ["CLazyLibrary"]),
+        .target(name: "CCurl", dependencies: ["CLazyLibrary"]),
+        .target(name: "CLibPQ", dependencies: ["CLazyLibrary"]),
 
         // Error vocabulary (CONTRACT codes), exact JSON, hex: what every layer shares.
         .target(name: "BridgeCore"),
         // Hashes, secp256k1, BIP-32/39, Base58/Bech32, EIP-55/191/712, BIP-137.
         .target(
             name: "BridgeCrypto",
-            dependencies: ["BridgeCore", "CSecp256k1", "CCrypto", "CNettle"],
+            dependencies: ["BridgeCore", "CSecp256k1", "CNettle"],
             resources: [.copy("Resources/bip39-english.txt")]
         ),
         // Sans-I/O device protocols (Ledger HID framing + APDUs, Trezor protocol v1 + protobuf) and the device interface.
@@ -110,7 +115,8 @@ let package = Package(
         .testTarget(name: "BridgeUSBTests", dependencies: ["BridgeCore", "BridgeDevices", "BridgeUSB"]),
         .testTarget(
             name: "BridgeServerTests",
-            dependencies: ["BridgeCore", "BridgeCrypto", "BridgeApprovals", "BridgeStore", "BridgeServer", "TestVectors"]
+            dependencies: ["BridgeCore", "BridgeCrypto", "BridgeApprovals", "BridgeStore", "BridgeServer", "TestVectors",
+                           "CLazyLibrary", "CCurl", "CLibPQ", "CMicroHTTPD", "ProcessTestSupport"]
         ),
         .testTarget(
             name: "BridgeApprovalsTests", dependencies: ["BridgeCore", "BridgeCrypto", "BridgeApprovals", "TestVectors"]

@@ -146,7 +146,7 @@ public final class PostgresConnection {
 
     /// Whether a server accepts connections at `conninfo` (`PQping`: no credentials are needed and none are sent).
     public static func ping(conninfo: String) -> Bool {
-        PQping(conninfo) == PQPING_OK
+        (try? openLibPQ()) != nil && PQping(conninfo) == PQPING_OK
     }
 
     /// `postgresql://user@host:port/dbname` for `conninfo`, with what it names and without its password; "a
@@ -158,7 +158,15 @@ public final class PostgresConnection {
 
     // MARK: Internals
 
+    /// libpq is opened on first use (CLibPQ's loader): this turns its absence into an error rather than an abort.
+    private static func openLibPQ() throws(PostgresError) {
+        guard let reason = walletbridge_libpq_open() else { return }
+        throw PostgresError(message: "libpq could not be loaded (\(String(cString: reason))): install Debian's libpq5",
+                            connectionBroken: true)
+    }
+
     private func connect() throws(PostgresError) {
+        try Self.openLibPQ()
         close()
         let environment = ProcessInfo.processInfo.environment
         // Defaults first, then the caller's string (expanded from `dbname`), which overrides them; the encoding last,
@@ -343,6 +351,7 @@ public final class PostgresConnection {
     /// The connection string's options as libpq reads them (`PQconninfoParse`), or an error that does not quote the
     /// string: libpq's parse errors echo fragments of it, which may be the password.
     private static func parse(_ conninfo: String) throws(PostgresError) -> (options: [String: String], password: String?) {
+        try openLibPQ()
         var errorMessage: UnsafeMutablePointer<CChar>?
         guard let options = PQconninfoParse(conninfo, &errorMessage) else {
             if let errorMessage { PQfreemem(errorMessage) }

@@ -16,6 +16,10 @@ public enum CurlHTTPClient {
     /// (a webhook receiver's answer is not read, and must not fill memory).
     public static func send(method: String, url: String, headers: [(name: String, value: String)], body: [UInt8]?,
                             timeout: Duration, keepBody: Bool = true) -> Result<Response, WebhookTransportError> {
+        if let reason = walletbridge_curl_open() {
+            return .failure(WebhookTransportError("libcurl could not be loaded (\(String(cString: reason))): install "
+                + "Debian's libcurl4"))
+        }
         initializeOnce
         let lines = ["Expect:"] + headers.map { "\($0.name): \($0.value)" }
         let received = ResponseBuffer()

@@ -115,6 +115,7 @@ struct RunningDaemon: @unchecked Sendable {
         // Suspend/resume: requests on the blocking pool, and streamed bodies waiting for data (HTTPBodyStream).
         var flags = UInt32(MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue | MHD_USE_ITC.rawValue
                            | MHD_ALLOW_SUSPEND_RESUME.rawValue)
+        if let reason = walletbridge_mhd_open() { throw .libraryUnavailable(String(cString: reason)) }
         var tlsKey: UnsafeMutablePointer<CChar>?
         var tlsCertificate: UnsafeMutablePointer<CChar>?
         if let tls = configuration.tls {

@@ -12,6 +12,8 @@ public enum HTTPServerError: BridgeError, Equatable {
     case unreadableTLSFile(path: String)
     /// This libmicrohttpd was built without TLS.
     case tlsNotSupported
+    /// libmicrohttpd could not be loaded (it is opened on first use; the dynamic linker's reason).
+    case libraryUnavailable(String)
     /// ``HTTPServer/start()`` was called on a running server.
     case alreadyRunning
 
@@ -19,7 +21,7 @@ public enum HTTPServerError: BridgeError, Equatable {
         switch self {
         case .invalidHost, .invalidConfiguration, .unreadableTLSFile: .badArgument
         case .cannotListen, .alreadyRunning: .busy
-        case .tlsNotSupported: .notSupported
+        case .tlsNotSupported, .libraryUnavailable: .notSupported
         }
     }
 
@@ -30,6 +32,7 @@ public enum HTTPServerError: BridgeError, Equatable {
         case .cannotListen(let host, let port, let reason): "Cannot listen on \(host) port \(port): \(reason)"
         case .unreadableTLSFile(let path): "Cannot read the TLS file \(path)"
         case .tlsNotSupported: "This libmicrohttpd was built without TLS support"
+        case .libraryUnavailable(let reason): "The HTTP server library could not be loaded: \(reason)"
         case .alreadyRunning: "The HTTP server is already running"
         }
     }
@@ -41,6 +44,7 @@ public enum HTTPServerError: BridgeError, Equatable {
         case .cannotListen: "Choose another port, stop the process using it, or check the TLS certificate and key."
         case .unreadableTLSFile: "Check the path and that the service user may read the file (PEM format)."
         case .tlsNotSupported: "Install Debian's libmicrohttpd12 (built with GnuTLS), or terminate TLS in a proxy."
+        case .libraryUnavailable: "Install Debian's libmicrohttpd12 (`sudo apt-get install libmicrohttpd12`)."
         case .alreadyRunning: "Stop the server before starting it again."
         }
     }

@@ -1,6 +1,13 @@
+#ifndef WALLETBRIDGE_CCURL_H
+#define WALLETBRIDGE_CCURL_H
+
 #include <stddef.h>
 #include <stdint.h>
 #include <curl/curl.h>
+
+/* Opens libcurl (CurlLoader.c; CLazyLibrary.h says why it is not linked): NULL when it is usable, otherwise why not.
+   Call before the first libcurl function. */
+const char *walletbridge_curl_open(void);
 
 /* The write callback of a request whose answer is not read. */
 static size_t walletbridge_curl_discard(char *data, size_t size, size_t count, void *context)
@@ -61,3 +68,5 @@ static inline int walletbridge_curl_request(const char *method, const char *url,
     curl_easy_cleanup(curl);
     return (int)code;
 }
+
+#endif

@@ -1,3 +1,6 @@
+#ifndef WALLETBRIDGE_CMICROHTTPD_H
+#define WALLETBRIDGE_CMICROHTTPD_H
+
 #include <stdint.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -5,6 +8,10 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <microhttpd.h>
+
+/* Opens libmicrohttpd (MicroHTTPDLoader.c; CLazyLibrary.h says why it is not linked): NULL when it is usable,
+   otherwise why not. Call before the first libmicrohttpd function. */
+const char *walletbridge_mhd_open(void);
 
 /* MHD_start_daemon is C-variadic, which Swift cannot call: this wrapper passes the options Swift needs. */
 static inline struct MHD_Daemon *
@@ -91,3 +98,5 @@ static inline int walletbridge_mhd_supports_tls(void)
 {
     return MHD_is_feature_supported(MHD_FEATURE_TLS) == MHD_YES;
 }
+
+#endif
