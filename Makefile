@@ -12,7 +12,12 @@ DEBIAN_PACKAGES := pkg-config libhidapi-dev libusb-1.0-0-dev libsecp256k1-dev li
 
 TEST_LOG := .build/test-output.log
 
-.PHONY: deps interop-tools vm-kernel build test bench bench-http bench-cli fuzz run install uninstall clean
+## RELEASE: how optimized builds are made. The Swift runtime and Foundation are linked into the binary
+## (--static-swift-stdlib): one file to copy, and `walletbridge --version` starts in about half the time
+## (no libswiftCore/libFoundation to load and relocate; `make bench-cli` shows the figures).
+RELEASE := -c release --static-swift-stdlib
+
+.PHONY: deps interop-tools vm-kernel build test bench bench-http bench-http-tools profile-transfers bench-cli fuzz run install uninstall clean
 
 ## PREFIX: where `make install` puts bin/walletbridge (default /usr/local)
 PREFIX ?= /usr/local
@@ -94,7 +99,7 @@ test: deps interop-tools vm-kernel
 
 ## bench: the crypto, ledger, trezor and approvals benchmarks, optimized build
 bench: deps
-	swift build -c release --product walletbridge-bench
+	swift build $(RELEASE) --product walletbridge-bench
 	.build/release/walletbridge-bench crypto
 	.build/release/walletbridge-bench ledger
 	.build/release/walletbridge-bench trezor
@@ -103,8 +108,14 @@ bench: deps
 ## bench-http: HTTP load with wrk on loopback: `serve --demo` (balance reads, small transfers) on SQLite and on
 ## PostgreSQL (one and two instances) beside bare libmicrohttpd handlers in C and in Swift, in one run of about
 ## 1.5 minutes (Benchmarks/http/bench-http.sh; README "HTTP load")
-bench-http: deps
-	@for package in wrk curl; do \
+bench-http: bench-http-tools
+	swift build $(RELEASE) --product walletbridge
+	swift build $(RELEASE) --product walletbridge-bench
+	Benchmarks/http/bench-http.sh .build/release
+
+## bench-http-tools: wrk, curl and perf from Debian, for bench-http and profile-transfers
+bench-http-tools: deps
+	@for package in wrk curl linux-perf; do \
 		status=$$(dpkg-query -W -f='$${Status}' "$$package" 2>/dev/null || true); \
 		if [ "$$status" != "install ok installed" ]; then \
 			sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
@@ -113,9 +124,13 @@ bench-http: deps
 			$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y $$package; \
 		fi; \
 	done
-	swift build -c release --product walletbridge
-	swift build -c release --product walletbridge-bench
-	Benchmarks/http/bench-http.sh .build/release
+
+## profile-transfers: bench-http without PostgreSQL, with the SQLite transfers recorded by `perf record` and grouped
+## into where a transfer's CPU time goes (Benchmarks/README.md, "Where a transfer's time goes")
+profile-transfers: bench-http-tools
+	swift build $(RELEASE) --product walletbridge
+	swift build $(RELEASE) --product walletbridge-bench
+	PG=0 PROFILE=1 Benchmarks/http/bench-http.sh .build/release
 
 ## bench-cli: whole-process wall time, CPU time and peak RSS (median of RUNS runs, default 15) of `walletbridge
 ## --version`, `xpub` against `simulate ledger` and `address` against `simulate trezor`, beside HWI's getxpub and
@@ -128,7 +143,7 @@ bench-cli: deps interop-tools
 		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update; \
 		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y time; \
 	fi
-	swift build -c release --product walletbridge
+	swift build $(RELEASE) --product walletbridge
 	Benchmarks/cli/bench-cli.sh .build/release
 
 ## FUZZ_RUNS: inputs per fuzz target for `make fuzz` (default 1,000,000)
@@ -154,9 +169,9 @@ run: build
 
 ## install: build optimized and copy walletbridge to $(PREFIX)/bin (e.g. `make install PREFIX=$$HOME/.local`)
 install: deps
-	swift build -c release --product walletbridge
+	swift build $(RELEASE) --product walletbridge
 	install -d "$(DESTDIR)$(PREFIX)/bin"
-	install -m 0755 "$$(swift build -c release --show-bin-path)/walletbridge" "$(DESTDIR)$(PREFIX)/bin/walletbridge"
+	install -m 0755 "$$(swift build $(RELEASE) --show-bin-path)/walletbridge" "$(DESTDIR)$(PREFIX)/bin/walletbridge"
 	@echo "Installed $(DESTDIR)$(PREFIX)/bin/walletbridge"
 
 ## uninstall: remove $(PREFIX)/bin/walletbridge

@@ -16,7 +16,9 @@
 #
 # Usage: Benchmarks/http/bench-http.sh [BIN_DIR]   (default .build/release; `make bench-http` builds it)
 # Environment: DURATION (seconds per wrk run, default 10), THREADS (wrk threads, 2), CONNECTIONS (32),
-#   BASELINE (another build's bin directory: both are measured, alternated, side by side), ROUNDS (with BASELINE, 3).
+#   BASELINE (another build's bin directory: both are measured, alternated, side by side), ROUNDS (with BASELINE, 3),
+#   PROFILE=1 (records the SQLite transfers run with `perf record` on the service and prints where its CPU time goes,
+#   grouped by profile-categories.awk; `make profile-transfers`).
 set -euo pipefail
 
 bin_dir=${1:-.build/release}
@@ -227,8 +229,20 @@ measure_service() {
     balance_before=$(curl -s "$service_url/wallets/getOne?external_user_id=demo-bob&currency=USD" -H "key: $api_key" \
         | sed -n 's/.*"amount":\([0-9.]*\).*/\1/p')
     s0=$(store_seconds "$service_url") r0=$(request_seconds "$service_url")
+    local perf_pid=""
+    if [ -n "${PROFILE:-}" ] && [ "$label" = serve ]; then
+        perf record -q -F 2999 -p "$service_pid" -o "$work/transfers.perf" >"$work/perf.log" 2>&1 &
+        perf_pid=$!
+    fi
     run_wrk "$label-transfers" -s "$script_dir/transfers.lua" "$service_url" -- "$work/transfers.tsv" "$api_key" "$threads"
     transfer_rps=$rps transfer_p50=$p50 transfer_p99=$p99
+    if [ -n "$perf_pid" ]; then
+        kill -INT "$perf_pid"; wait "$perf_pid" || true
+        echo "Profile of the service during the SQLite transfers ($transfer_rps transfers/s under perf):"
+        perf report -i "$work/transfers.perf" --no-children --sort dso,sym -F overhead,dso,sym --stdio 2>/dev/null \
+            | { grep -E '^ +[0-9.]+%' || true; } | sort -rn | awk -f "$script_dir/profile-categories.awk"
+        echo
+    fi
     transfer_share=$(db_share "$s0" "$(store_seconds "$service_url")" "$r0" "$(request_seconds "$service_url")")
     transfers_200=$(awk '/^transfers_200:/ { print $2 }' "$work/wrk-$label-transfers.txt")
     transfers_other=$(awk '/^transfers_other:/ { print $2 }' "$work/wrk-$label-transfers.txt")
