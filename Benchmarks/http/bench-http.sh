@@ -9,16 +9,17 @@
 # then restarts the service on the same database and checks that every 200 transfer is in the balance;
 #   3. the same on PostgreSQL (a throwaway server from Debian's postgresql package, started in the run's temporary
 #      folder) with one `serve` instance, then with two instances sharing the database and loaded together,
-# each with the share of the service's request time spent in the store (`walletbridge_store_seconds_total` over
-# `walletbridge_http_request_duration_seconds_sum`, from /metrics). PG=0 leaves PostgreSQL out.
+# then the durable floor under the transfers (`walletbridge-bench sql-floor`: the same rows by raw SQL, a commit per
+# CONNECTIONS transfers, synchronous=FULL); each with the share of the service's request time spent in the store
+# (`walletbridge_store_seconds_total` over `walletbridge_http_request_duration_seconds_sum`, from /metrics). PG=0 leaves PostgreSQL out.
 # Prints requests/s and p50/p99 for each, and the issue's targets. Bounded: about 50 s of load (PG=0: 30 s), about
 # 2 minutes with PostgreSQL.
 #
 # Usage: Benchmarks/http/bench-http.sh [BIN_DIR]   (default .build/release; `make bench-http` builds it)
 # Environment: DURATION (seconds per wrk run, default 10), THREADS (wrk threads, 2), CONNECTIONS (32),
 #   BASELINE (another build's bin directory: both are measured, alternated, side by side), ROUNDS (with BASELINE, 3),
-#   PROFILE=1 (records the SQLite transfers run with `perf record` on the service and prints where its CPU time goes,
-#   grouped by profile-categories.awk; `make profile-transfers`).
+#   PROFILE=1 (records the SQLite reads and transfers runs with `perf record` on the service and prints where its CPU
+#   time goes, grouped by profile-categories.awk; `make profile-transfers`).
 set -euo pipefail
 
 bin_dir=${1:-.build/release}
@@ -204,6 +205,25 @@ run_wrk bare "$bare_url/wallets/getOne?external_user_id=demo-alice&currency=USD"
 bare_rps=$rps bare_p50=$p50 bare_p99=$p99
 kill -TERM "$bare_pid"; wait "$bare_pid" || true; pids=()
 
+# profile_start NAME / profile_stop TITLE: with PROFILE set, `perf record` on the service for one wrk run, then the
+# table of where its CPU time went (profile-categories.awk) and the largest symbols. Without PROFILE, nothing.
+perf_pid=""
+profile_start() {
+    [ -n "${PROFILE:-}" ] || return 0
+    perf_data="$work/$1.perf"
+    perf record -q -F 2999 -p "$service_pid" -o "$perf_data" >"$work/perf-$1.log" 2>&1 &
+    perf_pid=$!
+}
+profile_stop() {
+    [ -n "$perf_pid" ] || return 0
+    kill -INT "$perf_pid"; wait "$perf_pid" || true
+    perf_pid=""
+    echo "Profile of the service during the $1:"
+    perf report -i "$perf_data" --no-children --sort dso,sym -F overhead,dso,sym --stdio 2>/dev/null \
+        | { grep -E '^ +[0-9.]+%' || true; } | sort -rn | awk -f "$script_dir/profile-categories.awk"
+    echo
+}
+
 # measure_service BIN_DIR LABEL: sets read_rps read_p50 read_p99 transfer_rps transfer_p50 transfer_p99 for the
 # `walletbridge` in BIN_DIR, and fails when a transfer was not answered 200 or an answered one is missing after a restart.
 measure_service() {
@@ -217,8 +237,10 @@ measure_service() {
 
     local s0 r0
     s0=$(store_seconds "$service_url") r0=$(request_seconds "$service_url")
+    if [ "$label" = serve ]; then profile_start reads; fi
     run_wrk "$label-reads" -H "key: $api_key" "$service_url/wallets/getOne?external_user_id=demo-alice&currency=USD"
     read_rps=$rps read_p50=$p50 read_p99=$p99
+    if [ "$label" = serve ]; then profile_stop "balance reads ($read_rps/s under perf)"; fi
     read_share=$(db_share "$s0" "$(store_seconds "$service_url")" "$r0" "$(request_seconds "$service_url")")
 
     # Enough unique signed orders for 10,000 transfers/s; each wrk thread stops (and says so) if it runs out.
@@ -229,20 +251,10 @@ measure_service() {
     balance_before=$(curl -s "$service_url/wallets/getOne?external_user_id=demo-bob&currency=USD" -H "key: $api_key" \
         | sed -n 's/.*"amount":\([0-9.]*\).*/\1/p')
     s0=$(store_seconds "$service_url") r0=$(request_seconds "$service_url")
-    local perf_pid=""
-    if [ -n "${PROFILE:-}" ] && [ "$label" = serve ]; then
-        perf record -q -F 2999 -p "$service_pid" -o "$work/transfers.perf" >"$work/perf.log" 2>&1 &
-        perf_pid=$!
-    fi
+    if [ "$label" = serve ]; then profile_start transfers; fi
     run_wrk "$label-transfers" -s "$script_dir/transfers.lua" "$service_url" -- "$work/transfers.tsv" "$api_key" "$threads"
     transfer_rps=$rps transfer_p50=$p50 transfer_p99=$p99
-    if [ -n "$perf_pid" ]; then
-        kill -INT "$perf_pid"; wait "$perf_pid" || true
-        echo "Profile of the service during the SQLite transfers ($transfer_rps transfers/s under perf):"
-        perf report -i "$work/transfers.perf" --no-children --sort dso,sym -F overhead,dso,sym --stdio 2>/dev/null \
-            | { grep -E '^ +[0-9.]+%' || true; } | sort -rn | awk -f "$script_dir/profile-categories.awk"
-        echo
-    fi
+    if [ "$label" = serve ]; then profile_stop "SQLite transfers ($transfer_rps/s under perf)"; fi
     transfer_share=$(db_share "$s0" "$(store_seconds "$service_url")" "$r0" "$(request_seconds "$service_url")")
     transfers_200=$(awk '/^transfers_200:/ { print $2 }' "$work/wrk-$label-transfers.txt")
     transfers_other=$(awk '/^transfers_other:/ { print $2 }' "$work/wrk-$label-transfers.txt")
@@ -351,6 +363,12 @@ if [ -z "${BASELINE:-}" ]; then
     rows=("SQLite, 1 instance|$read_rps|$read_p50|$read_p99|$read_share|$transfer_rps|$transfer_p50|$transfer_p99|$transfer_share")
     sqlite_transfers_200=$transfers_200 sqlite_transfers_other=$transfers_other sqlite_applied=$applied
     sqlite_out=$out_of_requests
+    # The durable floor under those transfers: the same rows by raw SQL, a commit per group of as many transfers as
+    # wrk keeps in flight (the most the group commit can gather), the same durability, on the same disk.
+    floor_json=$("$bin_dir/walletbridge-bench" sql-floor --group "$connections" --seconds "$duration")
+    floor_rps=$(sed -n 's/.*"transfers_per_second":\([0-9]*\).*/\1/p' <<<"$floor_json")
+    floor_commits=$(sed -n 's/.*"commits_per_second":\([0-9]*\).*/\1/p' <<<"$floor_json")
+    floor_ratio=$(awk -v t="$transfer_rps" -v f="$floor_rps" 'BEGIN { printf "%.0f", 100 * t / f }')
     if [ "${PG:-1}" != 0 ] && [ -n "$pg_bin" ]; then
         start_postgres
         DB_URL=$(new_pg_database bench_one) measure_service "$bin_dir" pg-one
@@ -383,6 +401,11 @@ if [ -z "${BASELINE:-}" ]; then
     echo "balance reads: ${ratio_c}% of the C bare handler (target >= 70%) -> $(verdict "$ratio_c >= 70")"
     echo "target reads >= 50% of bare (the Swift bare handler): ${ratio}% -> $(verdict "$ratio >= 50")"
     echo "target transfers >= 2000/s with p99 < 20 ms: $(verdict "$transfer_rps >= 2000 && $transfer_p99 < 20")"
+    echo "durable floor (walletbridge-bench sql-floor): the same rows by raw SQL, $connections transfers a commit," \
+        "synchronous=FULL: $floor_rps transfers/s ($floor_commits commits/s)"
+    echo "target transfers >= 10000/s with p99 < 10 ms: $transfer_rps/s, p99 $transfer_p99 ms ->" \
+        "$(verdict "$transfer_rps >= 10000 && $transfer_p99 < 10"); or >= 75% of the durable floor: ${floor_ratio}% ->" \
+        "$(verdict "$floor_ratio >= 75")"
     echo "durability: every 200 transfer is in the balance after the restart"
     exit 0
 fi

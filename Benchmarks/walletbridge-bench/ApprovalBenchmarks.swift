@@ -135,37 +135,59 @@ struct ApprovalBenchmarks {
 /// foreign keys on) and prepared statements reused: each call runs one transaction and commits it.
 final class RawSQLiteLoop {
     private var database: OpaquePointer?
+    /// BEGIN IMMEDIATE, then the body's statements, then COMMIT; with groups, SAVEPOINT and RELEASE around each body.
+    private var begin: OpaquePointer?, commit: OpaquePointer?, savepoint: OpaquePointer?, release: OpaquePointer?
     private var statements: [OpaquePointer?] = []
     private let bind: (_ statementIndex: Int, _ statement: OpaquePointer?, _ iteration: Int64) -> Void
     private var iteration: Int64 = 0
+    /// How many bodies one commit covers.
+    let groupSize: Int
 
-    /// `schema` runs once; each call then steps `BEGIN IMMEDIATE`, every statement of `body` (after `bind` set its
-    /// parameters for the call's number), and `COMMIT`.
-    init(path: String, schema: String, body: [String],
+    /// `schema` runs once; each call then steps `BEGIN IMMEDIATE`, `groupSize` times every statement of `body` (after
+    /// `bind` set its parameters for the body's number; in a savepoint of its own when `groupSize` > 1, as the
+    /// store's group commit runs each caller's body), and `COMMIT`.
+    init(path: String, schema: String, body: [String], groupSize: Int = 1,
          bind: @escaping (_ statementIndex: Int, _ statement: OpaquePointer?, _ iteration: Int64) -> Void) throws {
         self.bind = bind
+        self.groupSize = max(1, groupSize)
         guard sqlite3_open_v2(path, &database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK,
             sqlite3_exec(database, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON", nil, nil, nil) == SQLITE_OK,
             sqlite3_exec(database, schema, nil, nil, nil) == SQLITE_OK
         else { throw failure("setup") }
-        for sql in ["BEGIN IMMEDIATE"] + body + ["COMMIT"] {
+        func prepare(_ sql: String) throws -> OpaquePointer? {
             var statement: OpaquePointer?
             guard sqlite3_prepare_v2(database, sql, -1, &statement, nil) == SQLITE_OK else { throw failure(sql) }
-            statements.append(statement)
+            return statement
         }
+        begin = try prepare("BEGIN IMMEDIATE")
+        commit = try prepare("COMMIT")
+        savepoint = try prepare("SAVEPOINT body")
+        release = try prepare("RELEASE body")
+        statements = try body.map(prepare)
     }
 
+    /// One transaction of `groupSize` bodies, committed (and so fsynced).
     func commitOnce() throws {
-        iteration += 1
-        for (index, statement) in statements.enumerated() {
-            if index > 0, index < statements.count - 1 { bind(index - 1, statement, iteration) }
-            guard sqlite3_step(statement) == SQLITE_DONE else { throw failure("step \(index)") }
-            sqlite3_reset(statement)
+        try step(begin, "BEGIN")
+        for _ in 0..<groupSize {
+            iteration += 1
+            if groupSize > 1 { try step(savepoint, "SAVEPOINT") }
+            for (index, statement) in statements.enumerated() {
+                bind(index, statement, iteration)
+                try step(statement, "statement \(index)")
+            }
+            if groupSize > 1 { try step(release, "RELEASE") }
         }
+        try step(commit, "COMMIT")
+    }
+
+    private func step(_ statement: OpaquePointer?, _ what: String) throws {
+        guard sqlite3_step(statement) == SQLITE_DONE else { throw failure(what) }
+        sqlite3_reset(statement)
     }
 
     func close() {
-        for statement in statements { sqlite3_finalize(statement) }
+        for statement in statements + [begin, commit, savepoint, release] { sqlite3_finalize(statement) }
         sqlite3_close(database)
         database = nil
     }
@@ -199,7 +221,7 @@ final class RawSQLiteLoop {
 
     /// The rows one applied transfer writes, written directly into the store's own schema with fixed contents (no
     /// service logic, no JSON or hashing in Swift): the order, both balances, two audit events, the outbox row.
-    static func applicationRows(path: String) throws -> RawSQLiteLoop {
+    static func applicationRows(path: String, groupSize: Int = 1) throws -> RawSQLiteLoop {
         let schema = SQLiteApprovalStore.migrations.map(\.sql).joined(separator: ";\n") + """
             ;
             INSERT INTO wallets (id, kind, external_user_id, currency, balance, held, created_at)
@@ -223,7 +245,7 @@ final class RawSQLiteLoop {
             "INSERT INTO audit_events VALUES (?, ?, 'crm', 'order.received', ?, ?, ?)",
             "INSERT INTO audit_events VALUES (?, ?, 'crm', 'order.completed', ?, ?, ?)",
             "INSERT INTO outbox (event, body, created_at, next_attempt_at, attempts) VALUES ('order.completed', ?, ?, ?, 0)",
-        ]) { index, statement, iteration in
+        ], groupSize: groupSize) { index, statement, iteration in
             let now = 1_795_000_000_000 + iteration
             switch index {
             case 0:
@@ -247,5 +269,29 @@ final class RawSQLiteLoop {
                 sqlite3_bind_int64(statement, 3, now)
             }
         }
+    }
+}
+
+/// `walletbridge-bench sql-floor`: the durable floor under the service's transfers (issue 16). The rows one applied
+/// transfer writes, by raw SQL into the store's schema, `groupSize` transfers to a commit as the store's group commit
+/// makes them under load, with the same durability (WAL, synchronous=FULL), for `seconds`; prints one JSON line.
+enum SQLFloorBenchmark {
+    static func run(groupSize: Int, seconds: Double) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("walletbridge-sql-floor-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let loop = try RawSQLiteLoop.applicationRows(path: directory + "/rows.sqlite", groupSize: groupSize)
+        defer { loop.close() }
+        let clock = ContinuousClock()
+        let start = clock.now
+        var transfers = 0
+        var commits = 0
+        while clock.now - start < .milliseconds(Int(seconds * 1000)) {
+            try loop.commitOnce()
+            transfers += loop.groupSize
+            commits += 1
+        }
+        let elapsed = LedgerBenchmarks.seconds(clock.now - start)
+        print(#"{"transfers_per_second":\#(Int(Double(transfers) / elapsed)),"commits_per_second":\#(Int(Double(commits) / elapsed)),"group":\#(loop.groupSize)}"#)
     }
 }

@@ -7,6 +7,7 @@ let usage = """
            walletbridge-bench usb [--count N]
            walletbridge-bench http-bare [--port N] [--threads T]
            walletbridge-bench http-requests --count N --api-key K [--prefix P]
+           walletbridge-bench sql-floor [--group G] [--seconds S]
 
     Suites:
       crypto   Keccak-256, secp256k1 sign/verify/recover, BIP-32 public derivation, EIP-712 "Mail" digest and
@@ -28,6 +29,11 @@ let usage = """
       http-requests
                Prints N signed small-credit PATCH /wallets/balance requests for wrk, one per line: BODY<TAB>SIGNATURE
                (order ids P-0 ... P-(N-1), default prefix "bench"), signed with the CRM API key K.
+      sql-floor
+               The durable floor under the service's transfers: the rows one applied transfer writes, by raw SQL into
+               the store's schema with the store's durability (WAL, synchronous=FULL), G transfers a commit (default
+               32, each in its own savepoint, as the group commit runs them), for S seconds (default 5). Prints
+               {"transfers_per_second":N,"commits_per_second":N,"group":G}.
 
     Options:
       --seconds S   length of one measurement round (default 0.5); each figure is the best of 5 rounds, Swift and C alternating.
@@ -57,12 +63,14 @@ var arguments = Array(CommandLine.arguments.dropFirst())
     return value
 }
 var roundSeconds = 0.5
+var secondsGiven = false
 if let index = arguments.firstIndex(of: "--seconds") {
     guard index + 1 < arguments.count, let value = Double(arguments[index + 1]), value > 0 else {
         FileHandle.standardError.write(Data("--seconds needs a positive number\n".utf8))
         exit(2)
     }
     roundSeconds = value
+    secondsGiven = true
     arguments.removeSubrange(index...index + 1)
 }
 let harness = BenchmarkHarness(roundDuration: .milliseconds(Int(roundSeconds * 1000)), rounds: 5)
@@ -121,6 +129,14 @@ case "http-requests":
     var file = HTTPRequestFile(count: count, apiKey: apiKey)
     if let prefix = takeOption("--prefix") { file.orderPrefix = prefix }
     FileHandle.standardOutput.write(Data((file.lines().joined(separator: "\n") + "\n").utf8))
+case "sql-floor":
+    let group = takeInteger("--group", in: 1...10_000) ?? 32
+    do {
+        try SQLFloorBenchmark.run(groupSize: group, seconds: secondsGiven ? roundSeconds : 5)
+    } catch {
+        FileHandle.standardError.write(Data("sql-floor failed: \(error)\n".utf8))
+        exit(1)
+    }
 case "-h", "--help":
     print(usage)
 default:
