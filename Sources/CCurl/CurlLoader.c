@@ -23,17 +23,9 @@
     F(CURLcode, curl_easy_setopt, (CURL *curl, CURLoption option, ...), ()) \
     F(CURLcode, curl_easy_getinfo, (CURL *curl, CURLINFO info, ...), ())
 
-enum {
-    CURL_FUNCTIONS(WALLETBRIDGE_LAZY_INDEX, WALLETBRIDGE_LAZY_VOID_INDEX)
-    CURL_VARIADIC_FUNCTIONS(WALLETBRIDGE_LAZY_INDEX, WALLETBRIDGE_LAZY_VOID_INDEX)
-};
-static const char *const names[] = {
-    CURL_FUNCTIONS(WALLETBRIDGE_LAZY_NAME, WALLETBRIDGE_LAZY_VOID_NAME)
-    CURL_VARIADIC_FUNCTIONS(WALLETBRIDGE_LAZY_NAME, WALLETBRIDGE_LAZY_VOID_NAME)
-};
-static void *functions[sizeof names / sizeof names[0]];
+#define CURL_ALL_FUNCTIONS(F, V) CURL_FUNCTIONS(F, V) CURL_VARIADIC_FUNCTIONS(F, V)
 /* Debian 12's libcurl4 package (libcurl4-openssl-dev links it); the soname has been libcurl.so.4 since curl 7.16. */
-static struct walletbridge_lazy_library lazy_libcurl = WALLETBRIDGE_LAZY_LIBRARY("libcurl.so.4", names, functions);
+WALLETBRIDGE_LAZY_TABLE(CURL_ALL_FUNCTIONS, lazy_libcurl, "libcurl.so.4")
 #define WALLETBRIDGE_LAZY_SELF lazy_libcurl
 
 CURL_FUNCTIONS(WALLETBRIDGE_LAZY_STUB, WALLETBRIDGE_LAZY_VOID_STUB)

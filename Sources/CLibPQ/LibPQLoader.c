@@ -38,11 +38,8 @@
     F(ConnStatusType, PQstatus, (const PGconn *conn), (conn)) \
     F(PGTransactionStatusType, PQtransactionStatus, (const PGconn *conn), (conn))
 
-enum { LIBPQ_FUNCTIONS(WALLETBRIDGE_LAZY_INDEX, WALLETBRIDGE_LAZY_VOID_INDEX) };
-static const char *const names[] = { LIBPQ_FUNCTIONS(WALLETBRIDGE_LAZY_NAME, WALLETBRIDGE_LAZY_VOID_NAME) };
-static void *functions[sizeof names / sizeof names[0]];
 /* Debian 12's libpq5 package; the soname has been libpq.so.5 since PostgreSQL 8.1. */
-static struct walletbridge_lazy_library lazy_libpq = WALLETBRIDGE_LAZY_LIBRARY("libpq.so.5", names, functions);
+WALLETBRIDGE_LAZY_TABLE(LIBPQ_FUNCTIONS, lazy_libpq, "libpq.so.5")
 #define WALLETBRIDGE_LAZY_SELF lazy_libpq
 
 LIBPQ_FUNCTIONS(WALLETBRIDGE_LAZY_STUB, WALLETBRIDGE_LAZY_VOID_STUB)

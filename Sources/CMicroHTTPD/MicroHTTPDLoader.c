@@ -34,17 +34,9 @@
     F(const union MHD_DaemonInfo *, MHD_get_daemon_info, (struct MHD_Daemon *daemon, \
       enum MHD_DaemonInfoType info_type, ...), ())
 
-enum {
-    MHD_FUNCTIONS(WALLETBRIDGE_LAZY_INDEX, WALLETBRIDGE_LAZY_VOID_INDEX)
-    MHD_VARIADIC_FUNCTIONS(WALLETBRIDGE_LAZY_INDEX, WALLETBRIDGE_LAZY_VOID_INDEX)
-};
-static const char *const names[] = {
-    MHD_FUNCTIONS(WALLETBRIDGE_LAZY_NAME, WALLETBRIDGE_LAZY_VOID_NAME)
-    MHD_VARIADIC_FUNCTIONS(WALLETBRIDGE_LAZY_NAME, WALLETBRIDGE_LAZY_VOID_NAME)
-};
-static void *functions[sizeof names / sizeof names[0]];
+#define MHD_ALL_FUNCTIONS(F, V) MHD_FUNCTIONS(F, V) MHD_VARIADIC_FUNCTIONS(F, V)
 /* Debian 12's libmicrohttpd12 package: soname libmicrohttpd.so.12 since libmicrohttpd 0.9.53. */
-static struct walletbridge_lazy_library lazy_libmicrohttpd = WALLETBRIDGE_LAZY_LIBRARY("libmicrohttpd.so.12", names, functions);
+WALLETBRIDGE_LAZY_TABLE(MHD_ALL_FUNCTIONS, lazy_libmicrohttpd, "libmicrohttpd.so.12")
 #define WALLETBRIDGE_LAZY_SELF lazy_libmicrohttpd
 
 MHD_FUNCTIONS(WALLETBRIDGE_LAZY_STUB, WALLETBRIDGE_LAZY_VOID_STUB)

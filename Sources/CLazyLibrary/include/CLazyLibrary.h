@@ -31,6 +31,15 @@ struct walletbridge_lazy_library {
 #define WALLETBRIDGE_LAZY_LIBRARY(soname, names, functions) \
     { (soname), (names), (functions), sizeof(names) / sizeof((names)[0]), PTHREAD_MUTEX_INITIALIZER, 0, { 0 } }
 
+/* A loader's table from its X-macro list of functions (see the stub makers below): the indices, the names, where the
+   addresses go, and `variable`, the library itself, opened from `soname`. */
+#define WALLETBRIDGE_LAZY_TABLE(list, variable, soname) \
+    enum { list(WALLETBRIDGE_LAZY_INDEX, WALLETBRIDGE_LAZY_VOID_INDEX) }; \
+    static const char *const variable##_names[] = { list(WALLETBRIDGE_LAZY_NAME, WALLETBRIDGE_LAZY_VOID_NAME) }; \
+    static void *variable##_functions[sizeof variable##_names / sizeof variable##_names[0]]; \
+    static struct walletbridge_lazy_library variable = \
+        WALLETBRIDGE_LAZY_LIBRARY(soname, variable##_names, variable##_functions);
+
 /* Opens the library and finds every function, once: later calls give the first answer. NULL when all is there,
    otherwise what is missing (dlerror's words: the file, or the function the installed version lacks). */
 const char *walletbridge_lazy_library_open(struct walletbridge_lazy_library *library);
