@@ -31,6 +31,10 @@ public struct ApprovalConfiguration: Sendable {
     public var policyApprovals = 2
     /// How long admins can sign a proposed policy version (`governance.proposalTTLSeconds`).
     public var policyProposalLifetime: Duration = .seconds(24 * 3600)
+    /// Whether an order's status changes queue its CONTRACT 2.4 webhook in the outbox. A service with no receivers
+    /// (`webhooks.urls` empty) sets false: its dispatcher would only mark each row delivered, a second write per
+    /// transfer that nobody reads.
+    public var queuesWebhooks = true
 
     /// Throws `invalid_request` for a deployment id that is not 32 bytes or currencies that repeat a code.
     public init(currencies: [Currency], chainID: UInt64 = 1, deploymentID: [UInt8],

@@ -316,7 +316,7 @@ extension ApprovalService {
         payload["wallet_balance"] = .string(MinorUnits.format(wallet.balance, decimals: decimals))
         payload["wallet_held"] = .string(MinorUnits.format(wallet.held, decimals: decimals))
         try recorder.audit("order.\(order.status.rawValue)", payload)
-        try recorder.announce(order, decimals: decimals)
+        if configuration.queuesWebhooks { try recorder.announce(order, decimals: decimals) }
     }
 
     static func auditPayload(of order: TransferOrder, decimals: Int) -> JSONObject {

@@ -1,4 +1,6 @@
+import Dispatch
 import Foundation
+import Synchronization
 
 /// Group commit for a store whose every commit pays for a durable flush (an fsync): concurrent transactions share
 /// one commit, so one flush makes a whole group durable instead of each caller waiting behind the others' flushes.
@@ -13,6 +15,11 @@ import Foundation
 /// after the group it was in has been run, so when the store's runner returns only after its `COMMIT`, each answer
 /// is still durable.
 ///
+/// Each waiting caller sleeps on its own job's wake-up, and the leader wakes exactly the callers it finished plus
+/// the first one still queued, which leads the next group: under load, a broadcast would wake every waiting thread
+/// at each commit only for most of them to sleep again (the profile of `make profile-transfers` showed those
+/// wake-ups and the lock convoy after them as the largest share of a transfer's CPU time).
+///
 /// What a store's `runGroup` must do with the jobs it is handed, in order:
 /// - run each job's body once, with ``GroupCommitJob/run(_:)``, in one database transaction, each body in its own
 ///   savepoint; a body that throws (`run` returns false) is rolled back to its savepoint, and its caller alone sees
@@ -26,8 +33,9 @@ import Foundation
 /// that is itself. ``transaction(on:_:runNested:runGroup:)`` hands it to `runNested` instead, which runs it at once
 /// in a nested savepoint of the transaction already open.
 ///
-/// `@unchecked Sendable`: the queue, the leader's state and every job's `isDone` are only touched while `condition`
-/// is locked; a job's body and outcome are handed from its caller to the leader and back through that lock.
+/// `@unchecked Sendable`: the queue, the leader's state and every job's `isDone` are only touched
+/// while `state` is locked; a job's body and outcome are handed from its caller to the leader and back through that
+/// lock (and the job's wake-up, signalled after it).
 public final class GroupCommit<Handle>: @unchecked Sendable {
     /// The most bodies one commit covers unless told otherwise: bounds how long the last caller of a group waits for
     /// the others' bodies, while a group that large already makes the commit's flush a small share of its time.
@@ -36,13 +44,17 @@ public final class GroupCommit<Handle>: @unchecked Sendable {
     /// The most bodies one commit covers (1: every transaction commits alone, as without group commit).
     public let maximumGroupSize: Int
 
-    /// Guards `queue`, `leaderIsActive`, `leaderThread` and every job's `isDone`.
-    private let condition = NSCondition()
-    private var queue: [GroupCommitJob<Handle>] = []
-    private var leaderIsActive = false
-    /// The thread running a group's bodies: a `transaction` call from inside a body runs inline instead of waiting
-    /// for a leader that is itself.
-    private var leaderThread: pthread_t?
+    /// The queue and who leads; also guards every job's `isDone`.
+    private struct State {
+        var queue: [GroupCommitJob<Handle>] = []
+        /// Invariant: a non-empty queue has a leader (running a group, or elected and about to).
+        var leaderIsActive = false
+        /// The thread running a group's bodies: a `transaction` call from inside a body runs inline instead of
+        /// waiting for a leader that is itself.
+        var leaderThread: pthread_t?
+    }
+
+    private let state = Mutex(State())
 
     /// A group commit covering at most `maximumGroupSize` bodies per commit (at least 1).
     public init(maximumGroupSize: Int = defaultMaximumGroupSize) {
@@ -51,17 +63,16 @@ public final class GroupCommit<Handle>: @unchecked Sendable {
 
     /// How many transactions wait for a leader to take them (tests use it to build a group on purpose).
     public var queuedCount: Int {
-        condition.lock()
-        defer { condition.unlock() }
-        return queue.count
+        state.withLock { $0.queue.count }
     }
 
     /// Whether the calling thread is running a group's bodies right now.
     public var isCalledFromBody: Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        guard let leaderThread else { return false }
-        return pthread_equal(leaderThread, pthread_self()) != 0
+        let this = pthread_self()
+        return state.withLock { state in
+            guard let leaderThread = state.leaderThread else { return false }
+            return pthread_equal(leaderThread, this) != 0
+        }
     }
 
     /// Runs `body` as one transaction of a group and returns its result once the group's changes are durable, or
@@ -107,27 +118,47 @@ public final class GroupCommit<Handle>: @unchecked Sendable {
     /// is only ever called by one thread at a time. Prefer ``transaction(on:_:runNested:runGroup:)``, which also
     /// handles a call from inside a body.
     public func submit(_ job: GroupCommitJob<Handle>, runGroup: ([GroupCommitJob<Handle>]) -> Void) {
-        condition.lock()
-        queue.append(job)
-        while !job.isDone {
-            if leaderIsActive {
-                condition.wait()
-                continue
-            }
-            // Lead: the queue is first in, first out, so this job is in this group or a later one this thread leads.
-            leaderIsActive = true
-            leaderThread = pthread_self()
-            let group = Array(queue.prefix(maximumGroupSize))
-            queue.removeFirst(group.count)
-            condition.unlock()
-            runGroup(group)
-            condition.lock()
-            for member in group { member.isDone = true }
-            leaderIsActive = false
-            leaderThread = nil
-            condition.broadcast()
+        let leadsNow = state.withLock { state -> Bool in
+            state.queue.append(job)
+            guard !state.leaderIsActive else { return false }
+            // No leader means an empty queue before this job: it is first, so it is in the group it leads.
+            state.leaderIsActive = true
+            return true
         }
-        condition.unlock()
+        if !leadsNow {
+            // Woken once: either this job's group has been run, or the leader before handed this thread the lead.
+            job.wakeUp.wait()
+            if state.withLock({ _ in job.isDone }) { return }
+        }
+        lead(job, runGroup: runGroup)
+    }
+
+    /// Runs one group on this thread, then wakes the group's other callers and hands the lead to the first caller
+    /// still queued, if any. `own` is first in the queue (a newcomer to an empty queue, or the one the last leader
+    /// handed the lead), so it is in this group.
+    private func lead(_ own: GroupCommitJob<Handle>, runGroup: ([GroupCommitJob<Handle>]) -> Void) {
+        let this = pthread_self()
+        let group = state.withLock { state -> [GroupCommitJob<Handle>] in
+            state.leaderThread = this
+            let group = Array(state.queue.prefix(maximumGroupSize))
+            state.queue.removeFirst(group.count)
+            assert(group.first === own, "the leader's own job is first in the queue")
+            return group
+        }
+        runGroup(group)
+        let next = state.withLock { state -> GroupCommitJob<Handle>? in
+            for member in group { member.isDone = true }
+            state.leaderThread = nil
+            guard let next = state.queue.first else {
+                state.leaderIsActive = false
+                return nil
+            }
+            return next
+        }
+        // Signalled after the lock is released, so a woken caller does not block on it at once; the next leader
+        // first, so the next group's bodies start while this one's callers are still being woken.
+        next?.wakeUp.signal()
+        for member in group where member !== own { member.wakeUp.signal() }
     }
 }
 
@@ -142,6 +173,8 @@ public final class GroupCommitJob<Handle>: @unchecked Sendable {
     private var execute: ((Handle) -> Bool)?
     /// Set (under the group commit's lock) once the job's group has been run.
     fileprivate var isDone = false
+    /// Where the job's caller sleeps until its group has run or it is handed the lead.
+    fileprivate let wakeUp = DispatchSemaphore(value: 0)
 
     /// Set when this job's changes did not commit: what its caller gets instead of its body's outcome.
     public private(set) var failure: ApprovalError?

@@ -44,7 +44,7 @@ extension JSONValue {
         case .object(let object):
             guard object.count > 0 else { return out.append(contentsOf: "{}".utf8) }
             let entries = format.sortedKeys
-                ? object.entries.sorted { $0.key.utf16.lexicographicallyPrecedes($1.key.utf16) } : object.entries
+                ? object.entries.sorted { JSONValue.precedesInUTF16Order($0.key, $1.key) } : object.entries
             out.append(UInt8(ascii: "{"))
             for (i, entry) in entries.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
@@ -56,6 +56,25 @@ extension JSONValue {
             }
             JSONValue.newline(into: &out, format: format, indent: indent)
             out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// `a.utf16` before `b.utf16`, compared on the UTF-8 bytes: UTF-8 byte order is code point order, which UTF-16
+    /// order differs from only where a character from U+10000 up (a surrogate pair, UTF-8 lead byte F0 to F4) meets
+    /// one from U+E000 to U+FFFF (lead byte EE or EF); only then are the UTF-16 units compared. Keys are nearly always
+    /// ASCII, and the audit chain sorts every payload's keys.
+    public static func precedesInUTF16Order(_ a: String, _ b: String) -> Bool {
+        var left = a.utf8.makeIterator(), right = b.utf8.makeIterator()
+        while true {
+            switch (left.next(), right.next()) {
+            case (nil, nil): return false
+            case (nil, _): return true
+            case (_, nil): return false
+            case let (x?, y?) where x != y:
+                guard x < 0xEE, y < 0xEE else { return a.utf16.lexicographicallyPrecedes(b.utf16) }
+                return x < y
+            default: continue
+            }
         }
     }
 

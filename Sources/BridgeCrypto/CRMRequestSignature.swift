@@ -17,26 +17,34 @@ public enum CRMRequestSignature {
     /// StringA: `key=value` pairs sorted by key in UTF-16 code-unit order (JavaScript's default `sort()`), joined
     /// with `&`, with no URL-encoding.
     public static func canonicalString(of body: JSONObject, fields: FieldSelection = .allFields) -> String {
-        body.keys
-            .filter { fields == .allFields || !isEmpty(body[$0]) }
-            .sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }
-            .map { "\($0)=\(body[$0]?.javaScriptString ?? "")" }
+        body.entries
+            .filter { fields == .allFields || !isEmpty($0.value) }
+            .sorted { JSONValue.precedesInUTF16Order($0.key, $1.key) }
+            .map { "\($0.key)=\($0.value.javaScriptString)" }
             .joined(separator: "&")
     }
 
     /// The `signature` header value for `body` signed with `apiKey`.
     public static func signature(of body: JSONObject, apiKey: String, fields: FieldSelection = .allFields) -> String {
-        let stringB = canonicalString(of: body, fields: fields) + apiKey
-        return Hex.encode(Hash.sha1(Array(stringB.utf8))).uppercased()
+        signature(ofCanonical: canonicalString(of: body, fields: fields), apiKey: apiKey)
+    }
+
+    private static func signature(ofCanonical stringA: String, apiKey: String) -> String {
+        Hex.encode(Hash.sha1(Array((stringA + apiKey).utf8))).uppercased()
     }
 
     /// True when `header` is the signature of `body` under either field selection; compared in constant time.
     /// Hex case is ignored (the vendor sends uppercase, some clients lowercase).
     public static func isValid(_ header: String, for body: JSONObject, apiKey: String) -> Bool {
         let received = Array(header.uppercased().utf8)
+        let everyField = canonicalString(of: body, fields: .allFields)
+        let nonEmptyFields = canonicalString(of: body, fields: .nonEmptyFields)
+        // A body without empty values signs the same string both ways (the CRM's usual case): hash it once. Which
+        // case applies is no secret, the sender wrote the body.
+        let candidates = everyField == nonEmptyFields ? [everyField] : [everyField, nonEmptyFields]
         var matched = false
-        for fields in FieldSelection.allCases {
-            let expected = Array(signature(of: body, apiKey: apiKey, fields: fields).utf8)
+        for stringA in candidates {
+            let expected = Array(signature(ofCanonical: stringA, apiKey: apiKey).utf8)
             // Evaluate both selections every time so the timing does not reveal which one matched.
             matched = SecureBytes.constantTimeEqual(received, expected) || matched
         }

@@ -38,6 +38,17 @@ struct TransferTests {
         #expect(webhook.nextAttemptAt == harness.clock.now())
     }
 
+    @Test("Without webhook receivers (queuesWebhooks false) a transfer is audited as always but queues no outbox row")
+    func noReceiversQueueNoWebhook() throws {
+        let quiet = try Harness(policy: ThresholdPolicy()) { $0.queuesWebhooks = false }
+        try quiet.service.createWallet(externalUserID: "alice", currency: "USD", initialBalance: 500_000)
+        #expect(try quiet.transfer("o1", amount: "-200").order.status == .completed)
+        #expect(try quiet.auditEvents().map(\.kind).suffix(2) == ["order.received", "order.completed"])
+        #expect(try quiet.outbox().isEmpty)
+        #expect(try harness.transfer("o1", amount: "-200").order.status == .completed)
+        #expect(try harness.outbox().map(\.event) == ["order.completed"])
+    }
+
     @Test func theSameOrderWithTheSameContentReturnsTheStoredOutcomeAndChangesNothing() throws {
         let first = try harness.transfer("o1", amount: "100.5")
         let eventsBefore = try harness.auditEvents().count

@@ -105,6 +105,21 @@ struct JSONValueSerializationTests {
         #expect(value.serialized(.canonical) == "{\"a\":{\"y\":2,\"z\":1},\"b\":1,\"\u{1F600}\":2,\"\u{FF61}\":3}")
     }
 
+    @Test("The UTF-8 key comparison agrees with UTF-16 order on 20,000 random pairs across every UTF-8 length")
+    func keyOrderMatchesUTF16() {
+        // ASCII, 2-byte, 3-byte below and above U+E000, and 4-byte characters: every case the shortcut tells apart.
+        let alphabet: [Character] = ["a", "b", "z", "\u{7F}", "\u{E9}", "\u{7FF}", "\u{800}", "\u{D7FF}", "\u{E000}",
+                                     "\u{FF61}", "\u{FFFF}", "\u{10000}", "\u{1F600}", "\u{10FFFF}"]
+        var generator = SystemRandomNumberGenerator()
+        func randomKey() -> String {
+            String((0..<Int.random(in: 0...4, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! })
+        }
+        for _ in 0..<20_000 {
+            let a = randomKey(), b = randomKey()
+            #expect(JSONValue.precedesInUTF16Order(a, b) == a.utf16.lexicographicallyPrecedes(b.utf16), "\(a) \(b)")
+        }
+    }
+
     @Test func prettyIsIndented() {
         let value: JSONValue = ["a": [1, 2], "b": [:]]
         #expect(value.serialized(JSONValue.Format(pretty: true)) == "{\n  \"a\": [\n    1,\n    2\n  ],\n  \"b\": {}\n}")

@@ -48,6 +48,31 @@ struct MetricsTests {
             """)
     }
 
+    @Test("Updates from 8 threads at once, without a lock, lose nothing: counts, sums and buckets add up exactly")
+    func concurrentUpdatesAreExact() async {
+        let metrics = MetricsRegistry()
+        let requests = metrics.counter("requests_total", help: "Requests.")
+        let latency = metrics.histogram("latency_seconds", help: "Latency.", buckets: [0.5, 1])
+        let threads = 8, perThread = 5_000
+        await withTaskGroup(of: Void.self) { group in
+            for thread in 0..<threads {
+                group.addTask {
+                    for index in 0..<perThread {
+                        // New series appear while others are being updated: the table is republished under load.
+                        requests.increment(["route": "/r\(index % 16)"])
+                        latency.observe(thread.isMultiple(of: 2) ? 0.25 : 2, ["route": "/a"])
+                    }
+                }
+            }
+        }
+        let counted = (0..<16).map { requests.value(["route": "/r\($0)"]) }.reduce(0, +)
+        #expect(counted == Double(threads * perThread))
+        #expect(latency.count(["route": "/a"]) == threads * perThread)
+        #expect(latency.sum(["route": "/a"]) == Double(threads / 2 * perThread) * 2.25)
+        #expect(metrics.render().contains("latency_seconds_bucket{route=\"/a\",le=\"0.5\"} \(threads / 2 * perThread)\n"))
+        #expect(metrics.render().contains("latency_seconds_bucket{route=\"/a\",le=\"+Inf\"} \(threads * perThread)\n"))
+    }
+
     @Test func labelValuesAndHelpAreEscaped() {
         let metrics = MetricsRegistry()
         metrics.counter("odd_total", help: "Back\\slash and\nnewline.").increment(["path": "a\"b\\c\nd"])

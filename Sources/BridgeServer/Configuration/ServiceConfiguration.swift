@@ -121,6 +121,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
         configuration.autoCreateWallets = autoCreateWallets
         configuration.policyApprovals = policyApprovals
         configuration.policyProposalLifetime = policyProposalTTL
+        configuration.queuesWebhooks = !webhooks.urls.isEmpty
         return configuration
     }
 

@@ -8,7 +8,7 @@ extension MetricFamily {
             }
             return text
         }
-        for (labelSet, value) in series.sorted(by: { $0.key < $1.key }) {
+        for (labelSet, value) in series.values.sorted(by: { $0.key < $1.key }) {
             let labels = labelSet.labels
             guard kind == .histogram else {
                 text += "\(name)\(PrometheusText.labels(labels)) \(PrometheusText.number(value.value))\n"

@@ -15,20 +15,20 @@ public final class MetricsRegistry: Sendable {
     /// A counter (only goes up).
     @discardableResult
     public func counter(_ name: String, help: String) -> Counter {
-        Counter(registry: self, name: name, position: register(name, help: help, kind: .counter, buckets: []))
+        Counter(name: name, series: register(name, help: help, kind: .counter, buckets: []))
     }
 
     /// A gauge (set to any value).
     @discardableResult
     public func gauge(_ name: String, help: String) -> Gauge {
-        Gauge(registry: self, name: name, position: register(name, help: help, kind: .gauge, buckets: []))
+        Gauge(name: name, series: register(name, help: help, kind: .gauge, buckets: []))
     }
 
     /// A histogram with the given upper bounds (sorted for you; `+Inf` is implicit).
     @discardableResult
     public func histogram(_ name: String, help: String, buckets: [Double] = Histogram.defaultBuckets) -> Histogram {
         let bounds = Array(Set(buckets.filter(\.isFinite))).sorted()
-        return Histogram(registry: self, name: name, position: register(name, help: help, kind: .histogram, buckets: bounds))
+        return Histogram(name: name, series: register(name, help: help, kind: .histogram, buckets: bounds))
     }
 
     /// A gauge whose samples are read at every ``render()``, e.g. the number of pending approvals from the
@@ -54,23 +54,10 @@ public final class MetricsRegistry: Sendable {
         return text
     }
 
-    private func register(_ name: String, help: String, kind: MetricKind, buckets: [Double]) -> Int {
+    private func register(_ name: String, help: String, kind: MetricKind, buckets: [Double]) -> SeriesTable {
         state.withLock { state in
-            state.register(MetricFamily(name: name, help: help, kind: kind, buckets: buckets, sampler: nil))
+            state.register(MetricFamily(name: name, help: help, kind: kind, buckets: buckets, sampler: nil)).series
         }
-    }
-
-    /// Changes one series in place (created at zero on first use).
-    func update(_ position: Int, labels: LabelSet, _ change: (inout SeriesValue, [Double]) -> Void) {
-        state.withLock { state in
-            let buckets = state.families[position].buckets
-            change(&state.families[position].series[labels, default: SeriesValue(bucketCount: buckets.count)], buckets)
-        }
-    }
-
-    func read<T>(_ position: Int, labels: [String: String], _ body: (SeriesValue?) -> T) -> T {
-        let key = LabelSet(labels)
-        return state.withLock { body($0.families[position].series[key]) }
     }
 }
 
@@ -87,9 +74,8 @@ public struct MetricSample: Sendable, Equatable {
 
 /// A counter's handle: cheap to copy, safe to share.
 public struct Counter: Sendable {
-    let registry: MetricsRegistry
     public let name: String
-    let position: Int
+    let series: SeriesTable
 
     /// Adds `amount` (not negative) to the series with `labels`.
     public func increment(_ labels: [String: String] = [:], by amount: Double = 1) {
@@ -98,31 +84,45 @@ public struct Counter: Sendable {
 
     func increment(_ labels: LabelSet, by amount: Double = 1) {
         guard amount >= 0 else { return }
-        registry.update(position, labels: labels) { value, _ in value.value += amount }
+        series.cell(labels).add(amount)
+    }
+
+    /// The series with `labels`, to update without finding it each time (created at zero now).
+    func bound(_ labels: [String: String]) -> BoundCounter {
+        BoundCounter(cell: series.cell(LabelSet(labels)))
     }
 
     /// The series' current value (0 before the first increment).
     public func value(_ labels: [String: String] = [:]) -> Double {
-        registry.read(position, labels: labels) { $0?.value ?? 0 }
+        series.existingCell(LabelSet(labels))?.value.value ?? 0
+    }
+}
+
+/// One counter series found once: what a hot path with fixed labels keeps.
+struct BoundCounter: Sendable {
+    let cell: SeriesCell
+
+    func increment(by amount: Double = 1) {
+        guard amount >= 0 else { return }
+        cell.add(amount)
     }
 }
 
 /// A gauge's handle.
 public struct Gauge: Sendable {
-    let registry: MetricsRegistry
     public let name: String
-    let position: Int
+    let series: SeriesTable
 
     public func set(_ newValue: Double, _ labels: [String: String] = [:]) {
-        registry.update(position, labels: LabelSet(labels)) { value, _ in value.value = newValue }
+        series.cell(LabelSet(labels)).set(newValue)
     }
 
     public func add(_ amount: Double, _ labels: [String: String] = [:]) {
-        registry.update(position, labels: LabelSet(labels)) { value, _ in value.value += amount }
+        series.cell(LabelSet(labels)).add(amount)
     }
 
     public func value(_ labels: [String: String] = [:]) -> Double {
-        registry.read(position, labels: labels) { $0?.value ?? 0 }
+        series.existingCell(LabelSet(labels))?.value.value ?? 0
     }
 }
 
@@ -131,9 +131,8 @@ public struct Histogram: Sendable {
     /// Latency buckets in seconds, 0.5 ms to 10 s.
     public static let defaultBuckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
-    let registry: MetricsRegistry
     public let name: String
-    let position: Int
+    let series: SeriesTable
 
     /// Records one observation in the series with `labels`.
     public func observe(_ observation: Double, _ labels: [String: String] = [:]) {
@@ -141,11 +140,7 @@ public struct Histogram: Sendable {
     }
 
     func observe(_ observation: Double, _ labels: LabelSet) {
-        registry.update(position, labels: labels) { value, bounds in
-            value.value += observation
-            value.count += 1
-            if let bucket = bounds.firstIndex(where: { observation <= $0 }) { value.buckets[bucket] += 1 }
-        }
+        series.cell(labels).observe(observation, bounds: series.buckets)
     }
 
     /// Records a duration in seconds.
@@ -160,11 +155,11 @@ public struct Histogram: Sendable {
 
     /// How many observations the series has.
     public func count(_ labels: [String: String] = [:]) -> Int {
-        registry.read(position, labels: labels) { Int($0?.count ?? 0) }
+        Int(series.existingCell(LabelSet(labels))?.value.count ?? 0)
     }
 
     /// The sum of the series' observations.
     public func sum(_ labels: [String: String] = [:]) -> Double {
-        registry.read(position, labels: labels) { $0?.value ?? 0 }
+        series.existingCell(LabelSet(labels))?.value.value ?? 0
     }
 }

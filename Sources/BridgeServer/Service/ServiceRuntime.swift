@@ -76,13 +76,14 @@ public final class ServiceRuntime: Sendable {
                          paths: configuration.crmPaths)
         let challengeLimiter = RateLimiter(perMinute: configuration.challengesPerMinutePerIP, clock: clock)
         let operatorAPI = OperatorAPI(service: service, challengeLimiter: challengeLimiter, eventFeed: events)
+        let queuesWebhooks = service.configuration.queuesWebhooks
         for endpoint in crm.endpoints + operatorAPI.endpoints + ConsoleEndpoints().endpoints
             + ServiceEndpoints(service: service, metrics: { metrics.render() }).endpoints
         {
             router.add(endpoint.method, endpoint.pattern) { request, parameters in
                 let response = endpoint.handle(request, parameters.values)
                 // A status change may have queued a webhook: deliver it now rather than at the next poll.
-                if request.method != "GET" { webhooks.wake() }
+                if queuesWebhooks, request.method != "GET" { webhooks.wake() }
                 return response
             }
         }
