@@ -28,14 +28,19 @@ extension ApprovalService {
     /// since the epoch and canonical meaning sorted keys, no whitespace, numbers as written.
     public static func auditHash(previousHash: [UInt8], sequence: Int64, time: Timestamp, actor: String, kind: String,
                                  payload: JSONValue) -> [UInt8] {
-        let body: JSONValue = .object([
-            "sequence": .number(JSONNumber(sequence)),
-            "time": .number(JSONNumber(time.millisecondsSinceEpoch)),
-            "actor": .string(actor),
-            "kind": .string(kind),
-            "payload": payload,
-        ])
-        return Hash.sha256(previousHash + Array(body.serialized(.canonical).utf8))
+        auditHash(previousHash: previousHash, sequence: sequence, time: time, actor: actor, kind: kind,
+                  canonicalPayload: payload.serialized(.canonical))
+    }
+
+    /// ``auditHash(previousHash:sequence:time:actor:kind:payload:)`` with the payload's canonical JSON already
+    /// written: the object around it is spelled out here in its canonical key order (actor, kind, payload, sequence,
+    /// time), so the payload is serialized once for the hash and the store.
+    public static func auditHash(previousHash: [UInt8], sequence: Int64, time: Timestamp, actor: String, kind: String,
+                                 canonicalPayload: String) -> [UInt8] {
+        var text = "{\"actor\":" + JSONValue.string(actor).serialized() + ",\"kind\":" + JSONValue.string(kind).serialized()
+        text += ",\"payload\":" + canonicalPayload + ",\"sequence\":" + String(sequence)
+        text += ",\"time\":" + String(time.millisecondsSinceEpoch) + "}"
+        return Hash.sha256(previousHash + Array(text.utf8))
     }
 
     /// Recomputes every hash of this service's audit chain.

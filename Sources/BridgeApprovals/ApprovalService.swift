@@ -73,10 +73,12 @@ struct ChangeRecorder {
         let sequence = (last?.sequence ?? 0) + 1
         let previousHash = last?.hash ?? AuditEvent.genesisHash
         let body = JSONValue.object(payload)
+        let canonicalPayload = body.serialized(.canonical)
         let hash = ApprovalService.auditHash(previousHash: previousHash, sequence: sequence, time: time, actor: actor,
-                                             kind: kind, payload: body)
+                                             kind: kind, canonicalPayload: canonicalPayload)
         try transaction.appendAuditEvent(AuditEvent(sequence: sequence, time: time, actor: actor, kind: kind,
-                                                    payload: body, previousHash: previousHash, hash: hash))
+                                                    payload: body, previousHash: previousHash, hash: hash),
+                                         canonicalPayload: canonicalPayload)
     }
 
     /// Queues the CONTRACT 2.4 webhook for the order's current status, due now.

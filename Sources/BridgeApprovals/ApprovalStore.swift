@@ -119,6 +119,9 @@ public protocol StoreTransaction: AnyObject, PolicyStoreTransaction {
     func lastAuditEvent() throws(ApprovalError) -> AuditEvent?
     /// Appends an event whose sequence is the last one's plus one (the store refuses anything else).
     func appendAuditEvent(_ event: AuditEvent) throws(ApprovalError)
+    /// ``appendAuditEvent(_:)`` with the payload's canonical JSON already written (its hash covered that text), for
+    /// a store that keeps the text: every transfer appends two events, so writing each payload once counts.
+    func appendAuditEvent(_ event: AuditEvent, canonicalPayload: String) throws(ApprovalError)
     /// Events with sequence > `sequence`, in order, at most `limit`.
     func auditEvents(after sequence: Int64, limit: Int) throws(ApprovalError) -> [AuditEvent]
 
@@ -142,4 +145,11 @@ public protocol StoreTransaction: AnyObject, PolicyStoreTransaction {
     func updateWebhookDelivery(_ delivery: WebhookDelivery) throws(ApprovalError)
     /// Every delivery of one outbox message, by URL.
     func webhookDeliveries(outboxID: Int64) throws(ApprovalError) -> [WebhookDelivery]
+}
+
+extension StoreTransaction {
+    /// Stores that rebuild the text themselves (or keep the parsed payload) append as usual.
+    public func appendAuditEvent(_ event: AuditEvent, canonicalPayload: String) throws(ApprovalError) {
+        try appendAuditEvent(event)
+    }
 }

@@ -43,10 +43,11 @@ extension JSONValue {
             out.append(UInt8(ascii: "]"))
         case .object(let object):
             guard object.count > 0 else { return out.append(contentsOf: "{}".utf8) }
-            let entries = format.sortedKeys
-                ? object.entries.sorted { JSONValue.precedesInUTF16Order($0.key, $1.key) } : object.entries
+            let entries = object.entries
+            let order = format.sortedKeys ? Self.keyOrder(entries) : Array(entries.indices)
             out.append(UInt8(ascii: "{"))
-            for (i, entry) in entries.enumerated() {
+            for (i, position) in order.enumerated() {
+                let entry = entries[position]
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 JSONValue.newline(into: &out, format: format, indent: indent + 1)
                 JSONValue.writeString(entry.key, into: &out)
@@ -57,6 +58,27 @@ extension JSONValue {
             JSONValue.newline(into: &out, format: format, indent: indent)
             out.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// The positions of `entries` in key order (UTF-16). Positions are sorted rather than the entries themselves, so
+    /// no key or value is copied, retained or released while sorting. Insertion sort for the small objects the
+    /// service writes (audit payloads), the library's O(n log n) sort beyond that (a client's large object).
+    private static func keyOrder(_ entries: [JSONObject.Entry]) -> [Int] {
+        var order = Array(entries.indices)
+        guard entries.count <= 16 else {
+            order.sort { precedesInUTF16Order(entries[$0].key, entries[$1].key) }
+            return order
+        }
+        for next in order.indices.dropFirst() {
+            let moving = order[next]
+            var slot = next
+            while slot > 0, precedesInUTF16Order(entries[moving].key, entries[order[slot - 1]].key) {
+                order[slot] = order[slot - 1]
+                slot -= 1
+            }
+            order[slot] = moving
+        }
+        return order
     }
 
     /// `a.utf16` before `b.utf16`, compared on the UTF-8 bytes: UTF-8 byte order is code point order, which UTF-16

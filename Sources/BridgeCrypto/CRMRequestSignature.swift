@@ -38,10 +38,10 @@ public enum CRMRequestSignature {
     public static func isValid(_ header: String, for body: JSONObject, apiKey: String) -> Bool {
         let received = Array(header.uppercased().utf8)
         let everyField = canonicalString(of: body, fields: .allFields)
-        let nonEmptyFields = canonicalString(of: body, fields: .nonEmptyFields)
-        // A body without empty values signs the same string both ways (the CRM's usual case): hash it once. Which
-        // case applies is no secret, the sender wrote the body.
-        let candidates = everyField == nonEmptyFields ? [everyField] : [everyField, nonEmptyFields]
+        // A body without empty values signs the same string both ways (the CRM's usual case): build and hash it once.
+        // Which case applies is no secret, the sender wrote the body.
+        let candidates = body.entries.contains { isEmpty($0.value) }
+            ? [everyField, canonicalString(of: body, fields: .nonEmptyFields)] : [everyField]
         var matched = false
         for stringA in candidates {
             let expected = Array(signature(ofCanonical: stringA, apiKey: apiKey).utf8)

@@ -27,6 +27,10 @@ extension PostgresStoreTransaction {
     }
 
     func appendAuditEvent(_ event: AuditEvent) throws(ApprovalError) {
+        try appendAuditEvent(event, canonicalPayload: event.payload.serialized(.canonical))
+    }
+
+    func appendAuditEvent(_ event: AuditEvent, canonicalPayload: String) throws(ApprovalError) {
         // The chain's shape is checked here too, so no caller can leave a gap or a fork for `audit verify` to find later.
         let last = try lastAuditLink()
         let expectedSequence = (last?.sequence ?? 0) + 1
@@ -38,7 +42,7 @@ extension PostgresStoreTransaction {
         }
         try run(
             Self.auditInsert,
-            [.integer(event.sequence), .time(event.time), event.actor, event.kind, event.payload.serialized(.canonical),
+            [.integer(event.sequence), .time(event.time), event.actor, event.kind, canonicalPayload,
              .bytes(event.previousHash), .bytes(event.hash)]
         )
         context.auditLink = .some((event.sequence, event.hash))

@@ -397,6 +397,10 @@ final class SQLiteStoreTransaction: StoreTransaction {
     }
 
     func appendAuditEvent(_ event: AuditEvent) throws(ApprovalError) {
+        try appendAuditEvent(event, canonicalPayload: event.payload.serialized(.canonical))
+    }
+
+    func appendAuditEvent(_ event: AuditEvent, canonicalPayload: String) throws(ApprovalError) {
         // The chain's shape is checked here too, so no caller can leave a gap or a fork for `audit verify` to find later.
         let last = try lastAuditLink()
         let expectedSequence = (last?.sequence ?? 0) + 1
@@ -409,7 +413,7 @@ final class SQLiteStoreTransaction: StoreTransaction {
         try open().run(
             Self.auditInsert,
             [.integer(event.sequence), .integer(event.time.millisecondsSinceEpoch), .text(event.actor), .text(event.kind),
-             .text(event.payload.serialized(.canonical)), .blob(event.previousHash), .blob(event.hash)]
+             .text(canonicalPayload), .blob(event.previousHash), .blob(event.hash)]
         )
         auditLink = .some((event.sequence, event.hash))
         auditHead.event = event

@@ -17,6 +17,20 @@ struct AuditChainTests {
         try harness.approve("o1", by: ben)
     }
 
+    @Test("The audit hash over already-written payload text equals the hash over the parsed payload, escapes included")
+    func hashOverPayloadTextMatches() throws {
+        let payload: JSONValue = ["z": "line\nbreak \"quoted\" \u{1F600}", "a": [1, .number(JSONNumber(text: "2.50")!), nil], "m": ["y": true, "b": "é"]]
+        for (actor, kind, sequence, millis) in [("crm", "order.completed", Int64(1), Int64(1_795_000_000_123)),
+                                                ("operator:\"x\"\\", "odd\tkind", Int64(98_765), Int64(-5))] {
+            let time = Timestamp(millisecondsSinceEpoch: millis)
+            let previous = [UInt8](repeating: 7, count: 32)
+            #expect(ApprovalService.auditHash(previousHash: previous, sequence: sequence, time: time, actor: actor, kind: kind,
+                                              canonicalPayload: payload.serialized(.canonical))
+                    == ApprovalService.auditHash(previousHash: previous, sequence: sequence, time: time, actor: actor,
+                                                 kind: kind, payload: payload))
+        }
+    }
+
     @Test func everyEventLinksToThePreviousOneAndVerifies() throws {
         let events = try harness.auditEvents()
         #expect(events.map(\.sequence) == Array(1...Int64(events.count)))

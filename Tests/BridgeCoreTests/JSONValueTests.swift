@@ -118,6 +118,14 @@ struct JSONValueSerializationTests {
             let a = randomKey(), b = randomKey()
             #expect(JSONValue.precedesInUTF16Order(a, b) == a.utf16.lexicographicallyPrecedes(b.utf16), "\(a) \(b)")
         }
+        // Canonical objects of both sizes the writer sorts differently (up to 16 keys, and more) list keys in order.
+        for size in [5, 16, 17, 60] {
+            var object = JSONObject()
+            while object.count < size { object[randomKey() + String(object.count)] = .number(JSONNumber(object.count)) }
+            let written = try? JSONValue(parsing: JSONValue.object(object).serialized(.canonical))
+            let keys = written?.objectValue?.keys ?? []
+            #expect(keys == object.keys.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }, "\(size) keys")
+        }
     }
 
     @Test func prettyIsIndented() {
