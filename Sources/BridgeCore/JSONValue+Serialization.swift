@@ -19,10 +19,15 @@ extension JSONValue {
 
     /// The JSON text of this value. Numbers are written exactly as their literal.
     public func serialized(_ format: Format = .compact) -> String {
+        String(decoding: serializedBytes(format), as: UTF8.self)
+    }
+
+    /// ``serialized(_:)`` as UTF-8 bytes, for a response body: no `String` made only to be copied out again.
+    public func serializedBytes(_ format: Format = .compact) -> [UInt8] {
         var out = [UInt8]()
         out.reserveCapacity(128)
         write(into: &out, format: format, indent: 0)
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     private func write(into out: inout [UInt8], format: Format, indent: Int) {

@@ -36,6 +36,16 @@ struct LogBatcherTests {
         }
     }
 
+    @Test("The access log's duration_ms is milliseconds with exactly three decimals")
+    func accessLogMilliseconds() {
+        #expect(AccessLog.milliseconds(.microseconds(412)).text == "0.412")
+        #expect(AccessLog.milliseconds(.microseconds(7)).text == "0.007")
+        #expect(AccessLog.milliseconds(.milliseconds(12)).text == "12.000")
+        #expect(AccessLog.milliseconds(.microseconds(1_234_567)).text == "1234.567")
+        #expect(AccessLog.milliseconds(.nanoseconds(999)).text == "0.000")
+        #expect(AccessLog.milliseconds(.microseconds(-3)).text == "0.000")
+    }
+
     @Test func linesWaitForAFlushThenComeOutInOrder() throws {
         let pipe = try Pipe()
         let batcher = LogBatcher(fileDescriptor: pipe.writeEnd, interval: .seconds(3600))

@@ -7,6 +7,8 @@ import Synchronization
 /// against, and the deadline for its current request's headers (updated on every request without a lock).
 final class ConnectionRecord: Sendable {
     let socket: Int32
+    /// The peer's address as text (`127.0.0.1`), made once per connection rather than once per request.
+    let peer: String
     /// The peer's canonical address, counted against ``ConnectionGuard/maximumPerAddress`` (nil: exempt or refused).
     let countedAddress: String?
     /// Monotonic nanoseconds by which the current request's headers must be complete; 0 while a request is handled.
@@ -14,8 +16,9 @@ final class ConnectionRecord: Sendable {
     /// Already shut down (refused or overdue).
     let shutDown = Atomic<Bool>(false)
 
-    init(socket: Int32, countedAddress: String?, headerDeadline: UInt64) {
+    init(socket: Int32, peer: String, countedAddress: String?, headerDeadline: UInt64) {
         self.socket = socket
+        self.peer = peer
         self.countedAddress = countedAddress
         self.headerDeadline = Atomic(headerDeadline)
     }
@@ -72,7 +75,7 @@ final class ConnectionGuard: Sendable {
                     counted = address
                 }
             }
-            let record = ConnectionRecord(socket: socket, countedAddress: counted, headerDeadline: now + headerTimeout)
+            let record = ConnectionRecord(socket: socket, peer: peer, countedAddress: counted, headerDeadline: now + headerTimeout)
             if refused {
                 record.shutDown.store(true, ordering: .relaxed)
                 shutdown(socket, Int32(SHUT_RDWR))

@@ -57,7 +57,7 @@ public struct HTTPResponse: Sendable {
 
     /// A JSON document, compact, `application/json`.
     public static func json(_ value: JSONValue, status: Int = 200) -> HTTPResponse {
-        HTTPResponse(status: status, headers: [("Content-Type", "application/json")], body: Array(value.serialized().utf8))
+        HTTPResponse(status: status, headers: [("Content-Type", "application/json")], body: value.serializedBytes())
     }
 
     /// Plain text, e.g. Prometheus metrics.

@@ -290,7 +290,8 @@ extension HTTPServerContext {
     private func makeRequest(_ connection: OpaquePointer, progress: RequestInProgress, method: UnsafePointer<CChar>,
                              url: UnsafePointer<CChar>, body: [UInt8]) -> HTTPRequest {
         let head = progress.head ?? readHead(connection)
-        let peer = walletbridge_mhd_client_address(connection).map { SocketAddress.text(of: $0) } ?? ""
+        let peer = connectionRecord(connection)?.peer
+            ?? walletbridge_mhd_client_address(connection).map { SocketAddress.text(of: $0) } ?? ""
         let client = ForwardedClient.address(peer: peer, forwardedFor: head.headers["x-forwarded-for"],
                                              trustedProxies: trustedProxies)
         return HTTPRequest(method: String(cString: method), path: String(cString: url), query: head.query,
