@@ -33,7 +33,7 @@ public enum WalletBridgeCLI {
     /// `--version`, `--help` and usage errors answer without starting Swift concurrency's threads (issue 16: about a
     /// millisecond of a five-millisecond start).
     public static func prepare(_ arguments: [String], io: CommandIO) -> Invocation {
-        prepare(arguments, io: io, root: .walletbridge)
+        prepare(arguments, io: io, root: Command.tree(for: arguments))
     }
 
     /// Runs any command tree; the public entry point uses the real one, tests also use small ones of their own.

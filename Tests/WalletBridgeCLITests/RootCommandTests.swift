@@ -17,6 +17,32 @@ struct RootCommandTests {
         #expect(run.stderr.isEmpty)
     }
 
+    @Test("The lazily built top-level commands are the tree's, by name and in help order")
+    func topLevelTableMatchesTree() {
+        #expect(Command.topLevel.map(\.name) == Command.walletbridge.subcommands.map(\.name))
+        for entry in Command.topLevel {
+            #expect(entry.make().name == entry.name)
+        }
+    }
+
+    @Test("Parsing against the pruned tree answers exactly as the whole tree: help, errors, --version, a run")
+    func prunedTreeAnswersAsTheWholeTree() async {
+        let commandLines: [[String]] = [
+            ["--version"], ["--version", "xpub"], ["xpub", "--help"], ["xpub", "--bogus"], ["operator"],
+            ["operator", "approve", "--help"], ["operator", "nope"], ["simulate", "--help"], ["serve", "--demo", "--config", "x"],
+            ["udev"], ["typed-data-hash"], ["xpbu"], [], ["--help"], ["--", "xpub"],
+        ]
+        for arguments in commandLines {
+            let pruned = await runCLI(arguments, root: Command.tree(for: arguments))
+            let whole = await runCLI(arguments)
+            #expect(pruned.exitCode == whole.exitCode, "\(arguments)")
+            #expect(pruned.stdout == whole.stdout, "\(arguments)")
+            #expect(pruned.stderr == whole.stderr, "\(arguments)")
+        }
+        #expect(Command.tree(for: ["xpub", "--account", "1"]).subcommands.map(\.name) == ["xpub"])
+        #expect(Command.tree(for: ["--version"]).subcommands.isEmpty)
+    }
+
     @Test("-h is the same as --help")
     func shortHelp() async {
         let long = await runCLI(["--help"])
