@@ -23,20 +23,22 @@ let package = Package(
     ],
     targets: [
         // C system libraries (Debian -dev packages).
-        debianLibrary("CHIDAPI", pkgConfig: "hidapi-hidraw", apt: "libhidapi-dev"),
-        debianLibrary("CLibUSB", pkgConfig: "libusb-1.0", apt: "libusb-1.0-0-dev"),
         debianLibrary("CSecp256k1", pkgConfig: "libsecp256k1", apt: "libsecp256k1-dev"),
         // libcrypto: only the benchmarks, as the baseline beside BridgeCrypto (which hashes with nettle).
         debianLibrary("CCrypto", pkgConfig: "libcrypto", apt: "libssl-dev"),
         debianLibrary("CNettle", pkgConfig: "nettle", apt: "nettle-dev"),
-        debianLibrary("CSQLite", pkgConfig: "sqlite3", apt: "libsqlite3-dev"),
         // libmicrohttpd (libmicrohttpd-dev), libcurl (libcurl4-openssl-dev) and libpq (libpq-dev) are opened on first use
         // rather than linked: they bring some 35 further libraries that the command-line tool's device commands never
-        // use (Sources/CLazyLibrary/include/CLazyLibrary.h). Their headers come from the Makefile's `deps`.
+        // use (Sources/CLazyLibrary/include/CLazyLibrary.h). So are hidapi (libhidapi-dev), libusb (libusb-1.0-0-dev)
+        // and SQLite (libsqlite3-dev), which a command reaching a simulator or the service's API never needs. Their
+        // headers come from the Makefile's `deps`.
         .target(name: "CLazyLibrary"),
         .target(name: "CMicroHTTPD", dependencies: ["CLazyLibrary"]),
         .target(name: "CCurl", dependencies: ["CLazyLibrary"]),
         .target(name: "CLibPQ", dependencies: ["CLazyLibrary"]),
+        .target(name: "CHIDAPI", dependencies: ["CLazyLibrary"]),
+        .target(name: "CLibUSB", dependencies: ["CLazyLibrary"]),
+        .target(name: "CSQLite", dependencies: ["CLazyLibrary"]),
 
         // Error vocabulary (CONTRACT codes), exact JSON, hex: what every layer shares.
         .target(name: "BridgeCore"),
@@ -116,7 +118,8 @@ let package = Package(
         .testTarget(
             name: "BridgeServerTests",
             dependencies: ["BridgeCore", "BridgeCrypto", "BridgeApprovals", "BridgeStore", "BridgeServer", "TestVectors",
-                           "CLazyLibrary", "CCurl", "CLibPQ", "CMicroHTTPD", "ProcessTestSupport"]
+                           "CLazyLibrary", "CCurl", "CLibPQ", "CMicroHTTPD", "CHIDAPI", "CLibUSB", "CSQLite",
+                           "ProcessTestSupport"]
         ),
         .testTarget(
             name: "BridgeApprovalsTests", dependencies: ["BridgeCore", "BridgeCrypto", "BridgeApprovals", "TestVectors"]

@@ -48,6 +48,9 @@ public final class SQLiteDatabase {
                 throw .storage("cannot create the directory \(directory) for \(path): \(error.localizedDescription)")
             }
         }
+        if let unavailable = walletbridge_sqlite_open() {
+            throw .storage("SQLite is not available: \(String(cString: unavailable)) (make deps installs libsqlite3-dev)")
+        }
         var opened: OpaquePointer?
         // NOMUTEX: callers serialize access, so SQLite's own per-call mutex would only cost time.
         var flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE

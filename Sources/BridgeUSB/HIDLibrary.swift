@@ -7,17 +7,21 @@ import CHIDAPI
 /// should be called at the beginning of execution"); a `static let` runs it exactly once, on first use, under
 /// Swift's one-time initialisation lock.
 enum HIDLibrary {
-    private static let initializationStatus: Int32 = hid_init()
+    /// Why the library could not be opened (CHIDAPI opens it on first use), or nil.
+    private static let unavailable: String? = walletbridge_hidapi_open().map { String(cString: $0) }
+    private static let initializationStatus: Int32 = unavailable == nil ? hid_init() : -1
 
-    /// Initialises hidapi on first use; fails when hidapi cannot start (no usable udev, for instance).
+    /// Opens and initialises hidapi on first use; fails when the library is missing or cannot start (no usable udev,
+    /// for instance).
     static func ensureInitialized() throws(DeviceError) {
+        if let unavailable { throw .deviceFailure("hidapi is not available: \(unavailable) (make deps installs libhidapi-dev)") }
         guard initializationStatus == 0 else {
             throw .deviceFailure("hidapi failed to initialise: \(lastGlobalError() ?? "no reason given")")
         }
     }
 
-    /// hidapi's version string, e.g. `0.13.1`.
-    static var version: String { String(cString: hid_version_str()) }
+    /// hidapi's version string, e.g. `0.13.1`, or `unavailable` when the library cannot be opened.
+    static var version: String { unavailable == nil ? String(cString: hid_version_str()) : "unavailable" }
 
     /// The last error hidapi recorded for calls without a device (`hid_open_path`, `hid_enumerate`), if any.
     static func lastGlobalError() -> String? {

@@ -81,6 +81,9 @@ public final class HIDGadget: Sendable {
             close(fd)
         }
         stopped.withLock { $0 = done }
+        // Ready means the host has configured it (its UDC says "configured"), so a client started on the ready line
+        // finds the device; bounded, since a host that never does is no error here.
+        for _ in 0..<200 where !made.isConfigured { usleep(50_000) }
     }
 
     /// Unplugs the device, ends the serving thread and deletes the gadget.

@@ -38,6 +38,9 @@ public final class TrezorGadgetFS: Sendable {
     private let endpoints = Mutex(Endpoints())
     private let stopRequested = Atomic<Bool>(false)
     private let stopped = Mutex<DispatchSemaphore?>(nil)
+    /// Signalled when the host first configures the device (SET_CONFIGURATION 1 opened the endpoints).
+    private let configured = DispatchSemaphore(value: 0)
+    private let wasConfigured = Atomic<Bool>(false)
     private let serialNumber: String
 
     public init(device: SimulatedTrezor, serialNumber: String = "SIMULATED00000000000000") {
@@ -102,7 +105,14 @@ public final class TrezorGadgetFS: Sendable {
         control.withLock { $0 = fd }
         let done = GadgetThread.start("simulated Trezor gadgetfs ep0") { [self] in serveControl(fd) }
         stopped.withLock { $0 = done }
+        // Plugged in is not yet usable: the host enumerates and configures the device on its own time (seconds
+        // under an emulated CPU), and a client started on the ready line would not find it before then. A host
+        // that never configures it is no error here; the device is simply not there yet for clients.
+        _ = configured.wait(timeout: .now() + Self.configurationWait)
     }
+
+    /// How long ``start()`` waits for the host to configure the device.
+    static let configurationWait: DispatchTimeInterval = .seconds(10)
 
     /// Unplugs the device (closing the control file unregisters the gadget) and ends every thread.
     public func stop() {
@@ -221,6 +231,7 @@ public final class TrezorGadgetFS: Sendable {
         }
         Self.installInterruptHandler()
         endpoints.withLock { $0 = Endpoints(input: input, output: output) }
+        if !wasConfigured.exchange(true, ordering: .acquiringAndReleasing) { configured.signal() }
         let done = GadgetThread.start("simulated Trezor gadgetfs ep1") { [self] in
             // Threads made from a Dispatch worker inherit its mask, which blocks SIGUSR1/2: let this one be interrupted.
             var unblocked = sigset_t()

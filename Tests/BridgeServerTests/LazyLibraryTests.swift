@@ -1,20 +1,24 @@
 import CCurl
+import CHIDAPI
 import CLazyLibrary
 import CLibPQ
+import CLibUSB
 import CMicroHTTPD
+import CSQLite
 import Foundation
 import ProcessTestSupport
 import Testing
 
-/// libcurl, libpq and libmicrohttpd are opened on first use (Sources/CLazyLibrary): the binary must not name them, the
+/// libcurl, libpq, libmicrohttpd, hidapi, libusb and SQLite are opened on first use (Sources/CLazyLibrary): the binary must not name them, the
 /// loaders must find every function the stubs forward to, and a missing library or function must come back as words.
 @Suite("libraries opened on first use")
 struct LazyLibraryTests {
-    @Test("the walletbridge binary does not load libcurl, libpq or libmicrohttpd at start-up")
+    @Test("the walletbridge binary does not load libcurl, libpq, libmicrohttpd, hidapi, libusb or SQLite at start-up")
     func binaryDoesNotNeedTheNetworkLibraries() throws {
         let needed = try Self.neededLibraries(of: TestPrograms.walletbridge)
         #expect(needed.contains("libsecp256k1.so.1"), "the listing is read: \(needed)")
-        for library in ["libcurl.so.4", "libpq.so.5", "libmicrohttpd.so.12"] {
+        for library in ["libcurl.so.4", "libpq.so.5", "libmicrohttpd.so.12", "libhidapi-hidraw.so.0", "libusb-1.0.so.0",
+                        "libsqlite3.so.0"] {
             #expect(!needed.contains(library), "\(library) is linked: \(needed)")
         }
     }
@@ -24,6 +28,10 @@ struct LazyLibraryTests {
         #expect(walletbridge_curl_open().map { String(cString: $0) } == nil)
         #expect(walletbridge_libpq_open().map { String(cString: $0) } == nil)
         #expect(walletbridge_mhd_open().map { String(cString: $0) } == nil)
+        #expect(walletbridge_hidapi_open().map { String(cString: $0) } == nil)
+        #expect(walletbridge_libusb_open().map { String(cString: $0) } == nil)
+        #expect(walletbridge_sqlite_open().map { String(cString: $0) } == nil)
+        #expect(String(cString: sqlite3_errstr(SQLITE_BUSY)) == "database is locked")
         // A call through a stub reaches the real library.
         #expect(String(cString: curl_easy_strerror(CURLE_OK)) == "No error")
         #expect(walletbridge_mhd_supports_tls() == 1, "Debian builds libmicrohttpd with GnuTLS")

@@ -11,7 +11,9 @@
  * RTMP, ...). Linked normally, every run of the command-line tool loads and relocates all of them, which was most of
  * `walletbridge --version`'s 12 ms (issue 16), although only `serve`, `bridge`, the operator commands and the
  * PostgreSQL store use them. So those three C targets define the functions the project calls as stubs of the same
- * name (CCurl, CLibPQ, CMicroHTTPD: `*Loader.c`) that find the real function here and jump to it. The Swift code
+ * name (CCurl, CLibPQ, CMicroHTTPD: `*Loader.c`) that find the real function here and jump to it. CHIDAPI, CLibUSB
+ * and CSQLite do the same for hidapi, libusb (and libudev behind both) and SQLite: a device command over TCP or
+ * UDP, or an operator command, needs none of them, and each library loaded costs start-up time (issue 16). The Swift code
  * calls libcurl, libpq and libmicrohttpd as usual; it only calls the target's `walletbridge_*_open()` first, to turn a
  * missing library into a clear error rather than an abort in a stub.
  */

@@ -1,1 +1,0 @@
-#include <hidapi/hidapi.h>
