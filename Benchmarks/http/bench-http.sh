@@ -156,6 +156,15 @@ new_pg_database() {
     echo "postgresql://postgres@127.0.0.1:$pg_port/$1"
 }
 
+# cpu_ticks PID: the process's user and system CPU time so far, in clock ticks (/proc/PID/stat, fields 14 and 15).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# cpu_per_request TICKS_BEFORE TICKS_AFTER: the server's CPU microseconds per request of the last wrk run, a figure
+# that moves less than requests/s when the VM's speed drifts (wrk's own CPU is not in it).
+cpu_per_request() {
+    awk -v a="$1" -v b="$2" -v n="${requests:-0}" -v hz="$(getconf CLK_TCK)" \
+        'BEGIN { if (n > 0) printf "%.1f", (b - a) * 1e6 / hz / n; else print "-" }'
+}
+
 # run_wrk LABEL [wrk options...] URL [-- script arguments]: runs wrk --latency; sets rps, p50, p99 (ms), and fails on
 # socket errors or non-2xx answers.
 run_wrk() {
@@ -165,6 +174,7 @@ run_wrk() {
     wrk --latency -t "$threads" -c "$connections" -d "${duration}s" --timeout 5s "$@" >"$out" 2>&1 || {
         echo "bench-http: wrk failed for $label:" >&2; cat "$out" >&2; return 1; }
     rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
+    requests=$(awk '/ requests in / { print $1 }' "$out")
     p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
     p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
     if grep -qE 'Non-2xx|Socket errors' "$out"; then
@@ -183,8 +193,9 @@ echo "HTTP load on 127.0.0.1: wrk -t $threads -c $connections -d ${duration}s --
 bare_c_pid=$!
 pids+=("$bare_c_pid")
 bare_c_ready=$(wait_ready bare-c "$work/bare-c.out" "$bare_c_pid")
+ticks=$(cpu_ticks "$bare_c_pid")
 run_wrk bare-c "$(json_field "$bare_c_ready" listening)/wallets/getOne?external_user_id=demo-alice&currency=USD"
-bare_c_rps=$rps bare_c_p50=$p50 bare_c_p99=$p99
+bare_c_rps=$rps bare_c_p50=$p50 bare_c_p99=$p99 bare_c_cpu=$(cpu_per_request "$ticks" "$(cpu_ticks "$bare_c_pid")")
 kill -TERM "$bare_c_pid"; wait "$bare_c_pid" || true; pids=()
 
 # 1. The bare handler in Swift.
@@ -201,8 +212,9 @@ bare_url=$(json_field "$bare_ready" listening)
 service_port=$(free_port)
 service_url="http://127.0.0.1:$service_port"
 
+ticks=$(cpu_ticks "$bare_pid")
 run_wrk bare "$bare_url/wallets/getOne?external_user_id=demo-alice&currency=USD"
-bare_rps=$rps bare_p50=$p50 bare_p99=$p99
+bare_rps=$rps bare_p50=$p50 bare_p99=$p99 bare_cpu=$(cpu_per_request "$ticks" "$(cpu_ticks "$bare_pid")")
 kill -TERM "$bare_pid"; wait "$bare_pid" || true; pids=()
 
 # profile_start NAME / profile_stop TITLE: with PROFILE set, `perf record` on the service for one wrk run, then the
@@ -238,8 +250,10 @@ measure_service() {
     local s0 r0
     s0=$(store_seconds "$service_url") r0=$(request_seconds "$service_url")
     if [ "$label" = serve ]; then profile_start reads; fi
+    local ticks
+    ticks=$(cpu_ticks "$service_pid")
     run_wrk "$label-reads" -H "key: $api_key" "$service_url/wallets/getOne?external_user_id=demo-alice&currency=USD"
-    read_rps=$rps read_p50=$p50 read_p99=$p99
+    read_rps=$rps read_p50=$p50 read_p99=$p99 read_cpu=$(cpu_per_request "$ticks" "$(cpu_ticks "$service_pid")")
     if [ "$label" = serve ]; then profile_stop "balance reads ($read_rps/s under perf)"; fi
     read_share=$(db_share "$s0" "$(store_seconds "$service_url")" "$r0" "$(request_seconds "$service_url")")
 
@@ -252,8 +266,10 @@ measure_service() {
         | sed -n 's/.*"amount":\([0-9.]*\).*/\1/p')
     s0=$(store_seconds "$service_url") r0=$(request_seconds "$service_url")
     if [ "$label" = serve ]; then profile_start transfers; fi
+    ticks=$(cpu_ticks "$service_pid")
     run_wrk "$label-transfers" -s "$script_dir/transfers.lua" "$service_url" -- "$work/transfers.tsv" "$api_key" "$threads"
     transfer_rps=$rps transfer_p50=$p50 transfer_p99=$p99
+    transfer_cpu=$(cpu_per_request "$ticks" "$(cpu_ticks "$service_pid")")
     if [ "$label" = serve ]; then profile_stop "SQLite transfers ($transfer_rps/s under perf)"; fi
     transfer_share=$(db_share "$s0" "$(store_seconds "$service_url")" "$r0" "$(request_seconds "$service_url")")
     transfers_200=$(awk '/^transfers_200:/ { print $2 }' "$work/wrk-$label-transfers.txt")
@@ -357,6 +373,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]
 
 if [ -z "${BASELINE:-}" ]; then
     measure_service "$bin_dir" serve
+    sqlite_read_cpu=$read_cpu sqlite_transfer_cpu=$transfer_cpu
     ratio=$(awk -v r="$read_rps" -v b="$bare_rps" 'BEGIN { printf "%.0f", 100 * r / b }')
     ratio_c=$(awk -v r="$read_rps" -v b="$bare_c_rps" 'BEGIN { printf "%.0f", 100 * r / b }')
     swift_bare_ratio=$(awk -v r="$bare_rps" -v b="$bare_c_rps" 'BEGIN { printf "%.0f", 100 * r / b }')
@@ -379,12 +396,14 @@ if [ -z "${BASELINE:-}" ]; then
     elif [ "${PG:-1}" != 0 ]; then
         echo "bench-http: PostgreSQL left out: no /usr/lib/postgresql/*/bin (Debian's postgresql package; make deps installs it)"
     fi
-    printf '\n%-34s %12s %9s %9s\n' "" "requests/s" "p50 ms" "p99 ms"
-    printf '%-34s %12s %9s %9s\n' "bare libmicrohttpd handler, C" "$bare_c_rps" "$bare_c_p50" "$bare_c_p99"
-    printf '%-34s %12s %9s %9s\n' "bare libmicrohttpd handler, Swift" "$bare_rps" "$bare_p50" "$bare_p99"
+    printf '\n%-34s %12s %9s %9s %14s\n' "" "requests/s" "p50 ms" "p99 ms" "server CPU µs"
+    printf '%-34s %12s %9s %9s %14s\n' "bare libmicrohttpd handler, C" "$bare_c_rps" "$bare_c_p50" "$bare_c_p99" "$bare_c_cpu"
+    printf '%-34s %12s %9s %9s %14s\n' "bare libmicrohttpd handler, Swift" "$bare_rps" "$bare_p50" "$bare_p99" "$bare_cpu"
     IFS='|' read -r _ read_rps read_p50 read_p99 _ transfer_rps transfer_p50 transfer_p99 _ <<<"${rows[0]}"
-    printf '%-34s %12s %9s %9s\n' "balance reads (GET getOne)" "$read_rps" "$read_p50" "$read_p99"
-    printf '%-34s %12s %9s %9s\n' "small transfers (PATCH balance)" "$transfer_rps" "$transfer_p50" "$transfer_p99"
+    printf '%-34s %12s %9s %9s %14s\n' "balance reads (GET getOne)" "$read_rps" "$read_p50" "$read_p99" "$sqlite_read_cpu"
+    printf '%-34s %12s %9s %9s %14s\n' "small transfers (PATCH balance)" "$transfer_rps" "$transfer_p50" "$transfer_p99" \
+        "$sqlite_transfer_cpu"
+    echo "(server CPU µs: the server process's user and system CPU per request during its wrk run, /proc/PID/stat)"
     printf '\n%-26s %9s %8s %8s %12s %8s %8s %8s\n' "store" "reads/s" "p99 ms" "in db" "transfers/s" "p50 ms" \
         "p99 ms" "in db"
     for row in "${rows[@]}"; do
@@ -417,18 +436,24 @@ for round in $(seq 1 "$rounds"); do
     for side in baseline current; do
         if [ "$side" = baseline ]; then measure_service "$BASELINE" "baseline-$round"
         else measure_service "$bin_dir" "current-$round"; fi
-        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$side" "$round" "$read_rps" "$read_p99" "$transfer_rps" "$transfer_p99" \
-            "$transfers_200" >>"$work/figures.tsv"
-        echo "round $round $side: reads $read_rps/s (p99 $read_p99 ms), transfers $transfer_rps/s (p99 $transfer_p99 ms)"
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$side" "$round" "$read_rps" "$read_p99" "$transfer_rps" \
+            "$transfer_p99" "$transfers_200" "$read_cpu" "$transfer_cpu" >>"$work/figures.tsv"
+        echo "round $round $side: reads $read_rps/s (p99 $read_p99 ms, $read_cpu µs CPU), transfers $transfer_rps/s" \
+            "(p99 $transfer_p99 ms, $transfer_cpu µs CPU)"
     done
 done
 column_median() { awk -F'\t' -v s="$1" -v c="$2" '$1 == s { print $c }' "$work/figures.tsv" | median; }
 base_reads=$(column_median baseline 3) cur_reads=$(column_median current 3)
 base_transfers=$(column_median baseline 5) cur_transfers=$(column_median current 5)
+base_read_cpu=$(column_median baseline 8) cur_read_cpu=$(column_median current 8)
+base_transfer_cpu=$(column_median baseline 9) cur_transfer_cpu=$(column_median current 9)
 change() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.1f%%", 100 * (b - a) / a }'; }
 printf '\nmedians of %s alternated rounds; bare handler %s requests/s (C), %s requests/s (Swift)\n' "$rounds" "$bare_c_rps" \
     "$bare_rps"
 printf '%-34s %12s %12s %9s\n' "" "baseline" "this build" "change"
 printf '%-34s %12s %12s %9s\n' "balance reads (GET getOne)/s" "$base_reads" "$cur_reads" "$(change "$base_reads" "$cur_reads")"
 printf '%-34s %12s %12s %9s\n' "small transfers (PATCH balance)/s" "$base_transfers" "$cur_transfers" "$(change "$base_transfers" "$cur_transfers")"
+printf '%-34s %12s %12s %9s\n' "server CPU µs per read" "$base_read_cpu" "$cur_read_cpu" "$(change "$base_read_cpu" "$cur_read_cpu")"
+printf '%-34s %12s %12s %9s\n' "server CPU µs per transfer" "$base_transfer_cpu" "$cur_transfer_cpu" \
+    "$(change "$base_transfer_cpu" "$cur_transfer_cpu")"
 echo "durability: in every round every 200 transfer was in the balance after the restart"
