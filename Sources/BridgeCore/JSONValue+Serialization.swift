@@ -86,6 +86,12 @@ extension JSONValue {
         return order
     }
 
+    /// Appends `string` as a JSON string literal (quoted, escaped as ``serialized(_:)`` escapes), for a caller that
+    /// writes a fixed-shape line itself instead of building a tree for every line (the access log).
+    public static func appendQuoted(_ string: String, to out: inout [UInt8]) {
+        writeString(string, into: &out)
+    }
+
     /// `a.utf16` before `b.utf16`, compared on the UTF-8 bytes: UTF-8 byte order is code point order, which UTF-16
     /// order differs from only where a character from U+10000 up (a surrogate pair, UTF-8 lead byte F0 to F4) meets
     /// one from U+E000 to U+FFFF (lead byte EE or EF); only then are the UTF-16 units compared. Keys are nearly always

@@ -306,6 +306,11 @@ struct HTTPServerTests {
         #expect(log.line(request: request, status: 202, bytes: 97, duration: .microseconds(12_345))
             == #"{"time":"2026-11-18T11:06:40Z","client":"::1","method":"PATCH","path":"/wallets/balance","status":202,"duration_ms":12.345,"bytes":97}"#)
         #expect(log.line(request: request, status: 200, bytes: 0, duration: .nanoseconds(999)).contains(#""duration_ms":0.000,"#))
+        // Text the client chose is escaped exactly as the JSON writer escapes it, and the line parses back.
+        let odd = HTTPRequest(method: "GET", path: "/a\"b\\c\nd\u{1}é", clientAddress: "203.0.113.9")
+        let line = log.line(request: odd, status: 404, bytes: 5, duration: .milliseconds(1))
+        #expect(line.contains(#","path":"# + JSONValue.string("/a\"b\\c\nd\u{1}é").serialized() + ","))
+        #expect((try? JSONValue(parsing: line))?.objectValue?["path"] == .string("/a\"b\\c\nd\u{1}é"))
     }
 
     static let openssl = "/usr/bin/openssl"
