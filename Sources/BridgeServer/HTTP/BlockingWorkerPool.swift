@@ -1,75 +1,111 @@
 import Foundation
 import Synchronization
 
-/// A fixed set of threads for work that blocks: requests whose handler waits for a durable commit. They run here,
+/// A bounded set of threads for work that blocks: requests whose handler waits for a durable commit. They run here,
 /// while libmicrohttpd's few worker threads keep serving other connections (the waiting connection is suspended), so
 /// a transfer waiting for its group commit holds up no one else's balance read, and concurrent transfers can all join
 /// the same commit.
+///
+/// Threads start when work needs them, up to `threadCount`, and then stay: a service that only answers reads (or a
+/// webhook dispatcher without receivers) keeps none, and under load the pool grows to as many as wait at once.
 final class BlockingWorkerPool: Sendable {
     private struct State {
         var jobs: [@Sendable () -> Void] = []
         var head = 0
         var isShuttingDown = false
+        /// Threads started so far (at most `threadCount`).
+        var started = 0
+        /// Threads waiting for a job that no `submit` has claimed yet.
+        var idle = 0
     }
 
     private let state = Mutex(State())
+    /// Signalled once for each idle thread a `submit` (or the shutdown) claims.
     private let available = DispatchSemaphore(value: 0)
     private let finished = DispatchGroup()
     let threadCount: Int
+    private let name: String
 
-    /// Starts `threadCount` threads (at least 1) named `name-N`.
+    /// A pool of at most `threadCount` threads (at least 1) named `name-N`; none starts before the first job.
     init(threadCount: Int, name: String) {
         self.threadCount = max(1, threadCount)
-        for index in 0..<self.threadCount {
-            finished.enter()
-            let thread = Thread { [self] in
-                runJobs()
-                finished.leave()
-            }
-            thread.name = "\(name)-\(index)"
-            thread.start()
-        }
+        self.name = name
     }
 
-    /// Queues `job`; it runs on one of the pool's threads. Refused (returns false) once ``shutDown()`` began.
+    /// How many threads have started (tests and the idle-resources figures read it).
+    var startedThreads: Int { state.withLock { $0.started } }
+
+    /// Queues `job`; it runs on one of the pool's threads: an idle one, or a new one while fewer than `threadCount`
+    /// run, or else the first to finish its job. Refused (returns false) once ``shutDown()`` began.
     @discardableResult
     func submit(_ job: @escaping @Sendable () -> Void) -> Bool {
-        let accepted = state.withLock { state -> Bool in
-            guard !state.isShuttingDown else { return false }
+        enum Action { case refuse, wake, start(Int), queue }
+        let action = state.withLock { state -> Action in
+            guard !state.isShuttingDown else { return .refuse }
             state.jobs.append(job)
-            return true
+            if state.idle > 0 {
+                state.idle -= 1
+                return .wake
+            }
+            guard state.started < threadCount else { return .queue }
+            state.started += 1
+            // Counted before the lock is released, so a shutdown that follows waits for this thread too.
+            finished.enter()
+            return .start(state.started - 1)
         }
-        if accepted { available.signal() }
-        return accepted
+        switch action {
+        case .refuse: return false
+        case .wake: available.signal()
+        case .start(let index): startThread(index)
+        case .queue: break
+        }
+        return true
     }
 
     /// Runs every job already queued, then stops the threads and waits for them.
     func shutDown() {
-        state.withLock { $0.isShuttingDown = true }
-        for _ in 0..<threadCount { available.signal() }
+        let waiting = state.withLock { state -> Int in
+            state.isShuttingDown = true
+            defer { state.idle = 0 }
+            return state.idle
+        }
+        for _ in 0..<waiting { available.signal() }
         finished.wait()
+    }
+
+    /// Starts thread `index`, already counted in `finished`.
+    private func startThread(_ index: Int) {
+        let thread = Thread { [self] in
+            runJobs()
+            finished.leave()
+        }
+        thread.name = "\(name)-\(index)"
+        thread.start()
     }
 
     private func runJobs() {
         while true {
-            available.wait()
-            let next = state.withLock { state -> (@Sendable () -> Void)? in
-                guard state.head < state.jobs.count else { return nil }
-                let job = state.jobs[state.head]
-                state.head += 1
-                if state.head > 64, state.head * 2 > state.jobs.count {
-                    // Drop the consumed prefix now and then instead of shifting the array on every job.
-                    state.jobs.removeFirst(state.head)
-                    state.head = 0
+            enum Next { case run(@Sendable () -> Void), wait, exit }
+            let next = state.withLock { state -> Next in
+                if state.head < state.jobs.count {
+                    let job = state.jobs[state.head]
+                    state.head += 1
+                    if state.head > 64, state.head * 2 > state.jobs.count {
+                        // Drop the consumed prefix now and then instead of shifting the array on every job.
+                        state.jobs.removeFirst(state.head)
+                        state.head = 0
+                    }
+                    return .run(job)
                 }
-                return job
+                if state.isShuttingDown { return .exit }
+                state.idle += 1
+                return .wait
             }
-            guard let next else {
-                // Woken by shutDown with nothing left to run.
-                if state.withLock({ $0.isShuttingDown }) { return }
-                continue
+            switch next {
+            case .run(let job): job()
+            case .wait: available.wait()
+            case .exit: return
             }
-            next()
         }
     }
 }
