@@ -37,10 +37,15 @@ extension ApprovalService {
     /// time), so the payload is serialized once for the hash and the store.
     public static func auditHash(previousHash: [UInt8], sequence: Int64, time: Timestamp, actor: String, kind: String,
                                  canonicalPayload: String) -> [UInt8] {
-        var text = "{\"actor\":" + JSONValue.string(actor).serialized() + ",\"kind\":" + JSONValue.string(kind).serialized()
-        text += ",\"payload\":" + canonicalPayload + ",\"sequence\":" + String(sequence)
-        text += ",\"time\":" + String(time.millisecondsSinceEpoch) + "}"
-        return Hash.sha256(previousHash + Array(text.utf8))
+        var bytes = previousHash
+        bytes.append(contentsOf: #"{"actor":"#.utf8)
+        JSONValue.appendQuoted(actor, to: &bytes)
+        bytes.append(contentsOf: #","kind":"#.utf8)
+        JSONValue.appendQuoted(kind, to: &bytes)
+        bytes.append(contentsOf: #","payload":"#.utf8)
+        bytes.append(contentsOf: canonicalPayload.utf8)
+        bytes.append(contentsOf: #","sequence":\#(sequence),"time":\#(time.millisecondsSinceEpoch)}"#.utf8)
+        return Hash.sha256(bytes)
     }
 
     /// Recomputes every hash of this service's audit chain.

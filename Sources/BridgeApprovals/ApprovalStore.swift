@@ -117,10 +117,9 @@ public protocol StoreTransaction: AnyObject, PolicyStoreTransaction {
     // MARK: Audit chain
 
     func lastAuditEvent() throws(ApprovalError) -> AuditEvent?
-    /// Appends an event whose sequence is the last one's plus one (the store refuses anything else).
-    func appendAuditEvent(_ event: AuditEvent) throws(ApprovalError)
-    /// ``appendAuditEvent(_:)`` with the payload's canonical JSON already written (its hash covered that text), for
-    /// a store that keeps the text: every transfer appends two events, so writing each payload once counts.
+    /// Appends an event whose sequence is the last one's plus one (the store refuses anything else), with its
+    /// payload's canonical JSON already written (the event's hash covered that text), so a store that keeps the text
+    /// does not write it again: every transfer appends two events.
     func appendAuditEvent(_ event: AuditEvent, canonicalPayload: String) throws(ApprovalError)
     /// Events with sequence > `sequence`, in order, at most `limit`.
     func auditEvents(after sequence: Int64, limit: Int) throws(ApprovalError) -> [AuditEvent]
@@ -148,8 +147,8 @@ public protocol StoreTransaction: AnyObject, PolicyStoreTransaction {
 }
 
 extension StoreTransaction {
-    /// Stores that rebuild the text themselves (or keep the parsed payload) append as usual.
-    public func appendAuditEvent(_ event: AuditEvent, canonicalPayload: String) throws(ApprovalError) {
-        try appendAuditEvent(event)
+    /// Appends `event`, writing its payload's canonical JSON here.
+    public func appendAuditEvent(_ event: AuditEvent) throws(ApprovalError) {
+        try appendAuditEvent(event, canonicalPayload: event.payload.serialized(.canonical))
     }
 }

@@ -442,7 +442,8 @@ final class InMemoryTransaction: StoreTransaction {
         return tables.audit.last
     }
 
-    func appendAuditEvent(_ event: AuditEvent) throws(ApprovalError) {
+    /// Keeps the parsed event; the payload's text is not needed here.
+    func appendAuditEvent(_ event: AuditEvent, canonicalPayload _: String) throws(ApprovalError) {
         try checkOpen()
         let expected = (tables.audit.last?.sequence ?? 0) + 1
         guard event.sequence == expected else {

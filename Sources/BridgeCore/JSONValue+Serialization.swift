@@ -87,7 +87,7 @@ extension JSONValue {
     }
 
     /// Appends `string` as a JSON string literal (quoted, escaped as ``serialized(_:)`` escapes), for a caller that
-    /// writes a fixed-shape line itself instead of building a tree for every line (the access log).
+    /// writes a fixed-shape text itself instead of building a tree each time (the access log, the audit hash).
     public static func appendQuoted(_ string: String, to out: inout [UInt8]) {
         writeString(string, into: &out)
     }

@@ -396,10 +396,6 @@ final class SQLiteStoreTransaction: StoreTransaction {
         return link
     }
 
-    func appendAuditEvent(_ event: AuditEvent) throws(ApprovalError) {
-        try appendAuditEvent(event, canonicalPayload: event.payload.serialized(.canonical))
-    }
-
     func appendAuditEvent(_ event: AuditEvent, canonicalPayload: String) throws(ApprovalError) {
         // The chain's shape is checked here too, so no caller can leave a gap or a fork for `audit verify` to find later.
         let last = try lastAuditLink()

@@ -32,7 +32,7 @@ final class BlockingWorkerPool: Sendable {
         self.name = name
     }
 
-    /// How many threads have started (tests and the idle-resources figures read it).
+    /// How many threads have started (for tests).
     var startedThreads: Int { state.withLock { $0.started } }
 
     /// Queues `job`; it runs on one of the pool's threads: an idle one, or a new one while fewer than `threadCount`

@@ -65,7 +65,7 @@ final class SeriesTable: Sendable {
             let latest = current.load(ordering: .relaxed).takeUnretainedValue()
             if let cell = latest.cells[labels] { return cell }
             var cells = latest.cells
-            let cell = SeriesCell(bucketCount: buckets.count)
+            let cell = SeriesCell(bounds: buckets)
             cells[labels] = cell
             let next = SeriesSnapshot(cells: cells)
             snapshots.append(next)
@@ -100,11 +100,14 @@ final class SeriesSnapshot: Sendable {
 final class SeriesCell: Sendable {
     /// The value (or a histogram's sum), as the bits of a `Double`.
     private let valueBits = Atomic<UInt64>(0)
-    /// Per bucket, not cumulative; the last one counts observations above every bound.
+    /// The family's histogram upper bounds, ascending (empty for counters and gauges).
+    private let bounds: [Double]
+    /// Per bound, not cumulative, then one for observations above every bound.
     private let bucketCounts: [AtomicCount]
 
-    init(bucketCount: Int) {
-        bucketCounts = (0...bucketCount).map { _ in AtomicCount() }
+    init(bounds: [Double]) {
+        self.bounds = bounds
+        bucketCounts = (0...bounds.count).map { _ in AtomicCount() }
     }
 
     /// Adds `amount` to the value (a compare-and-swap loop: there is no atomic floating-point add).
@@ -122,11 +125,11 @@ final class SeriesCell: Sendable {
         valueBits.store(value.bitPattern, ordering: .relaxed)
     }
 
-    /// Records one histogram observation against `bounds` (the family's, ascending).
-    func observe(_ observation: Double, bounds: [Double]) {
+    /// Records one histogram observation.
+    func observe(_ observation: Double) {
         add(observation)
         let bucket = bounds.firstIndex { observation <= $0 } ?? bounds.count
-        if bucket < bucketCounts.count { bucketCounts[bucket].value.add(1, ordering: .relaxed) }
+        bucketCounts[bucket].value.add(1, ordering: .relaxed)
     }
 
     /// The numbers now.

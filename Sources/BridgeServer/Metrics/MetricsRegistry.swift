@@ -140,7 +140,7 @@ public struct Histogram: Sendable {
     }
 
     func observe(_ observation: Double, _ labels: LabelSet) {
-        series.cell(labels).observe(observation, bounds: series.buckets)
+        series.cell(labels).observe(observation)
     }
 
     /// Records a duration in seconds.
