@@ -40,13 +40,20 @@ let package = Package(
         .target(name: "CLibUSB", dependencies: ["CLazyLibrary"]),
         .target(name: "CSQLite", dependencies: ["CLazyLibrary"]),
 
-        // Error vocabulary (CONTRACT codes), exact JSON, hex: what every layer shares.
-        .target(name: "BridgeCore"),
+        // The one libc call Swift cannot make itself (prctl is variadic): naming a thread.
+        .target(name: "CPlatform"),
+        // Error vocabulary (CONTRACT codes), exact JSON, hex, and the threads and locks every layer shares.
+        .target(name: "BridgeCore", dependencies: ["CPlatform"]),
         // Hashes, secp256k1, BIP-32/39, Base58/Bech32, EIP-55/191/712, BIP-137.
         .target(
             name: "BridgeCrypto",
             dependencies: ["BridgeCore", "CSecp256k1", "CNettle"],
-            resources: [.copy("Resources/bip39-english.txt")]
+            // Files/bip39-english.txt is compiled in by the EmbedFiles plugin: no bundle to find at run time, and no
+            // Foundation `Bundle` in the binary.
+            exclude: ["Files"],
+            // NFKD for BIP-39 passphrases: the ICU that the toolchain ships for swift-foundation (String+NFKD.swift).
+            linkerSettings: [.linkedLibrary("_FoundationICU"), .linkedLibrary("stdc++")],
+            plugins: ["EmbedFiles"]
         ),
         // Sans-I/O device protocols (Ledger HID framing + APDUs, Trezor protocol v1 + protobuf) and the device interface.
         .target(name: "BridgeDevices", dependencies: ["BridgeCore", "BridgeCrypto"]),

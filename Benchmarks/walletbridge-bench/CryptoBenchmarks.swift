@@ -183,7 +183,7 @@ struct CryptoBenchmarks {
         let sha512 = EVP_MD_fetch(nil, "SHA512", nil)
         defer { EVP_MD_free(sha512) }
         var out = [UInt8](repeating: 0, count: 64)
-        let rates = harness.compare({ blackHole(mnemonic.seed(passphrase: "TREZOR")) }, against: {
+        let rates = harness.compare({ blackHole(try? mnemonic.seed(passphrase: "TREZOR")) }, against: {
             _ = PKCS5_PBKDF2_HMAC(password.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self) },
                                   Int32(password.count), salt, Int32(salt.count), 2048, sha512, 64, &out)
             blackHole(out)

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// A point in time: whole milliseconds since the Unix epoch (integers, like every stored value).

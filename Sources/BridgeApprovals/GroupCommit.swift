@@ -1,5 +1,6 @@
 import Dispatch
-import Foundation
+import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// Group commit for a store whose every commit pays for a durable flush (an fsync): concurrent transactions share

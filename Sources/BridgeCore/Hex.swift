@@ -13,6 +13,12 @@ public enum Hex {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// `value` in lowercase hex, zero-padded to at least `digits` digits (C's `%04x` for `digits: 4`).
+    public static func padded(_ value: some BinaryInteger, digits: Int) -> String {
+        let text = String(value, radix: 16)
+        return String(repeating: "0", count: max(0, digits - text.count)) + text
+    }
+
     /// Lowercase hex of `bytes` with the `0x` prefix Ethereum tools print.
     public static func encodePrefixed<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
         "0x" + encode(bytes)

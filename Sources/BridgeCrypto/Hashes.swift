@@ -1,7 +1,7 @@
 import BridgeCore
 import CNettle
 import Glibc
-import Foundation
+import FoundationEssentials
 
 /// Digests, MACs and PBKDF2 from nettle (the CNettle shim's one-shot calls).
 public enum Hash {

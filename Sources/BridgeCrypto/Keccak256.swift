@@ -1,5 +1,5 @@
 import CNettle
-import Foundation
+import FoundationEssentials
 
 #if _endian(big)
 #error("Keccak256 XORs input bytes into nettle's host-endian lanes and assumes a little-endian host")

@@ -1,5 +1,5 @@
 import BridgeCore
-import Foundation
+import FoundationEssentials
 
 /// A BIP-39 mnemonic in the English wordlist: 12 to 24 words that encode entropy plus a checksum.
 ///
@@ -34,7 +34,7 @@ public struct Mnemonic: Sendable, Equatable, CustomStringConvertible, CustomDebu
     /// depends on the exact text.
     public init(phrase: String) throws(CryptoError) {
         let list = try Self.loadedWordlist.get()
-        let normalized = phrase.decomposedStringWithCompatibilityMapping
+        let normalized = try phrase.nfkd
         let words = normalized.split(whereSeparator: { $0.isWhitespace }).map(String.init)
         guard Self.wordCounts.contains(words.count) else {
             throw .invalidMnemonic("it has \(words.count) words; BIP-39 phrases have 12, 15, 18, 21 or 24")
@@ -73,9 +73,10 @@ public struct Mnemonic: Sendable, Equatable, CustomStringConvertible, CustomDebu
 
     /// The 64-byte BIP-39 seed: PBKDF2-HMAC-SHA512(NFKD(phrase), "mnemonic" + NFKD(passphrase), 2048 rounds)
     /// (bitcoin/bips bip-0039.mediawiki, "From mnemonic to seed").
-    public func seed(passphrase: String = "") -> [UInt8] {
-        let password = Array(phrase.decomposedStringWithCompatibilityMapping.utf8)
-        let salt = Array(("mnemonic" + passphrase.decomposedStringWithCompatibilityMapping).utf8)
+    /// The phrase is words of the English list, so already NFKD; the passphrase is the caller's text.
+    public func seed(passphrase: String = "") throws(CryptoError) -> [UInt8] {
+        let password = Array(phrase.utf8)
+        let salt = Array(("mnemonic" + (try passphrase.nfkd)).utf8)
         return Hash.pbkdf2SHA512(password: password, salt: salt, iterations: 2048, length: 64)
     }
 
@@ -102,15 +103,13 @@ public struct Mnemonic: Sendable, Equatable, CustomStringConvertible, CustomDebu
 
     /// Loaded once; a failure is kept so that every use reports it instead of crashing.
     static let loadedWordlist: Result<Wordlist, CryptoError> = Result { () throws(CryptoError) -> Wordlist in
-        guard let url = Bundle.module.url(forResource: "bip39-english", withExtension: "txt") else {
-            throw .libraryFailure("the BIP-39 wordlist resource bip39-english.txt is missing from the BridgeCrypto bundle")
-        }
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw .libraryFailure("the BIP-39 wordlist at \(url.path) cannot be read")
+        // Files/bip39-english.txt, compiled in by the EmbedFiles plugin.
+        guard let data = embeddedFiles["bip39-english.txt"] else {
+            throw .libraryFailure("the BIP-39 wordlist bip39-english.txt is missing from BridgeCrypto's embedded files")
         }
         let digest = Hex.encode(Hash.sha256(data))
         guard digest == wordlistSHA256 else {
-            throw .libraryFailure("the BIP-39 wordlist at \(url.path) has SHA-256 \(digest), expected \(wordlistSHA256)")
+            throw .libraryFailure("the embedded BIP-39 wordlist has SHA-256 \(digest), expected \(wordlistSHA256)")
         }
         let words = String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
         // The hash already pins the content; this guards against a wrong constant above.

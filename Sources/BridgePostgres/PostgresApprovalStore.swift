@@ -1,5 +1,7 @@
 import BridgeApprovals
-import Foundation
+import BridgeCore
+import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// The session manager's store on PostgreSQL, for any number of `serve` instances sharing one database (CONTRACT 9).
@@ -453,25 +455,19 @@ final class PostgresTransactionContext {
 /// the enclosing one. `@unchecked Sendable`: the dictionary is only touched under `lock`, and each context is only
 /// used by the thread it is registered for.
 final class PostgresOpenTransactions: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = ConditionLock()
     private var byThread: [UInt: PostgresTransactionContext] = [:]
 
     var current: PostgresTransactionContext? {
-        lock.lock()
-        defer { lock.unlock() }
-        return byThread[UInt(pthread_self())]
+        lock.withLock { byThread[UInt(pthread_self())] }
     }
 
     func enter(_ context: PostgresTransactionContext) {
-        lock.lock()
-        byThread[UInt(pthread_self())] = context
-        lock.unlock()
+        lock.withLock { byThread[UInt(pthread_self())] = context }
     }
 
     func leave() {
-        lock.lock()
-        byThread[UInt(pthread_self())] = nil
-        lock.unlock()
+        lock.withLock { byThread[UInt(pthread_self())] = nil }
     }
 }
 

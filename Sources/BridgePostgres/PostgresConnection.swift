@@ -1,5 +1,6 @@
 import CLibPQ
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The rows a statement returned, every value in PostgreSQL's text format (nil for SQL NULL), and how many rows it
 /// changed.
@@ -275,7 +276,7 @@ public final class PostgresConnection {
         let primary = field("M") ?? PQresultErrorMessage(result).map { String(cString: $0) }
         let message = mask((primary?.isEmpty == false ? primary : nil) ?? connectionMessage(handle))
         let broken = PQstatus(handle) != CONNECTION_OK || Self.meansConnectionLost(sqlState)
-        return PostgresError(sqlState: sqlState, message: message.trimmingCharacters(in: .whitespacesAndNewlines),
+        return PostgresError(sqlState: sqlState, message: message.trimmingWhitespace(),
                              detail: field("D").map(mask), constraint: field("n"), connectionBroken: broken)
     }
 
@@ -288,14 +289,14 @@ public final class PostgresConnection {
     /// libpq's message for the connection, one line, with the password masked.
     private func connectionMessage(_ handle: OpaquePointer) -> String {
         let text = PQerrorMessage(handle).map { String(cString: $0) } ?? ""
-        let oneLine = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+        let oneLine = text.split(whereSeparator: \.isNewline).map { $0.trimmingWhitespace() }
             .filter { !$0.isEmpty }.joined(separator: " ")
         return mask(oneLine.isEmpty ? "the connection to \(databaseName) failed" : oneLine)
     }
 
     private func mask(_ text: String) -> String {
         guard let secret, text.contains(secret) else { return text }
-        return text.replacingOccurrences(of: secret, with: "***")
+        return text.replacing(secret, with: "***")
     }
 
     /// Calls `body` with libpq's `const char *const *` parameter array (nil entries are SQL NULL).
@@ -341,8 +342,8 @@ public final class PostgresConnection {
             for copy in firstCopies { free(copy) }
             for copy in secondCopies { free(copy) }
         }
-        let firstPointers = firstCopies.map { $0.map { UnsafePointer($0) } }
-        let secondPointers = secondCopies.map { $0.map { UnsafePointer($0) } }
+        let firstPointers = firstCopies.map { $0.map { UnsafePointer<CChar>($0) } }
+        let secondPointers = secondCopies.map { $0.map { UnsafePointer<CChar>($0) } }
         return firstPointers.withUnsafeBufferPointer { keywords in
             secondPointers.withUnsafeBufferPointer { values in body(keywords.baseAddress, values.baseAddress) }
         }

@@ -1,4 +1,6 @@
-import Foundation
+import BridgeCore
+import FoundationEssentials
+import Glibc
 
 /// Connections to one database, each lent to one thread at a time: a ``PostgresConnection`` is not thread-safe.
 ///
@@ -19,7 +21,7 @@ public final class PostgresConnectionPool: @unchecked Sendable {
     public let limit: Int
     private let conninfo: String
     private let sessionSetup: String?
-    private let condition = NSCondition()
+    private let condition = ConditionLock()
     private var free: [PostgresConnection] = []
     private var openCount = 0
     /// How many connections each thread holds right now.

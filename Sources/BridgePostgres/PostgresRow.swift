@@ -80,7 +80,7 @@ extension Optional where Wrapped == String {
     static func textArray(_ values: [String]?) -> String? {
         values.map { values in
             "{" + values.map { value in
-                "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+                "\"" + value.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\""
             }.joined(separator: ",") + "}"
         }
     }

@@ -1,5 +1,7 @@
+import BridgeCore
 import BridgeDevices
-import Foundation
+import Dispatch
+import FoundationEssentials
 import Glibc
 import Synchronization
 
@@ -63,12 +65,14 @@ final class SimulatorSocketServer: Sendable {
             state.stopRequested = false
             state.stopped = stopped
         }
-        let thread = Thread {
+        guard NativeThread.start("\(name) \(host):\(boundPort)", {
             serve(fd)
             stopped.signal()
+        }) else {
+            Glibc.close(fd)
+            state.withLock { $0 = State() }
+            throw .deviceFailure("the system refused a thread to serve \(host):\(boundPort)")
         }
-        thread.name = "\(name) \(host):\(boundPort)"
-        thread.start()
         return boundPort
     }
 

@@ -1,6 +1,7 @@
 import BridgeApprovals
+import BridgeCore
 import CSQLite
-import Foundation
+import FoundationEssentials
 
 /// One SQLite connection set up for money: write-ahead log, `synchronous=FULL`, foreign keys enforced, a busy timeout,
 /// and prepared statements cached by their SQL text.
@@ -38,14 +39,14 @@ public final class SQLiteDatabase {
         if !createIfMissing, !FileManager.default.fileExists(atPath: path) {
             throw .storage("no database at \(path)")
         }
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = FilePathText.parent(of: path)
         if createIfMissing, !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
             // Owner-only: the file holds the books and the audit log (secrets are only ever stored hashed).
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                         attributes: [.posixPermissions: 0o700])
             } catch {
-                throw .storage("cannot create the directory \(directory) for \(path): \(error.localizedDescription)")
+                throw .storage("cannot create the directory \(directory) for \(path): \(error.systemDescription)")
             }
         }
         if let unavailable = walletbridge_sqlite_open() {

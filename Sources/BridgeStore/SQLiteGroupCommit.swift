@@ -1,5 +1,5 @@
 import BridgeApprovals
-import Foundation
+import FoundationEssentials
 
 /// Group commit for ``SQLiteApprovalStore/transaction(_:)``: concurrent callers share one `COMMIT`, so one fsync makes
 /// a whole group durable instead of each caller waiting behind the others' fsyncs.

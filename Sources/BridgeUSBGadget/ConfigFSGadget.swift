@@ -1,6 +1,6 @@
 import BridgeCore
 import BridgeDevices
-import Foundation
+import FoundationEssentials
 import Glibc
 
 /// A USB gadget made through the kernel's configfs (Documentation/usb/gadget_configfs.rst): the device descriptor,
@@ -47,8 +47,8 @@ public final class ConfigFSGadget: @unchecked Sendable {
             throw .notSupported("cannot create the USB gadget \(directory): \(String(cString: strerror(errno)))")
         }
         do throws(DeviceError) {
-            try write(String(format: "0x%04x", identity.vendorID), to: "idVendor")
-            try write(String(format: "0x%04x", identity.productID), to: "idProduct")
+            try write("0x" + Hex.padded(identity.vendorID, digits: 4), to: "idVendor")
+            try write("0x" + Hex.padded(identity.productID, digits: 4), to: "idProduct")
             try write("0x0200", to: "bcdUSB")
             try write("0x0201", to: "bcdDevice")
             try makeDirectory("strings/0x409")
@@ -76,7 +76,7 @@ public final class ConfigFSGadget: @unchecked Sendable {
     /// `/dev/hidgN`, the device side of the HID function (its minor number is N).
     public var hidDevicePath: String? {
         guard let text = try? String(contentsOfFile: directory + "/functions/hid.usb0/dev", encoding: .utf8),
-              let minor = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ":").last
+              let minor = text.trimmingWhitespace().split(separator: ":").last
         else { return nil }
         return "/dev/hidg" + minor
     }
@@ -99,11 +99,11 @@ public final class ConfigFSGadget: @unchecked Sendable {
     /// during an unplug that someone else made (`echo "" > UDC`).
     public var isConfigured: Bool {
         let bound = (try? String(contentsOfFile: directory + "/UDC", encoding: .utf8))?
-            .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            .trimmingWhitespace() ?? ""
         guard !bound.isEmpty,
               let state = try? String(contentsOfFile: Self.controllersRoot + "/" + bound + "/state", encoding: .utf8)
         else { return false }
-        return state.trimmingCharacters(in: .whitespacesAndNewlines) == "configured"
+        return state.trimmingWhitespace() == "configured"
     }
 
     /// Unplugs the gadget (the host sees a disconnect). Doing it twice is harmless.
@@ -126,7 +126,7 @@ public final class ConfigFSGadget: @unchecked Sendable {
         let gadgets = (try? FileManager.default.contentsOfDirectory(atPath: gadgetsRoot)) ?? []
         let taken = Set(gadgets.compactMap { gadget in
             (try? String(contentsOfFile: gadgetsRoot + "/" + gadget + "/UDC", encoding: .utf8))?
-                .trimmingCharacters(in: .whitespacesAndNewlines)
+                .trimmingWhitespace()
         })
         return controllers.first { !taken.contains($0) }
     }

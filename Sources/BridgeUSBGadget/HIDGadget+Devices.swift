@@ -12,7 +12,7 @@ extension HIDGadget {
         let model = device.configuration.model
         let identity = ConfigFSGadget.Identity(
             vendorID: 0x2C97, productID: model.usbProductID, manufacturer: "Ledger",
-            product: model.displayName.replacingOccurrences(of: "Ledger ", with: ""), serialNumber: serialNumber)
+            product: model.displayName.replacing("Ledger ", with: ""), serialNumber: serialNumber)
         let behaviour = Behaviour(
             respond: { report in firmware.withLock { $0.accept(report) } },
             reset: { firmware.withLock { $0 = LedgerHIDDeviceSide(device: device) } },

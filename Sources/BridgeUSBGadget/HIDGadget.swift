@@ -1,6 +1,7 @@
 import BridgeCore
 import BridgeDevices
-import Foundation
+import Dispatch
+import FoundationEssentials
 import Glibc
 import Synchronization
 
@@ -47,7 +48,7 @@ public final class HIDGadget: Sendable {
     }
 
     /// `usb:VID:PID`, as the ready line of `simulate ... --usb` names it.
-    public var address: String { String(format: "usb:%04x:%04x", identity.vendorID, identity.productID) }
+    public var address: String { "usb:\(Hex.padded(identity.vendorID, digits: 4)):\(Hex.padded(identity.productID, digits: 4))" }
 
     /// Creates the gadget, plugs it into a free UDC and serves it on a background thread. `.notSupported` (-9)
     /// naming what is missing on a machine without gadget support.

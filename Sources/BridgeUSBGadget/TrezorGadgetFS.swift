@@ -1,7 +1,8 @@
 import BridgeCore
 import BridgeDevices
 import BridgeSimulator
-import Foundation
+import Dispatch
+import FoundationEssentials
 import Glibc
 import Synchronization
 

@@ -1,3 +1,4 @@
+import BridgeCore
 import BridgeDevices
 
 /// A simulated device on the kernel's USB gadget framework, as `simulate ... --usb` runs it: plugged in by
@@ -11,5 +12,5 @@ public protocol USBGadgetDevice: Sendable {
 extension HIDGadget: USBGadgetDevice {}
 
 extension TrezorGadgetFS: USBGadgetDevice {
-    public var address: String { String(format: "usb:%04x:%04x", Self.vendorID, Self.productID) }
+    public var address: String { "usb:\(Hex.padded(Self.vendorID, digits: 4)):\(Hex.padded(Self.productID, digits: 4))" }
 }

@@ -48,7 +48,7 @@ extension Command {
             guard name.count < helpColumn - 1 else {
                 return name + "\n" + String(repeating: " ", count: helpColumn) + help
             }
-            return name.padding(toLength: helpColumn, withPad: " ", startingAt: 0) + help
+            return name + String(repeating: " ", count: helpColumn - name.count) + help
         }
         return "\(title):\n" + lines.joined(separator: "\n")
     }

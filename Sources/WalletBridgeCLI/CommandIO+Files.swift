@@ -1,5 +1,5 @@
 import BridgeCore
-import Foundation
+import FoundationEssentials
 
 /// Reading a command's input file, where `-` means standard input as Unix tools have it.
 extension CommandIO {
@@ -8,11 +8,11 @@ extension CommandIO {
     public func readFile(atPath path: String) throws(GenericBridgeError) -> [UInt8] {
         if path == "-" { return readInput() }
         let files = FileManager.default
-        var isDirectory: ObjCBool = false
+        var isDirectory = false
         let problem: String
         if !files.fileExists(atPath: path, isDirectory: &isDirectory) {
             problem = "no such file"
-        } else if isDirectory.boolValue {
+        } else if isDirectory {
             problem = "it is a directory"
         } else if let data = files.contents(atPath: path) {
             return [UInt8](data)

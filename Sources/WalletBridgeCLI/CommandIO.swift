@@ -1,4 +1,5 @@
-import Foundation
+import BridgeCore
+import FoundationEssentials
 
 /// The streams a command talks through, injected so tests run commands in-process and read what they printed.
 ///
@@ -24,9 +25,9 @@ public struct CommandIO: Sendable {
 
     /// The process's own standard streams.
     public static let standard = CommandIO(
-        writeOutput: { FileHandle.standardOutput.write(Data($0.utf8)) },
-        writeError: { FileHandle.standardError.write(Data($0.utf8)) },
-        readInput: { [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
+        writeOutput: { FileDescriptorIO.writeAll(Array($0.utf8), to: 1) },
+        writeError: { FileDescriptorIO.writeAll(Array($0.utf8), to: 2) },
+        readInput: { FileDescriptorIO.readAll(from: 0) }
     )
 
     /// Tells the user something on standard error ("Confirm on your Ledger..."), one line.

@@ -2,7 +2,7 @@ import BridgeApprovals
 import BridgeCore
 import BridgePostgres
 import BridgeStore
-import Foundation
+import FoundationEssentials
 
 /// Where the session manager's data lives (CONTRACT 9): a SQLite file, or a PostgreSQL database named by a libpq
 /// URI (`postgresql://` or `postgres://`) that any number of `serve` processes may share. `serve`, `admin` and
@@ -32,7 +32,7 @@ enum DatabaseLocation: Equatable, Sendable {
 
     static func redacted(_ url: String) -> String {
         var text = url
-        if let schemeEnd = text.range(of: "://") {
+        if let schemeEnd = text.firstRange(of: "://") {
             let authorityEnd = text[schemeEnd.upperBound...].firstIndex { $0 == "/" || $0 == "?" } ?? text.endIndex
             let authority = text[schemeEnd.upperBound..<authorityEnd]
             if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
@@ -42,12 +42,24 @@ enum DatabaseLocation: Equatable, Sendable {
         // password=... in the query string, up to the next & (libpq's URI parameters).
         var output = ""
         var rest = Substring(text)
-        while let found = rest.range(of: "password=", options: .caseInsensitive) {
+        while let found = Self.caseInsensitiveRange(of: "password=", in: rest) {
             output += rest[..<found.upperBound] + "***"
             rest = rest[found.upperBound...]
             rest = rest[(rest.firstIndex(of: "&") ?? rest.endIndex)...]
         }
         return output + rest
+    }
+
+    /// Where ASCII `needle` first occurs in `text`, ignoring ASCII case.
+    private static func caseInsensitiveRange(of needle: String, in text: Substring) -> Range<Substring.Index>? {
+        let pattern = Array(needle.utf8)
+        let bytes = text.utf8
+        var start = bytes.startIndex
+        while let end = bytes.index(start, offsetBy: pattern.count, limitedBy: bytes.endIndex) {
+            if zip(bytes[start..<end], pattern).allSatisfy({ ($0 | 0x20) == ($1 | 0x20) }) { return start..<end }
+            start = bytes.index(after: start)
+        }
+        return nil
     }
 
     /// An open store and how to close it.

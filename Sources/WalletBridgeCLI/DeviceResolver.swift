@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import BridgeCore
 import BridgeDevices
 import BridgeSimulator
@@ -230,7 +230,7 @@ struct DeviceResolver: Sendable {
     static func waitUntilGone(_ path: String, timeout: Duration) {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline, FileManager.default.fileExists(atPath: path) {
-            Thread.sleep(forTimeInterval: 0.02)
+            NativeThread.sleep(for: .milliseconds(20))
         }
     }
 

@@ -1,7 +1,7 @@
 import BridgeCore
 import BridgeCrypto
 import BridgeDevices
-import Foundation
+import FoundationEssentials
 
 // The JSON shapes of CONTRACT.md section 1: hex `0x`-prefixed lowercase, addresses in their own formats (EIP-55 for
 // Ethereum), Bitcoin message signatures base64, fingerprints 8 hex digits without prefix (as HWI prints them).

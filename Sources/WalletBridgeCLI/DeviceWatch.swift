@@ -1,5 +1,5 @@
 import BridgeCore
-import Foundation
+import FoundationEssentials
 
 /// `enumerate --watch` (CONTRACT 7): hot-plug events from successive listings, without I/O. Each listing is what
 /// `enumerate` prints; the first makes every device `added`, later ones `added`, `changed` (state, app or model

@@ -1,7 +1,8 @@
 import BridgeCore
 import BridgeDevices
 import BridgeUSB
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// What `doctor` examines: the libraries, udev and its rules, the permissions of wallet device nodes, and the
 /// devices hidapi sees. Every path is read under `root` ("/" for the machine), so tests check a made-up system.
@@ -33,7 +34,7 @@ struct DoctorChecks {
     }
 
     private func path(_ absolute: String) -> String {
-        root == "/" ? absolute : (root as NSString).appendingPathComponent(absolute)
+        root == "/" ? absolute : FilePathText.join(root, absolute)
     }
 
     // MARK: Libraries
@@ -75,7 +76,7 @@ struct DoctorChecks {
         for directory in UdevInstaller.udevRulesDirectories {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: path(directory))) ?? []
             for name in names.sorted() where name.hasSuffix(".rules") {
-                let file = (directory as NSString).appendingPathComponent(name)
+                let file = FilePathText.join(directory, name)
                 guard let text = try? String(contentsOfFile: path(file), encoding: .utf8).lowercased() else { continue }
                 if patterns.contains(where: text.contains) { matching.append(file) }
             }
@@ -101,7 +102,7 @@ struct DoctorChecks {
         let classDirectory = path("/sys/class/hidraw")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: classDirectory)) ?? []
         return names.sorted { ($0.count, $0) < ($1.count, $1) }.compactMap { name in
-            let uevent = (classDirectory as NSString).appendingPathComponent("\(name)/device/uevent")
+            let uevent = FilePathText.join(classDirectory, "\(name)/device/uevent")
             guard let text = try? String(contentsOfFile: uevent, encoding: .utf8),
                   let vendorID = Self.vendorID(fromUevent: text),
                   let vendor = Self.walletVendors.first(where: { $0.vendorID == vendorID })

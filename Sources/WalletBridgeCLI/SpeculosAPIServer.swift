@@ -1,7 +1,7 @@
 import BridgeCore
 import BridgeServer
 import BridgeSimulator
-import Foundation
+import FoundationEssentials
 
 /// Speculos's REST API (``SpeculosAPI``) on the service's HTTP server, for `simulate ledger --api-port N`.
 ///
@@ -21,10 +21,14 @@ struct SpeculosAPIServer: Sendable {
                 return .json(SpeculosAPI.apduRefusal.body, status: SpeculosAPI.apduRefusal.status)
             }
             let stream = HTTPBodyStream()
-            Thread {
+            let started = NativeThread.start("speculos-apdu") {
                 stream.write(Array(api.exchange(apdu).serialized().utf8))
                 stream.finish()
-            }.start()
+            }
+            if !started {
+                let busy = SpeculosAPI.Response.error(503, "no thread is free to run the APDU; try again")
+                return .json(busy.body, status: busy.status)
+            }
             return .streaming(stream, contentType: "application/json")
         }
         router.get("/events") { request, _ in

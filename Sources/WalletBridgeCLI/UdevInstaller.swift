@@ -1,5 +1,6 @@
 import BridgeCore
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Writes the udev rules into a rules directory and asks udev to apply them.
 struct UdevInstaller {
@@ -27,7 +28,7 @@ struct UdevInstaller {
         do {
             try files.createDirectory(atPath: directory, withIntermediateDirectories: true)
             for rules in UdevRules.files {
-                let path = (directory as NSString).appendingPathComponent(rules.name)
+                let path = FilePathText.join(directory, rules.name)
                 try Data(rules.contents.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
                 try files.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
                 outcome.installed.append(path)
@@ -41,7 +42,7 @@ struct UdevInstaller {
 
     /// `udevadm control --reload-rules && udevadm trigger`, as LedgerHQ/udev-rules `add_udev_rules.sh` runs it.
     private func reload() -> (done: Bool, what: String) {
-        let standardized = (directory as NSString).standardizingPath
+        let standardized = FilePathText.standardized(directory)
         guard Self.udevRulesDirectories.contains(standardized) else {
             return (false, "not reloaded: udev does not read \(directory); copy the files to \(Self.systemRulesDirectory) to use them")
         }
@@ -59,36 +60,23 @@ struct UdevInstaller {
         return (true, "ran udevadm control --reload-rules && udevadm trigger; replug the device if it was connected")
     }
 
-    private struct ProcessFailure: Error, CustomStringConvertible {
-        let description: String
-    }
-
     /// Runs `executable` and waits; stderr is passed through so the user sees udevadm's own words.
-    private static func run(_ executable: String, _ arguments: [String]) -> Result<Void, ProcessFailure> {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            return .failure(ProcessFailure(description: "\(error)"))
+    private static func run(_ executable: String, _ arguments: [String]) -> Result<Void, ChildProcess.Failure> {
+        ChildProcess.run(executable, arguments).flatMap { outcome in
+            outcome.status == 0 ? .success(()) : .failure(ChildProcess.Failure(description: "exit \(outcome.status)"))
         }
-        process.waitUntilExit()
-        return process.terminationStatus == 0 ? .success(()) : .failure(ProcessFailure(description: "exit \(process.terminationStatus)"))
     }
 
     /// A write that failed: permission problems get the sudo hint (code -12), anything else is bad input (-10).
     static func writeFailure(_ error: Error, directory: String) -> GenericBridgeError {
-        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
-        let posixCode = underlying?.domain == NSPOSIXErrorDomain ? underlying?.code : nil
-        let denied = posixCode == Int(EACCES) || posixCode == Int(EPERM)
-            || (error as NSError).code == NSFileWriteNoPermissionError
+        let posix = (error as? POSIXError) ?? ((error as? CocoaError)?.userInfo["NSUnderlyingError"] as? POSIXError)
+        let denied = posix?.code == .EACCES || posix?.code == .EPERM
+            || (error as? CocoaError)?.code == .fileWriteNoPermission
         if denied {
             return GenericBridgeError(.permissionDenied, "Cannot write udev rules into \(directory): permission denied",
                                       hint: "Run it as root: sudo walletbridge udev install")
         }
-        return GenericBridgeError(.badArgument, "Cannot write udev rules into \(directory): \(error.localizedDescription)",
+        return GenericBridgeError(.badArgument, "Cannot write udev rules into \(directory): \(error.systemDescription)",
                                   hint: "Give a writable directory with --dir, or run it as root for \(systemRulesDirectory).")
     }
 }

@@ -20,7 +20,7 @@ struct MnemonicTests {
             let fromPhrase = try Mnemonic(phrase: phrase)
             #expect(fromPhrase.entropy == entropy)
             #expect(fromPhrase == fromEntropy)
-            let seed = fromPhrase.seed(passphrase: try testCase.string("passphrase"))
+            let seed = try fromPhrase.seed(passphrase: try testCase.string("passphrase"))
             #expect(seed == (try testCase.hex("seed")))
             #expect(try ExtendedKey.master(seed: seed).xprv() == (try testCase.string("xprv")))
         }
@@ -66,9 +66,21 @@ struct MnemonicTests {
     /// The passphrase is NFKD-normalized: composed and decomposed spellings give one seed.
     @Test func passphraseIsNormalized() throws {
         let mnemonic = try Mnemonic(phrase: "legal winner thank year wave sausage worth useful legal winner thank yellow")
-        let composed = mnemonic.seed(passphrase: "caf\u{E9}")
-        #expect(composed == mnemonic.seed(passphrase: "cafe\u{301}"))
-        #expect(composed != mnemonic.seed(passphrase: "cafe"))
+        let composed = try mnemonic.seed(passphrase: "caf\u{E9}")
+        #expect(try composed == mnemonic.seed(passphrase: "cafe\u{301}"))
+        #expect(try composed != mnemonic.seed(passphrase: "cafe"))
+        // Compatibility forms too (the K in NFKD): a ligature and full-width letters are their plain letters.
+        #expect(try mnemonic.seed(passphrase: "\u{FB01}x") == mnemonic.seed(passphrase: "fix"))
+        #expect(try mnemonic.seed(passphrase: "\u{FF34}\u{FF32}\u{FF25}\u{FF3A}\u{FF2F}\u{FF32}") == mnemonic.seed(passphrase: "TREZOR"))
+    }
+
+    /// ICU's NFKD, byte for byte, on what BIP-39 meets: ASCII unchanged, composed letters split, compatibility
+    /// characters replaced, Hangul syllables decomposed.
+    @Test func nfkdMatchesUnicode() throws {
+        #expect(try "TREZOR".nfkd == "TREZOR")
+        #expect(try Array("caf\u{E9}".nfkd.unicodeScalars) == Array("cafe\u{301}".unicodeScalars))
+        #expect(try Array("\u{FB01}\u{2460}\u{3000}".nfkd.unicodeScalars) == Array("fi1 ".unicodeScalars))
+        #expect(try Array("\u{D55C}".nfkd.unicodeScalars.map(\.value)) == [0x1112, 0x1161, 0x11AB])
     }
 
     @Test func descriptionDoesNotLeakTheWords() throws {
@@ -78,9 +90,8 @@ struct MnemonicTests {
     }
 
     @Test func shippedWordlistIsTheReferenceFile() throws {
-        let url = try #require(Bundle.module.url(forResource: "bip39-english", withExtension: "txt"))
-        let shipped = try #require(FileManager.default.contents(atPath: url.path))
-        #expect([UInt8](shipped) == (try TestVectors.data("crypto/bip39-english.txt")))
+        let shipped = try #require(embeddedFiles["bip39-english.txt"])
+        #expect(shipped == (try TestVectors.data("crypto/bip39-english.txt")))
         let words = try Mnemonic.englishWordlist
         #expect(words.count == 2048)
         #expect(words.first == "abandon" && words.last == "zoo")

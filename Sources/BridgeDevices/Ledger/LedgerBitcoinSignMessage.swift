@@ -1,5 +1,5 @@
 import BridgeCrypto
-import Foundation
+import FoundationEssentials
 
 /// SIGN_MESSAGE `E1 10 00 P2 Lc n | path | varint messageLength | merkleRoot(32)`: the message is cut into 64-byte
 /// chunks and only the Merkle root of the chunks is sent; the device reads each chunk through

@@ -91,7 +91,7 @@ public struct TrezorCallFlow: Sendable {
         case .passphraseRequest:
             _ = try reply.decode(TrezorProto.PassphraseRequest.self)
             if let passphrase = credentials.passphraseOnHost {
-                let normalized = TrezorCredentials.normalizedPassphrase(passphrase)
+                let normalized = try TrezorCredentials.normalizedPassphrase(passphrase)
                 guard normalized.count <= TrezorCredentials.maximumPassphraseLength else {
                     return .failed(.badArgument("The passphrase is longer than the \(TrezorCredentials.maximumPassphraseLength) characters a Trezor takes"),
                                    sendCancel: true)

@@ -1,4 +1,4 @@
-import Foundation
+import BridgeCrypto
 
 /// How the host answers the device's PIN and passphrase requests.
 public struct TrezorCredentials: Sendable {
@@ -27,7 +27,11 @@ public struct TrezorCredentials: Sendable {
 
     /// The host passphrase as it goes on the wire: NFKD, as trezorlib normalizes it (`get_session`), so the same
     /// typed text opens the same wallet whatever form the terminal produced.
-    public static func normalizedPassphrase(_ passphrase: String) -> String {
-        passphrase.decomposedStringWithCompatibilityMapping
+    public static func normalizedPassphrase(_ passphrase: String) throws(DeviceError) -> String {
+        do throws(CryptoError) {
+            return try passphrase.nfkd
+        } catch {
+            throw .badArgument("The passphrase could not be normalized (NFKD): \(error)")
+        }
     }
 }

@@ -1,5 +1,6 @@
 import CCurl
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// One blocking HTTP request through libcurl (`walletbridge_curl_request` in the CCurl shim): how the operator CLI
 /// reaches the service (so the binary needs no FoundationNetworking) and how webhooks are POSTed. Proxy variables
@@ -28,7 +29,7 @@ public enum CurlHTTPClient {
         let context = Unmanaged.passUnretained(received).toOpaque()
         let copies = lines.map { strdup($0) }
         defer { copies.forEach { free($0) } }
-        let pointers = copies.map { UnsafePointer($0) }
+        let pointers = copies.map { $0.map { UnsafePointer<CChar>($0) } }
         // A non-NULL pointer even for an empty body, so curl sends Content-Length: 0; NULL sends no body at all.
         let bodyBytes = body.map { $0.isEmpty ? [UInt8(0)] : $0 }
         let bodyLength = body?.count ?? 0

@@ -1,6 +1,6 @@
 import BridgeApprovals
 import BridgeCore
-import Foundation
+import FoundationEssentials
 
 extension ServiceConfiguration {
     static let rootKeys: Set<String> = [

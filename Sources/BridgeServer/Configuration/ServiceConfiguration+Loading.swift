@@ -1,5 +1,5 @@
 import BridgeCore
-import Foundation
+import FoundationEssentials
 
 extension ServiceConfiguration {
     /// Reads and checks the configuration file at `path` (``init(json:environment:)``), then that the TLS files it

@@ -1,6 +1,6 @@
 import BridgeApprovals
 import BridgeStore
-import Foundation
+import FoundationEssentials
 
 /// Everything `walletbridge serve` runs with, read from one JSON file (``init(json:environment:)``,
 /// ``load(path:environment:)``) or the embedded demo defaults (``demo()``). deploy/CONFIGURATION.md documents each

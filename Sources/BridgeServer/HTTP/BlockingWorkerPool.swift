@@ -1,4 +1,6 @@
-import Foundation
+import BridgeCore
+import Dispatch
+import FoundationEssentials
 import Synchronization
 
 /// A bounded set of threads for work that blocks: requests whose handler waits for a durable commit. They run here,
@@ -56,7 +58,18 @@ final class BlockingWorkerPool: Sendable {
         switch action {
         case .refuse: return false
         case .wake: available.signal()
-        case .start(let index): startThread(index)
+        case .start(let index):
+            guard startThread(index) else {
+                // The system refused a thread (its limit is reached): the pool's running threads take the job, or,
+                // when none runs, the calling thread does.
+                let noneRunning = state.withLock { state -> Bool in
+                    state.started -= 1
+                    return state.started == 0
+                }
+                finished.leave()
+                if noneRunning { runQueuedJobsHere() }
+                return true
+            }
         case .queue: break
         }
         return true
@@ -73,14 +86,23 @@ final class BlockingWorkerPool: Sendable {
         finished.wait()
     }
 
-    /// Starts thread `index`, already counted in `finished`.
-    private func startThread(_ index: Int) {
-        let thread = Thread { [self] in
+    /// Starts thread `index`, already counted in `finished`; false when the system refused it.
+    private func startThread(_ index: Int) -> Bool {
+        NativeThread.start("\(name)-\(index)") { [self] in
             runJobs()
             finished.leave()
         }
-        thread.name = "\(name)-\(index)"
-        thread.start()
+    }
+
+    /// Runs the queued jobs on the calling thread, for when no pool thread could be started.
+    private func runQueuedJobsHere() {
+        while let job = state.withLock({ state -> (@Sendable () -> Void)? in
+            guard state.head < state.jobs.count else { return nil }
+            state.head += 1
+            return state.jobs[state.head - 1]
+        }) {
+            job()
+        }
     }
 
     private func runJobs() {

@@ -1,6 +1,8 @@
 import BridgeApprovals
+import BridgeCore
 import Dispatch
-import Foundation
+import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// One open connection, kept in libmicrohttpd's per-connection `socket_context`: its socket, the address it counts
@@ -136,16 +138,16 @@ final class ConnectionWatchdog: Sendable {
     private let finished = DispatchSemaphore(value: 0)
 
     init(guard connections: ConnectionGuard, interval: Duration) {
-        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
-        let thread = Thread { [self] in
+        let started = NativeThread.start("walletbridge-http-deadlines") { [self] in
             while !stopped.load(ordering: .acquiring) {
                 connections.closeOverdue(at: ConnectionGuard.now())
-                Thread.sleep(forTimeInterval: seconds)
+                NativeThread.sleep(for: interval)
             }
             finished.signal()
         }
-        thread.name = "walletbridge-http-deadlines"
-        thread.start()
+        // Without the thread, overdue headers are not cut (libmicrohttpd's own connection timeout still applies);
+        // stop() then has no thread to wait for.
+        if !started { stopped.store(true, ordering: .releasing) }
     }
 
     /// Stops the thread and waits for it (at most one interval).

@@ -1,7 +1,7 @@
 import BridgeApprovals
 import BridgeCore
 import CMicroHTTPD
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// What the C callbacks of one server share; reached through libmicrohttpd's `cls` pointer.

@@ -1,6 +1,7 @@
 import BridgeCore
 import CMicroHTTPD
-import Foundation
+import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// The HTTP server: libmicrohttpd with a pool of worker threads (each with its own epoll loop) calling one

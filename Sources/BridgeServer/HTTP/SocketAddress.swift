@@ -1,5 +1,5 @@
 import CMicroHTTPD
-import Foundation
+import FoundationEssentials
 
 /// A listen address parsed from an IP literal: the `sockaddr` libmicrohttpd binds to.
 struct SocketAddress {

@@ -1,3 +1,4 @@
+import BridgeCore
 import Dispatch
 import Synchronization
 
@@ -46,7 +47,7 @@ public final class LogBatcher: Sendable {
                 defer { buffer.removeAll(keepingCapacity: true) }
                 return buffer
             }
-            if !batch.isEmpty { FileDescriptorWriter.writeAll(batch, to: fileDescriptor) }
+            if !batch.isEmpty { FileDescriptorIO.writeAll(batch, to: fileDescriptor) }
         }
     }
 }

@@ -1,4 +1,6 @@
-import Foundation
+import BridgeCore
+import FoundationEssentials
+import Glibc
 
 /// Where log lines go: one call per complete line (without the trailing newline), and a `flush` for sinks that
 /// batch their writes.
@@ -14,7 +16,7 @@ public struct LogSink: Sendable {
 
     /// Standard error, one `write(2)` per line so concurrent lines do not interleave.
     public static let standardError = LogSink { line in
-        FileDescriptorWriter.writeAll(Array((line + "\n").utf8), to: 2)
+        FileDescriptorIO.writeAll(Array((line + "\n").utf8), to: 2)
     }
 
     /// Standard error in batches (``LogBatcher``): a line reaches the file within `interval`, or at once when
@@ -28,19 +30,4 @@ public struct LogSink: Sendable {
 
     /// Drops every line.
     public static let discard = LogSink { _ in }
-}
-
-/// `write(2)` until every byte is out (or the descriptor fails: a log has nowhere to report its own failure).
-enum FileDescriptorWriter {
-    static func writeAll(_ bytes: [UInt8], to fileDescriptor: Int32) {
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Foundation.write(fileDescriptor, buffer.baseAddress?.advanced(by: offset), buffer.count - offset)
-                if written < 0, errno == EINTR { continue }
-                if written <= 0 { return }
-                offset += written
-            }
-        }
-    }
 }

@@ -52,7 +52,7 @@ enum PrometheusText {
 
     /// HELP text escapes backslash and line feed only.
     static func escapeHelp(_ help: String) -> String {
-        help.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n")
+        help.replacing("\\", with: "\\\\").replacing("\n", with: "\\n")
     }
 
     /// Integers without a fraction (`3`), others in Swift's shortest round-trip form (`0.005`), `+Inf`, `NaN`.

@@ -1,7 +1,7 @@
 import BridgeApprovals
 import BridgeCore
 import Dispatch
-import Foundation
+import FoundationEssentials
 
 /// The running service: the session manager on its store, the HTTP server with the CRM, operator and service
 /// endpoints, the webhook dispatcher and the expiry sweep, wired once so `serve` and the end-to-end tests run the

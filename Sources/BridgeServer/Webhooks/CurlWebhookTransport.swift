@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The production ``WebhookTransport``: libcurl, one blocking POST per call on the caller's thread. curl waits in
 /// poll() for the answer or the timeout, so a receiver that never answers costs a thread, not a core (Foundation's

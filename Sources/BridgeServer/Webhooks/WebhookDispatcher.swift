@@ -1,7 +1,7 @@
 import BridgeApprovals
 import BridgeCore
 import Dispatch
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// Delivers the webhook outbox (CONTRACT 2.4): every message is POSTed, signed, to every configured URL.
@@ -318,9 +318,10 @@ public final class WebhookDispatcher: Sendable {
             return true
         }
         guard starting else { return }
-        let thread = Thread { [self] in runLoop() }
-        thread.name = "walletbridge-webhooks"
-        thread.start()
+        if !NativeThread.start("walletbridge-webhooks", { [self] in runLoop() }) {
+            // No thread for the loop: messages stay queued (nothing is lost) until a later start() gets one.
+            loopState.withLock { $0 = .idle }
+        }
     }
 
     /// Stops the loop; POSTs in flight finish and are recorded before it returns.

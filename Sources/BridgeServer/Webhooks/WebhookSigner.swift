@@ -1,6 +1,6 @@
 import BridgeCore
 import BridgeCrypto
-import Foundation
+import FoundationEssentials
 
 /// Signs webhook bodies (CONTRACT 2.4): `X-WalletBridge-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
 ///
@@ -28,7 +28,7 @@ public struct WebhookSigner: Sendable {
         var timestamp: Int64?
         var candidates: [[UInt8]] = []
         for part in header.split(separator: ",") {
-            let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingWhitespace() }
             guard pair.count == 2 else { continue }
             switch pair[0] {
             case "t": timestamp = Int64(pair[1])

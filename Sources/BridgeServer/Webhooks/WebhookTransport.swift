@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// One webhook POST: where, what, and with which headers.
 public struct WebhookRequest: Sendable {

@@ -1,4 +1,5 @@
-import Foundation
+import BridgeCore
+import FoundationEssentials
 
 /// One line of text drawn on the screen, in Speculos's event shape (LedgerHQ/speculos speculos/observer.py
 /// `TextEvent`: text, x, y, w, h). Coordinates follow a Nano's 128 x 64 screen, one line every 16 pixels; a long line
@@ -26,7 +27,7 @@ public struct LedgerTextEvent: Sendable, Equatable {
 /// stay readable and buttons pressable.
 public final class LedgerDisplay: @unchecked Sendable {
     // @unchecked: every stored property is read and written only while holding `condition`.
-    private let condition = NSCondition()
+    private let condition = ConditionLock()
     private var screensShown: [DeviceScreen] = []
     private var events: [LedgerTextEvent] = []
     private var currentScreen: [LedgerTextEvent] = []
@@ -78,11 +79,11 @@ public final class LedgerDisplay: @unchecked Sendable {
 
     /// Waits until a request waits for buttons, or `timeout` passes; the step on screen then.
     public func awaitReview(timeout: Duration) -> DeviceScreen? {
-        let deadline = Date(timeIntervalSinceNow: SimulatedLedgerLink.seconds(timeout))
+        let deadline = ContinuousClock.now + timeout
         condition.lock()
         defer { condition.unlock() }
         while flow == nil, !closed {
-            guard condition.wait(until: deadline) else { break }
+            guard condition.wait(timeout: deadline - ContinuousClock.now) else { break }
         }
         return flow?.current
     }

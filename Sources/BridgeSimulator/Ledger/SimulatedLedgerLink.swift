@@ -1,6 +1,6 @@
 import BridgeCore
 import BridgeDevices
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// A ``SimulatedLedger`` behind 64-byte Ledger HID frames, as a ``DeviceLink`` (`--transport sim:ledger`): the
@@ -60,7 +60,7 @@ public final class SimulatedLedgerLink: DeviceLink {
             if let frame = try result.get() { return frame }
             let now = clock.now
             guard now < deadline else { return nil }
-            Thread.sleep(forTimeInterval: Self.seconds(min(deadline - now, Self.pollSlice)))
+            NativeThread.sleep(for: min(deadline - now, Self.pollSlice))
         }
     }
 
@@ -92,10 +92,5 @@ public final class SimulatedLedgerLink: DeviceLink {
         let replies = state.firmware.accept(packet)
         let readyAt = ContinuousClock().now + latency
         for frame in replies { state.outbox.append((frame, readyAt)) }
-    }
-
-    static func seconds(_ duration: Duration) -> TimeInterval {
-        let (seconds, attoseconds) = duration.components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
     }
 }

@@ -26,7 +26,8 @@ public struct SpeculosAPI: Sendable {
 
         static let empty = Response(status: 200, body: .object([:]))
 
-        static func error(_ status: Int, _ message: String) -> Response {
+        /// Speculos's error shape: `{"error": message}` with `status`.
+        public static func error(_ status: Int, _ message: String) -> Response {
             Response(status: status, body: .object(["error": .string(message)]))
         }
     }

@@ -1,6 +1,6 @@
 import BridgeCore
 import BridgeDevices
-import Foundation
+import FoundationEssentials
 import Glibc
 import Synchronization
 
@@ -95,7 +95,7 @@ public final class SpeculosServer: Sendable {
                 response = APDUResponse(statusWord: 0x6700)
             }
             let latency = device.configuration.latency
-            if latency > .zero { Thread.sleep(forTimeInterval: SimulatedLedgerLink.seconds(latency)) }
+            if latency > .zero { NativeThread.sleep(for: latency) }
             guard write(SpeculosAPDUChannel.encodeReply(response), to: client) else { return false }
         }
         return true

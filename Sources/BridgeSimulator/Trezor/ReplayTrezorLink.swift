@@ -1,6 +1,6 @@
 import BridgeCore
 import BridgeDevices
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// A strict replay of a recorded Trezor packet transcript as a ``DeviceLink``, for tests of host code.
@@ -74,10 +74,7 @@ public final class ReplayTrezorLink: DeviceLink {
         }
         if let packet = try result.get() { return packet }
         // Nothing to deliver until the host speaks: behave like a device that stays silent for the whole timeout.
-        if timeout > .zero {
-            let parts = timeout.components
-            Thread.sleep(forTimeInterval: Double(parts.seconds) + Double(parts.attoseconds) / 1e18)
-        }
+        NativeThread.sleep(for: timeout)
         return nil
     }
 

@@ -1,6 +1,6 @@
 import BridgeCore
 import BridgeDevices
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// A ``SimulatedTrezor`` as an in-process ``DeviceLink`` of 64-byte packets (`--transport sim:trezor`): the host's
@@ -52,7 +52,7 @@ public final class SimulatedTrezorLink: DeviceLink {
             if let packet = try result.get() { return packet }
             let now = clock.now
             guard now < deadline else { return nil }
-            Thread.sleep(forTimeInterval: SimulatedLedgerLink.seconds(min(deadline - now, Self.pollSlice)))
+            NativeThread.sleep(for: min(deadline - now, Self.pollSlice))
         }
     }
 

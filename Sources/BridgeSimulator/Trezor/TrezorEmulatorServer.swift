@@ -1,6 +1,6 @@
 import BridgeCore
 import BridgeDevices
-import Foundation
+import FoundationEssentials
 import Glibc
 import Synchronization
 
@@ -132,7 +132,7 @@ public final class TrezorEmulatorServer: Sendable {
         guard datagram.count == TrezorV1Framing.packetSize else { return [] }
         let packets = device.receive(packet: datagram)
         let latency = device.configuration.latency
-        if !packets.isEmpty, latency > .zero { Thread.sleep(forTimeInterval: SimulatedLedgerLink.seconds(latency)) }
+        if !packets.isEmpty, latency > .zero { NativeThread.sleep(for: latency) }
         return packets
     }
 

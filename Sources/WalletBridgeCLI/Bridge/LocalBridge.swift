@@ -1,6 +1,7 @@
 import BridgeCore
 import BridgeServer
-import Foundation
+import Dispatch
+import FoundationEssentials
 import Synchronization
 
 /// `walletbridge bridge`: the operator's local HTTP bridge between the console in the browser and the device, on the
@@ -116,7 +117,7 @@ final class LocalBridge: HTTPHandler {
     /// The CLI's answer as an HTTP response: 200, or the error document with a status for its code.
     private func command(_ arguments: [String]) async -> HTTPResponse {
         let (status, output) = await run(arguments + deviceArguments)
-        let document = (try? JSONValue(parsing: output.trimmingCharacters(in: .whitespacesAndNewlines))) ?? .null
+        let document = (try? JSONValue(parsing: output.trimmingWhitespace())) ?? .null
         guard status == 0 else {
             let code = document["code"]?.numberValue.flatMap { Int($0.text) }
             let httpStatus = code == ErrorCode.busy.rawValue ? 409 : code == ErrorCode.badArgument.rawValue ? 400 : 500

@@ -2,7 +2,7 @@ import BridgeApprovals
 import BridgeCore
 import BridgeServer
 import BridgeStore
-import Foundation
+import FoundationEssentials
 
 /// What every station-local `admin` command shares (CONTRACT 5): the service's own database, opened directly (safe
 /// while the service runs), found through `--config FILE` (its `database` and `currencies`) or `--db FILE|URL`.
@@ -44,5 +44,5 @@ enum AdminStation {
     }
 
     /// Who the audit log names for a station-local change.
-    static var actor: String { "cli:" + NSUserName() }
+    static var actor: String { "cli:" + CurrentUser.name }
 }

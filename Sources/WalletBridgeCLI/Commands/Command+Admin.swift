@@ -1,7 +1,7 @@
 import BridgeApprovals
 import BridgeCore
 import BridgeStore
-import Foundation
+import FoundationEssentials
 
 extension Command {
     /// `walletbridge admin`: administration run on the service's machine, against its database.

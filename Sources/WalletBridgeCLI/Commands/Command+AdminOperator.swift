@@ -2,7 +2,7 @@ import BridgeApprovals
 import BridgeCore
 import BridgeServer
 import BridgeStore
-import Foundation
+import FoundationEssentials
 
 extension Command {
     /// `walletbridge admin operator`: the enrolled operators, on the service's own machine.
@@ -60,7 +60,7 @@ extension Command {
             }
             let reason = try arguments.requiredValue("reason")
             return try AdminStation.withService(arguments) { service throws(ApprovalError) in
-                let outcome = try service.revokeOperator(name: name, reason: reason, actor: "cli:" + NSUserName())
+                let outcome = try service.revokeOperator(name: name, reason: reason, actor: "cli:" + CurrentUser.name)
                 io.progress("Revoked \(name): \(outcome.endedSessions.count) session(s) ended; approvals withdrawn from "
                     + "\(outcome.withdrawnOrderIDs.count) pending order(s)"
                     + (outcome.withdrawnOrderIDs.isEmpty ? "." : ": " + outcome.withdrawnOrderIDs.joined(separator: ", ")))

@@ -1,7 +1,7 @@
 import BridgeApprovals
 import BridgeCore
 import BridgeServer
-import Foundation
+import FoundationEssentials
 
 extension Command {
     /// `walletbridge admin wallet`: the CRM's external wallets, on the service's own machine (CONTRACT 5).
@@ -133,18 +133,18 @@ enum AdminWalletCommand {
         // "\r\n" is one Character in Swift, and a newline like "\n": both end a line.
         let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
         guard let header = lines.first else { throw .invalidRequest("the file is empty") }
-        let columns = try fields(header, line: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        let columns = try fields(header, line: 1).map { $0.trimmingWhitespace() }
         guard columns == ["external_user_id", "currency"] || columns == ["external_user_id", "currency", "initial_balance"]
         else {
             throw .invalidRequest("line 1: the header must be external_user_id,currency[,initial_balance], not \(header)")
         }
         var data = Array(lines.dropFirst())
-        while data.last?.trimmingCharacters(in: .whitespaces).isEmpty == true { data.removeLast() }
+        while data.last?.trimmingWhitespace().isEmpty == true { data.removeLast() }
         var wallets: [ApprovalService.NewWallet] = []
         for (offset, line) in data.enumerated() {
             let number = offset + 2
             // Entry k is line k + 1 (createWallets names refusals by that number), so blank lines are refused.
-            guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { throw .invalidRequest("line \(number) is empty") }
+            guard !line.trimmingWhitespace().isEmpty else { throw .invalidRequest("line \(number) is empty") }
             let values = try fields(line, line: number)
             guard values.count == columns.count else {
                 throw .invalidRequest("line \(number): \(values.count) fields, the header has \(columns.count)")

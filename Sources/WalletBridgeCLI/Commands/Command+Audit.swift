@@ -1,7 +1,7 @@
 import BridgeApprovals
 import BridgeCore
 import BridgeStore
-import Foundation
+import FoundationEssentials
 
 extension Command {
     /// `walletbridge audit`: the audit chain group.

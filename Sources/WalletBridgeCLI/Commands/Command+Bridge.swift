@@ -1,6 +1,6 @@
 import BridgeCore
 import BridgeServer
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 extension Command {

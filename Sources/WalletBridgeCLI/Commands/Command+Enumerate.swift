@@ -1,6 +1,6 @@
 import BridgeCore
 import BridgeDevices
-import Foundation
+import FoundationEssentials
 
 extension Command {
     /// `walletbridge enumerate`: the devices the transport reaches, each with its state.
@@ -120,7 +120,7 @@ enum DeviceProbe {
 private func watchDevices(_ arguments: ParsedArguments, io: CommandIO) async throws -> JSONValue? {
     _ = try DeviceSelection(arguments)  // bad options fail now, as usage errors, not in every child
     let signals = TerminationSignals()
-    let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
     let childArguments = ["enumerate"] + arguments.forwardedOptions(excluding: ["watch"])
     var watch = DeviceWatch()
     while signals.received == nil {
@@ -133,17 +133,8 @@ private func watchDevices(_ arguments: ParsedArguments, io: CommandIO) async thr
 }
 
 /// One `walletbridge enumerate` in a child process: its JSON array.
-private func listDevices(_ executable: URL, _ arguments: [String]) throws -> [JSONValue] {
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return try JSONValue(parsing: [UInt8](data)).arrayValue ?? []
+private func listDevices(_ executable: String, _ arguments: [String]) throws -> [JSONValue] {
+    let outcome = try ChildProcess.run(executable, arguments, collectOutput: true, passStandardError: false).get()
+    return try JSONValue(parsing: outcome.output).arrayValue ?? []
 }
 

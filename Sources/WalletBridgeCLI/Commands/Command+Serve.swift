@@ -2,7 +2,7 @@ import BridgeApprovals
 import BridgeCore
 import BridgeServer
 import BridgeStore
-import Foundation
+import FoundationEssentials
 
 extension Command {
     /// `walletbridge serve`: the HTTP service of CONTRACT section 2.

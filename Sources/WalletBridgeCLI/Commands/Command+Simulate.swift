@@ -2,7 +2,7 @@ import BridgeCore
 import BridgeSimulator
 import BridgeUSB
 import BridgeUSBGadget
-import Foundation
+import FoundationEssentials
 
 extension Command {
     /// `walletbridge simulate`: simulated devices served over their emulators' protocols.

@@ -5,7 +5,7 @@ import BridgeDevices
 import BridgeServer
 import BridgeSimulator
 import BridgeStore
-import Foundation
+import FoundationEssentials
 
 /// `serve --demo`: demo wallets, a stored API key, and two operators whose simulated Ledgers enrol through the real
 /// enrolment flow (the device signs the EIP-712 Enrollment). Everything here is for demos: the simulator's seed is

@@ -1,5 +1,5 @@
 import BridgeCore
-import Foundation
+import FoundationEssentials
 
 /// The operator API of CONTRACT 2.2, as the operator CLI calls it: every endpoint one method, JSON in and out.
 ///
@@ -125,10 +125,8 @@ public struct OperatorAPIClient: Sendable {
         components.percentEncodedPath = components.percentEncodedPath + path
         if !query.isEmpty {
             // URLComponents leaves "+" alone, which servers read as a space: encode it (and "&", "=") ourselves.
-            var allowed = CharacterSet.urlQueryAllowed
-            allowed.remove(charactersIn: "+&=;")
             components.percentEncodedQuery = query.map { name, value in
-                "\(name)=\(value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")"
+                "\(name)=\(Self.percentEncoded(value, keeping: Self.queryValueCharacters))"
             }.joined(separator: "&")
         }
         guard let url = components.url else {
@@ -139,10 +137,27 @@ public struct OperatorAPIClient: Sendable {
 
     /// An order id as one path segment: percent-encoded, so `/` or `?` in the CRM's id cannot change the route.
     static func pathSegment(_ value: String) throws(GenericBridgeError) -> String {
-        var allowed = CharacterSet.urlPathAllowed
-        allowed.remove(charactersIn: "/?#;")
-        guard !value.isEmpty, let encoded = value.addingPercentEncoding(withAllowedCharacters: allowed) else {
+        guard !value.isEmpty else {
             throw GenericBridgeError(.badArgument, "The order id '\(value)' cannot be used in a URL")
+        }
+        return percentEncoded(value, keeping: pathSegmentCharacters)
+    }
+
+    /// What a query value keeps as is: Foundation's `urlQueryAllowed` without `+&=;` (a server reads `+` as a space).
+    static let queryValueCharacters = Set("!$'()*,-./:?@_~".utf8)
+    /// What a path segment keeps as is: Foundation's `urlPathAllowed` without `/?#;`.
+    static let pathSegmentCharacters = Set("!$&'()*+,-.:=@_~".utf8)
+
+    /// `value`'s UTF-8 with every byte but ASCII letters, digits and `keeping` written `%XX` (RFC 3986, 2.1).
+    static func percentEncoded(_ value: String, keeping: Set<UInt8>) -> String {
+        var encoded = ""
+        for byte in value.utf8 {
+            let isAlphanumeric = (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+            if isAlphanumeric || keeping.contains(byte) {
+                encoded.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                encoded += "%" + Hex.padded(byte, digits: 2).uppercased()
+            }
         }
         return encoded
     }

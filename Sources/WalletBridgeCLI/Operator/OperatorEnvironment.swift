@@ -1,5 +1,5 @@
 import BridgeApprovals
-import Foundation
+import FoundationEssentials
 
 /// What the operator commands reach outside the process: the service (an HTTP transport), the environment variables
 /// that locate the token cache, and the clock that decides whether a cached token is still good. Tests put fakes in

@@ -1,6 +1,6 @@
 import BridgeCore
 import BridgeServer
-import Foundation
+import FoundationEssentials
 
 /// One HTTP answer from the operator API: the status and the body as received.
 public struct OperatorHTTPResponse: Sendable, Equatable {
@@ -37,11 +37,13 @@ public struct CurlOperatorTransport: OperatorHTTPTransport {
     {
         let timeout = timeout
         let result = await withCheckedContinuation { (done: CheckedContinuation<Result<CurlHTTPClient.Response, WebhookTransportError>, Never>) in
-            Thread {
+            // libcurl blocks: on a thread of its own, not one of the concurrency pool's.
+            let started = NativeThread.start("walletbridge-http") {
                 done.resume(returning: CurlHTTPClient.send(method: method, url: url.absoluteString,
                                                            headers: headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
                                                            body: body, timeout: timeout))
-            }.start()
+            }
+            if !started { done.resume(returning: .failure(WebhookTransportError("the system refused a thread for the request"))) }
         }
         switch result {
         case .success(let response):

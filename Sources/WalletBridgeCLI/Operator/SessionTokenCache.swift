@@ -1,7 +1,8 @@
 import BridgeApprovals
 import BridgeCore
 import BridgeCrypto
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Where the operator CLI keeps its bearer tokens between runs (CONTRACT 3): `$XDG_STATE_HOME/walletbridge/`
 /// (default `~/.local/state/walletbridge/`), one file per server and operator address, readable by the owner only
@@ -40,7 +41,7 @@ public struct SessionTokenCache: Sendable {
         if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/") {
             return state + "/walletbridge"
         }
-        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? CurrentUser.homeDirectory
         return home + "/.local/state/walletbridge"
     }
 
@@ -91,7 +92,7 @@ public struct SessionTokenCache: Sendable {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
         } catch {
-            throw GenericBridgeError(.permissionDenied, "Cannot create \(directory) for the session token: \(error.localizedDescription)",
+            throw GenericBridgeError(.permissionDenied, "Cannot create \(directory) for the session token: \(error.systemDescription)",
                                      hint: "Set XDG_STATE_HOME to a directory you can write, or fix the permissions of \(directory).")
         }
         guard chmod(directory, 0o700) == 0 else {
@@ -107,7 +108,7 @@ public struct SessionTokenCache: Sendable {
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard descriptor >= 0 else {
             throw GenericBridgeError(.permissionDenied, "Cannot write \(temporary): \(String(cString: strerror(errno)))",
-                                     hint: "Fix the permissions of \((path as NSString).deletingLastPathComponent).")
+                                     hint: "Fix the permissions of \(FilePathText.parent(of: path)).")
         }
         // O_CREAT's mode is filtered by the umask and ignored for an existing file: set it explicitly.
         var failure: String? = fchmod(descriptor, 0o600) == 0 ? nil : "chmod: \(String(cString: strerror(errno)))"
@@ -126,7 +127,7 @@ public struct SessionTokenCache: Sendable {
         if let failure {
             _ = unlink(temporary)
             throw GenericBridgeError(.permissionDenied, "Cannot save the session token at \(path): \(failure)",
-                                     hint: "Fix the permissions of \((path as NSString).deletingLastPathComponent).")
+                                     hint: "Fix the permissions of \(FilePathText.parent(of: path)).")
         }
     }
 }
