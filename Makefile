@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -ec
 
 # The Debian 12 packages the C system-library targets need (Package.swift names them as providers).
-DEBIAN_PACKAGES := pkg-config libhidapi-dev libusb-1.0-0-dev libsecp256k1-dev libssl-dev nettle-dev \
+DEBIAN_PACKAGES := pkg-config libstdc++-12-dev libhidapi-dev libusb-1.0-0-dev libsecp256k1-dev libssl-dev nettle-dev \
 	libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev \
 	libpq-dev postgresql \
 	qemu-system-x86 busybox-static kmod cpio udev chromium chromium-driver
@@ -16,15 +16,30 @@ TEST_LOG := .build/test-output.log
 ## Foundation are linked into the binary (--static-swift-stdlib): one file to copy, and nothing of the toolchain's to
 ## load at start. The binary stays position-independent (ASLR), but its ~100,000 relative relocations are packed
 ## (-z pack-relative-relocs, DT_RELR, which Debian 12's glibc 2.36 applies; the toolchain's lld writes it, gold
-## cannot): the start-up no longer reads a 1.9 MB relocation table.
-RELEASE := -c release --static-swift-stdlib -Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs
+## cannot): the start-up no longer reads a 1.9 MB relocation table. The C++ runtime that the Swift runtime uses is
+## linked in too: `--static-swift-stdlib` names `-lstdc++` itself, so the linker first finds STATIC_CXX's
+## libstdc++.so, a one-line linker script (made by `static-cxx`) that names GCC's libstdc++.a instead; loading and
+## relocating libstdc++.so.6 cost about half a millisecond of every start. And the binary's own symbols are not
+## exported (`--no-export-dynamic` undoes the `-export-dynamic` that `--static-swift-stdlib` adds): nothing dlopens
+## against them, and the runtime's start-up `dladdr` calls scanned their 9,000 entries one by one.
+STATIC_CXX := $(CURDIR)/.build/static-libstdc++
+RELEASE := -c release --static-swift-stdlib -Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs \
+	-Xlinker -L$(STATIC_CXX) -Xlinker --no-export-dynamic
 
-.PHONY: deps interop-tools vm-kernel build test bench bench-http bench-http-tools profile-transfers bench-cli fuzz run install uninstall clean
+.PHONY: static-cxx deps interop-tools vm-kernel build test bench bench-http bench-http-tools profile-transfers bench-cli fuzz run install uninstall clean
 
 ## PREFIX: where `make install` puts bin/walletbridge (default /usr/local)
 PREFIX ?= /usr/local
 
 ## deps: install the missing Debian packages (quiet when nothing is missing)
+## static-cxx: the linker script that makes release builds take libstdc++.a (see RELEASE; GCC's libstdc++-12-dev).
+static-cxx: deps
+	@archive=$$($(CC) -print-file-name=libstdc++.a); \
+	case "$$archive" in /*) ;; *) echo "static-cxx: $(CC) knows no libstdc++.a (Debian: libstdc++-12-dev)" >&2; exit 1 ;; esac; \
+	mkdir -p "$(STATIC_CXX)"; echo "INPUT($$archive)" > "$(STATIC_CXX)/libstdc++.so.new"; \
+	cmp -s "$(STATIC_CXX)/libstdc++.so.new" "$(STATIC_CXX)/libstdc++.so" && rm "$(STATIC_CXX)/libstdc++.so.new" \
+		|| mv "$(STATIC_CXX)/libstdc++.so.new" "$(STATIC_CXX)/libstdc++.so"
+
 deps:
 	@missing=""; \
 	for package in $(DEBIAN_PACKAGES); do \
@@ -100,7 +115,7 @@ test: deps interop-tools vm-kernel
 	exit $$status
 
 ## bench: the crypto, ledger, trezor and approvals benchmarks, optimized build
-bench: deps
+bench: deps static-cxx
 	swift build $(RELEASE) --product walletbridge-bench
 	.build/release/walletbridge-bench crypto
 	.build/release/walletbridge-bench ledger
@@ -110,7 +125,7 @@ bench: deps
 ## bench-http: HTTP load with wrk on loopback: `serve --demo` (balance reads, small transfers) on SQLite and on
 ## PostgreSQL (one and two instances) beside bare libmicrohttpd handlers in C and in Swift, in one run of about
 ## 1.5 minutes (Benchmarks/http/bench-http.sh; README "HTTP load")
-bench-http: bench-http-tools
+bench-http: bench-http-tools static-cxx
 	swift build $(RELEASE) --product walletbridge
 	swift build $(RELEASE) --product walletbridge-bench
 	Benchmarks/http/bench-http.sh .build/release
@@ -129,7 +144,7 @@ bench-http-tools: deps
 
 ## profile-transfers: bench-http without PostgreSQL, with the SQLite transfers recorded by `perf record` and grouped
 ## into where a transfer's CPU time goes (Benchmarks/README.md, "Where a transfer's time goes")
-profile-transfers: bench-http-tools
+profile-transfers: bench-http-tools static-cxx
 	swift build $(RELEASE) --product walletbridge
 	swift build $(RELEASE) --product walletbridge-bench
 	PG=0 PROFILE=1 Benchmarks/http/bench-http.sh .build/release
@@ -137,7 +152,7 @@ profile-transfers: bench-http-tools
 ## bench-cli: whole-process wall time, CPU time and peak RSS (median of RUNS runs, default 15) of `walletbridge
 ## --version`, `xpub` against `simulate ledger` and `address` against `simulate trezor`, beside HWI's getxpub and
 ## trezorctl on the same simulators, with the binary's size and shared libraries (Benchmarks/cli/bench-cli.sh)
-bench-cli: deps interop-tools
+bench-cli: deps interop-tools static-cxx
 	@status=$$(dpkg-query -W -f='$${Status}' time 2>/dev/null || true); \
 	if [ "$$status" != "install ok installed" ] || [ ! -x /usr/bin/time ]; then \
 		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
@@ -170,7 +185,7 @@ run: build
 	"$$(swift build --show-bin-path)/walletbridge" serve --demo
 
 ## install: build optimized and copy walletbridge to $(PREFIX)/bin (e.g. `make install PREFIX=$$HOME/.local`)
-install: deps
+install: deps static-cxx
 	swift build $(RELEASE) --product walletbridge
 	install -d "$(DESTDIR)$(PREFIX)/bin"
 	install -m 0755 "$$(swift build $(RELEASE) --show-bin-path)/walletbridge" "$(DESTDIR)$(PREFIX)/bin/walletbridge"

@@ -4,14 +4,28 @@ import Synchronization
 /// Runs one operation at a time on a device, each with a deadline and cancellable.
 ///
 /// A second caller while an operation runs gets ``DeviceError/busy(_:)`` at once: frames of two operations must
-/// never interleave on the wire. The blocking link calls run on a dispatch queue, off the caller's task, and check
-/// the deadline and the cancellation flag between short receives.
+/// never interleave on the wire. The blocking link calls run where ``Execution`` says, and check the deadline and
+/// the cancellation flag between short receives.
 public final class DeviceSession: Sendable {
-    private let isBusy = Mutex(false)
-    private let queue: DispatchQueue
+    /// Where an operation's blocking link calls run.
+    public enum Execution: Sendable {
+        /// On the session's own dispatch queue, off the caller's task: a service's cooperative threads are never
+        /// held by a device that waits for a person to press its buttons.
+        case dispatchQueue
+        /// On the calling thread, inside the caller's task: for a one-shot command that has nothing else to run.
+        /// The operation then never suspends, so a command started with `Task.immediate` runs to its end on the
+        /// main thread without starting the concurrency runtime's threads or a dispatch thread.
+        case callingThread
+    }
 
-    public init(label: String) {
-        queue = DispatchQueue(label: "walletbridge.device.\(label)")
+    private let isBusy = Mutex(false)
+    private let queue: DispatchQueue?
+
+    public init(label: String, execution: Execution = .dispatchQueue) {
+        switch execution {
+        case .dispatchQueue: queue = DispatchQueue(label: "walletbridge.device.\(label)")
+        case .callingThread: queue = nil
+        }
     }
 
     /// Runs `body` with a deadline `timeout` from now and a cancellation check; throws `.busy` if another
@@ -32,7 +46,10 @@ public final class DeviceSession: Sendable {
         let cancelled = CancellationFlag()
         let deadline = ContinuousClock.now.advanced(by: timeout)
         let result: Result<Output, DeviceError> = await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
+            guard let queue else {
+                return Result { () throws(DeviceError) in try body(deadline, { cancelled.isSet }) }
+            }
+            return await withCheckedContinuation { continuation in
                 queue.async {
                     let outcome = Result { () throws(DeviceError) in try body(deadline, { cancelled.isSet }) }
                     continuation.resume(returning: outcome)

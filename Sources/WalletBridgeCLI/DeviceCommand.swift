@@ -14,7 +14,9 @@ enum DeviceCommand {
     ) async throws -> Output {
         var selection = try DeviceSelection(arguments)
         selection.readPassphraseFromInput(io)
-        let device = try DeviceResolver(selection, commandLine: arguments.commandLine, writePrompt: io.writeError).open()
+        // One operation and nothing else to run: the exchanges stay on this thread (see main.swift).
+        let device = try DeviceResolver(selection, commandLine: arguments.commandLine, writePrompt: io.writeError,
+                                        execution: .callingThread).open()
         defer { device.close() }
         let options = OperationOptions(timeout: selection.timeout, progress: { io.progress($0) })
         do {

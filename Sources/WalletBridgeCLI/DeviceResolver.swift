@@ -81,13 +81,16 @@ struct DeviceResolver: Sendable {
     let environment: DeviceEnvironment
     /// Where a Trezor PIN prompt is drawn (standard error).
     let writePrompt: @Sendable (String) -> Void
+    /// Where the opened device's blocking exchanges run.
+    let execution: DeviceSession.Execution
 
     init(_ selection: DeviceSelection, commandLine: String, environment: DeviceEnvironment = .current,
-         writePrompt: @escaping @Sendable (String) -> Void = { _ in }) throws {
+         writePrompt: @escaping @Sendable (String) -> Void = { _ in }, execution: DeviceSession.Execution = .dispatchQueue) throws {
         self.selection = selection
         transport = try DeviceTransport(parsing: selection.transport, commandLine: commandLine)
         self.environment = environment
         self.writePrompt = writePrompt
+        self.execution = execution
     }
 
     /// Every device the transport reaches (`--device` not applied).
@@ -202,23 +205,26 @@ struct DeviceResolver: Sendable {
                 return LedgerHIDChannel(link: link)
             }
             let channel = LedgerHIDChannel(link: try holder.currentLink())
-            return OpenedDevice(wallet: LedgerDevice(channel: channel, descriptor: candidate.descriptor, reopen: reopen),
+            return OpenedDevice(wallet: LedgerDevice(channel: channel, descriptor: candidate.descriptor, reopen: reopen, execution: execution),
                                 link: holder)
         case .speculos(let host, let port):
             // Speculos and the simulator keep their connection across app switches: nothing to reopen.
             let link = try TCPLink(host: host, port: port)
-            return OpenedDevice(wallet: LedgerDevice(channel: SpeculosAPDUChannel(link: link), descriptor: candidate.descriptor),
+            return OpenedDevice(wallet: LedgerDevice(channel: SpeculosAPDUChannel(link: link), descriptor: candidate.descriptor,
+                                                             execution: execution),
                                 link: LinkHolder(link))
         case .simulatedLedger(let settings):
             let link = SimulatedLedgerLink(device: try SimulatedLedger(configuration: settings.configuration))
-            return OpenedDevice(wallet: LedgerDevice(channel: LedgerHIDChannel(link: link), descriptor: candidate.descriptor),
+            return OpenedDevice(wallet: LedgerDevice(channel: LedgerHIDChannel(link: link), descriptor: candidate.descriptor,
+                                                             execution: execution),
                                 link: LinkHolder(link))
         }
     }
 
     /// A Trezor over `link`, answering PIN and passphrase requests with ``trezorCredentials``.
     private func openTrezor(_ link: any DeviceLink, _ candidate: DeviceCandidate) -> OpenedDevice {
-        OpenedDevice(wallet: TrezorDevice(link: link, descriptor: candidate.descriptor, credentials: trezorCredentials),
+        OpenedDevice(wallet: TrezorDevice(link: link, descriptor: candidate.descriptor, credentials: trezorCredentials,
+                                         execution: execution),
                      link: LinkHolder(link))
     }
 

@@ -36,6 +36,31 @@ struct DeviceSessionTests {
         await #expect(throws: DeviceError.cancelled) { try await task.value }
     }
 
+    /// `.callingThread` runs the operation on the caller's thread without suspending: a task started with
+    /// `Task.immediate` (as `main.swift` starts a command) has finished when the call returns. `.dispatchQueue` runs it
+    /// on the session's queue, another thread.
+    @Test func callingThreadRunsTheOperationWithoutSuspending() async throws {
+        let session = DeviceSession(label: "test", execution: .callingThread)
+        let outcome = Mutex<(caller: UInt, runner: UInt, value: Int)?>(nil)
+        Task.immediate {
+            let caller = UInt(pthread_self())
+            let (runner, value) = try await session.perform(timeout: .seconds(1)) { _, _ in (UInt(pthread_self()), 7) }
+            outcome.withLock { $0 = (caller, runner, value) }
+        }
+        let finished = try #require(outcome.withLock { $0 })
+        #expect(finished.runner == finished.caller)
+        #expect(finished.value == 7)
+        // A failure comes back the same way, and the session is free again after it.
+        await #expect(throws: DeviceError.timedOut(.seconds(1))) {
+            try await session.perform(timeout: .seconds(1)) { _, _ throws(DeviceError) -> Int in throw .timedOut(.seconds(1)) }
+        }
+        #expect(try await session.perform(timeout: .seconds(1)) { _, _ in 8 } == 8)
+
+        let queued = DeviceSession(label: "test")
+        let caller = UInt(pthread_self())
+        #expect(try await queued.perform(timeout: .seconds(1)) { _, _ in UInt(pthread_self()) } != caller)
+    }
+
     @Test func deadlineIsPassedToTheOperation() async throws {
         let session = DeviceSession(label: "test")
         let remaining = try await session.perform(timeout: .seconds(5)) { deadline, _ in deadline - ContinuousClock.now }

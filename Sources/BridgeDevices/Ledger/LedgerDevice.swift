@@ -17,11 +17,13 @@ public final class LedgerDevice: HardwareWallet {
     /// (app-ethereum doc/ethapp.adoc, "EIP712 SEND STRUCT DEFINITION", since 1.9.19; ../shared/reference/ledger.md 4.6).
     static let fullTypedDataSince = [1, 9, 19]
 
+    /// `execution`: where the blocking exchanges run (``DeviceSession/Execution``).
     public init(channel: any APDUChannel, descriptor: DeviceDescriptor,
-                reopen: (@Sendable () throws(DeviceError) -> any APDUChannel)? = nil) {
+                reopen: (@Sendable () throws(DeviceError) -> any APDUChannel)? = nil,
+                execution: DeviceSession.Execution = .dispatchQueue) {
         self.channel = Mutex(channel)
         self.descriptor = descriptor
-        self.session = DeviceSession(label: descriptor.id)
+        self.session = DeviceSession(label: descriptor.id, execution: execution)
         self.reopen = reopen
     }
 

@@ -50,14 +50,16 @@ public struct TrezorCallFlow: Sendable {
         case failed(DeviceError, sendCancel: Bool)
     }
 
-    /// The proto name of the request, for errors ("this Trezor does not support EthereumSignTypedData").
-    public let requestName: String
+    /// The proto name of the request, for errors ("this Trezor does not support EthereumSignTypedData"). Named only
+    /// when an error needs it: the name comes from reflection, which costs a command more than its exchange.
+    public var requestName: String { TrezorMessageType.name(of: requestType) }
+    private let requestType: UInt16
     public let credentials: TrezorCredentials
     public let passphraseEntryOnDevice: Bool
     private var announcedConfirmation = false
 
     public init(request: TrezorWireMessage, credentials: TrezorCredentials, passphraseEntryOnDevice: Bool) {
-        requestName = request.typeName
+        requestType = request.type
         self.credentials = credentials
         self.passphraseEntryOnDevice = passphraseEntryOnDevice
     }

@@ -20,11 +20,13 @@ public final class TrezorDevice: HardwareWallet {
         var session = TrezorSession()
     }
 
-    /// `link` moves 64-byte packets (WebUSB, HID, UDP emulator, in-process simulator).
-    public init(link: any DeviceLink, descriptor: DeviceDescriptor, credentials: TrezorCredentials = TrezorCredentials()) {
+    /// `link` moves 64-byte packets (WebUSB, HID, UDP emulator, in-process simulator); `execution` is where the
+    /// blocking exchanges run (``DeviceSession/Execution``).
+    public init(link: any DeviceLink, descriptor: DeviceDescriptor, credentials: TrezorCredentials = TrezorCredentials(),
+                execution: DeviceSession.Execution = .dispatchQueue) {
         channel = TrezorV1Channel(link: link)
         self.credentials = credentials
-        operations = DeviceSession(label: descriptor.id)
+        operations = DeviceSession(label: descriptor.id, execution: execution)
         state = Mutex(State(descriptor: descriptor))
     }
 
