@@ -13,7 +13,7 @@ DEBIAN_PACKAGES := pkg-config libstdc++-12-dev libhidapi-dev libusb-1.0-0-dev li
 TEST_LOG := .build/test-output.log
 
 ## RELEASE: how optimized builds are made (issue 16; `make bench-cli` shows the figures). The Swift runtime and
-## Foundation are linked into the binary (--static-swift-stdlib): one file to copy, and nothing of the toolchain's to
+## FoundationEssentials are linked into the binary (--static-swift-stdlib): one file to copy, and nothing of the toolchain's to
 ## load at start. The binary stays position-independent (ASLR), but its ~100,000 relative relocations are packed
 ## (-z pack-relative-relocs, DT_RELR, which Debian 12's glibc 2.36 applies; the toolchain's lld writes it, gold
 ## cannot): the start-up no longer reads a 1.9 MB relocation table. The C++ runtime that the Swift runtime uses is
