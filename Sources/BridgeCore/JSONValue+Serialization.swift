@@ -34,7 +34,7 @@ extension JSONValue {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .number(let n): out.append(contentsOf: n.text.utf8)
+        case .number(let n): out.appendUTF8(n.text)
         case .string(let s): JSONValue.writeString(s, into: &out)
         case .array(let elements):
             guard !elements.isEmpty else { return out.append(contentsOf: "[]".utf8) }
@@ -122,11 +122,16 @@ extension JSONValue {
     /// Writes `string` quoted, escaping what RFC 8259 requires; other characters stay as UTF-8.
     static func writeString(_ string: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        // Most strings need no escape: copy them whole rather than byte by byte.
-        if !string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            out.append(contentsOf: string.utf8)
-            return out.append(UInt8(ascii: "\""))
-        }
+        // Most strings need no escape: copy them whole rather than byte by byte, scanning the native string's bytes
+        // in place (every request's answer comes through here).
+        let copiedWhole = string.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+                return false
+            }
+            out.append(contentsOf: bytes)
+            return true
+        } ?? false
+        if copiedWhole { return out.append(UInt8(ascii: "\"")) }
         for byte in string.utf8 {
             switch byte {
             case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)

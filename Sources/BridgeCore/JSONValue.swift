@@ -18,12 +18,21 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
 
     /// A number from its literal text; nil if `text` is not an RFC 8259 number.
     public init?(text: String) {
-        guard JSONNumber.isValidLiteral(Array(text.utf8)) else { return nil }
+        // Checked in place: money amounts in every answer come through here.
+        let isValid = text.utf8.withContiguousStorageIfAvailable { JSONNumber.isValidLiteral($0) }
+            ?? JSONNumber.isValidLiteral(Array(text.utf8))
+        guard isValid else { return nil }
         self.text = text
     }
 
     /// The number with the decimal text of `value`.
     public init<I: BinaryInteger>(_ value: I) {
+        self.text = String(value)
+    }
+
+    /// The number with the decimal text of `value`: the common case, without the generic conversion (which other
+    /// modules call unspecialized: an answer's `"decimals"` took longer to write than the rest of the wallet).
+    public init(_ value: Int) {
         self.text = String(value)
     }
 
@@ -43,30 +52,30 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
         isIntegerLiteral ? Int64(text) : nil
     }
 
-    static func isValidLiteral(_ bytes: [UInt8]) -> Bool {
-        var index = 0
+    static func isValidLiteral<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes) -> Bool where Bytes.Index == Int {
+        var index = bytes.startIndex
         func digits() -> Int {
             let start = index
-            while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") { index += 1 }
+            while index < bytes.endIndex, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") { index += 1 }
             return index - start
         }
-        if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
-        guard index < bytes.count else { return false }
+        if index < bytes.endIndex, bytes[index] == UInt8(ascii: "-") { index += 1 }
+        guard index < bytes.endIndex else { return false }
         if bytes[index] == UInt8(ascii: "0") {
             index += 1
         } else if digits() == 0 {
             return false
         }
-        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+        if index < bytes.endIndex, bytes[index] == UInt8(ascii: ".") {
             index += 1
             guard digits() > 0 else { return false }
         }
-        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+        if index < bytes.endIndex, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
             index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            if index < bytes.endIndex, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
             guard digits() > 0 else { return false }
         }
-        return index == bytes.count
+        return index == bytes.endIndex
     }
 }
 

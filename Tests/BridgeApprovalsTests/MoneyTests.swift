@@ -34,6 +34,10 @@ struct MoneyTests {
         #expect(MinorUnits.format(0, decimals: 2) == "0.00")
         #expect(MinorUnits.format(7, decimals: 0) == "7")
         #expect(MinorUnits.format(Int128.min + 1, decimals: 2) == "-1701411834604692317316873037158841057.27")
+        // Either side of the 64-bit fast path.
+        #expect(MinorUnits.format(Int128(UInt64.max), decimals: 2) == "184467440737095516.15")
+        #expect(MinorUnits.format(Int128(UInt64.max) + 1, decimals: 2) == "184467440737095516.16")
+        #expect(MinorUnits.format(-Int128(UInt64.max) - 1, decimals: 0) == "-18446744073709551616")
     }
 
     @Test func roundTripsEveryValueInAFewRanges() throws {

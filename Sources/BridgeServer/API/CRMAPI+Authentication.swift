@@ -11,8 +11,7 @@ extension CRMAPI {
         if let allowList, !allowList.contains(request.clientAddress) {
             throw .ipNotAllowed(request.clientAddress)
         }
-        let presented = Hash.sha256(Array((request.header("key") ?? "").utf8))
-        guard request.header("key") != nil, SecureBytes.constantTimeEqual(presented, apiKeyDigest) else {
+        guard let key = request.header("key"), SecureBytes.constantTimeEqual(Hash.sha256(Array(key.utf8)), apiKeyDigest) else {
             throw .keyInvalid
         }
         guard hasBody else { return RequestFields(object: JSONObject()) }

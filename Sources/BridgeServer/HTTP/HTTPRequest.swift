@@ -20,17 +20,25 @@ public struct HTTPRequest: Sendable {
 
     public init(method: String, path: String, query: [String: String] = [:], headers: [String: String] = [:],
                 body: [UInt8] = [], clientAddress: String = "127.0.0.1", peerAddress: String? = nil) {
-        self.method = method.uppercased()
+        // The server hands over upper-case methods and lower-case names already: copied as they are, per request.
+        self.method = method.utf8.contains(where: { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) })
+            ? method.uppercased() : method
         self.path = path
         self.query = query
-        self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
+        self.headers = headers.keys.allSatisfy({ !Self.hasUppercase($0) })
+            ? headers
+            : Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
         self.body = body
         self.clientAddress = clientAddress
         self.peerAddress = peerAddress ?? clientAddress
     }
 
     /// The header `name` (any case).
-    public func header(_ name: String) -> String? { headers[name.lowercased()] }
+    public func header(_ name: String) -> String? { headers[Self.hasUppercase(name) ? name.lowercased() : name] }
+
+    private static func hasUppercase(_ text: String) -> Bool {
+        text.utf8.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) || $0 >= 0x80 })
+    }
 }
 
 /// One HTTP response.

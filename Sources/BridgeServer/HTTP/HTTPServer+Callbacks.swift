@@ -336,11 +336,19 @@ extension HTTPServerContext {
         }
         guard let mhdResponse else { return .NO }
         defer { MHD_destroy_response(mhdResponse) }
-        for header in response.headers where header.name.lowercased() != "content-length" {
+        for header in response.headers where !Self.isContentLength(header.name) {
             // libmicrohttpd refuses header text with line breaks; such a header is dropped rather than sent.
             _ = MHD_add_response_header(mhdResponse, header.name, header.value)
         }
         return MHD_queue_response(connection, UInt32(response.status), mhdResponse)
+    }
+
+    /// libmicrohttpd writes Content-Length itself, so a handler's own is dropped. Compared in place, without a
+    /// lower-cased copy of every header name of every response.
+    static func isContentLength(_ name: String) -> Bool {
+        let expected = "content-length".utf8
+        guard name.utf8.count == expected.count else { return false }
+        return zip(name.utf8, expected).allSatisfy { ((UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) ? $0 | 0x20 : $0) == $1 }
     }
 
     /// The query and headers, with their sizes; the first value wins for a repeated name, except `X-Forwarded-For`,
@@ -362,12 +370,17 @@ extension HTTPServerContext {
 /// Receives libmicrohttpd's key/value iteration, with lengths (a value may hold NUL bytes).
 private final class ValueCollector {
     let lowercasingNames: Bool
-    var values: [String: String] = [:]
+    var values: [String: String]
     var bytes = 0
     var sawNUL = false
     var repeatsFraming = false
 
-    init(lowercasingNames: Bool) { self.lowercasingNames = lowercasingNames }
+    init(lowercasingNames: Bool) {
+        self.lowercasingNames = lowercasingNames
+        // Room for a usual request's headers (or query) at once, rather than growing from empty: a dictionary that
+        // grows rehashes everything it holds, on every request.
+        values = Dictionary(minimumCapacity: 8)
+    }
 }
 
 private let collectConnectionValue: MHD_KeyValueIteratorN = { cls, _, key, keySize, value, valueSize in
@@ -377,18 +390,29 @@ private let collectConnectionValue: MHD_KeyValueIteratorN = { cls, _, key, keySi
     let valueBytes = UnsafeRawBufferPointer(start: value, count: value == nil ? 0 : valueSize)
     collector.bytes += keySize + valueBytes.count
     if keyBytes.contains(0) || valueBytes.contains(0) { collector.sawNUL = true }
-    let decodedKey = String(decoding: keyBytes, as: UTF8.self)
-    let name = collector.lowercasingNames ? decodedKey.lowercased() : decodedKey
-    if let earlier = collector.values[name] {
+    // Header names are ASCII tokens (RFC 9110, 5.1): lower-cased byte by byte as the String is made, rather than
+    // made and then copied again by `lowercased()`, on every header of every request.
+    let name = collector.lowercasingNames
+        ? String(unsafeUninitializedCapacity: keyBytes.count) { buffer in
+            for (index, byte) in keyBytes.enumerated() {
+                buffer[index] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+            }
+            return keyBytes.count
+        }
+        : String(decoding: keyBytes, as: UTF8.self)
+    // One hash for the usual case, a name not seen before; a repeated name puts the first value back.
+    let text = String(decoding: valueBytes, as: UTF8.self)
+    if let earlier = collector.values.updateValue(text, forKey: name) {
         // Several X-Forwarded-For lines are one list in order (RFC 9110, 5.3): HAProxy's `option forwardfor` adds its
         // own line after any the client sent, so keeping only the first would believe the client's.
         if collector.lowercasingNames, name == "x-forwarded-for" {
-            collector.values[name] = earlier + ", " + String(decoding: valueBytes, as: UTF8.self)
-        } else if collector.lowercasingNames, name == "content-length" || name == "transfer-encoding" {
-            collector.repeatsFraming = true
+            collector.values[name] = earlier + ", " + text
+        } else {
+            collector.values[name] = earlier
+            if collector.lowercasingNames, name == "content-length" || name == "transfer-encoding" {
+                collector.repeatsFraming = true
+            }
         }
-    } else {
-        collector.values[name] = String(decoding: valueBytes, as: UTF8.self)
     }
     return .YES
 }

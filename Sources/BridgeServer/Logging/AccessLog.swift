@@ -29,8 +29,8 @@ public final class AccessLog: Sendable {
         var out = [UInt8]()
         out.reserveCapacity(192)
         func field(_ name: String, _ value: String, quoted: Bool) {
-            out.append(contentsOf: name.utf8)
-            if quoted { JSONValue.appendQuoted(value, to: &out) } else { out.append(contentsOf: value.utf8) }
+            out.appendUTF8(name)
+            if quoted { JSONValue.appendQuoted(value, to: &out) } else { out.appendUTF8(value) }
         }
         field(#"{"time":"#, clock.now().rfc3339, quoted: true)
         field(#","client":"#, request.clientAddress, quoted: true)

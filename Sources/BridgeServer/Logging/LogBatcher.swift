@@ -33,7 +33,7 @@ public final class LogBatcher: Sendable {
     /// Adds one line (a newline is appended); writes the batch at once when it has grown to `batchBytes`.
     public func append(_ line: String) {
         let full = pending.withLock { buffer -> Bool in
-            buffer.append(contentsOf: line.utf8)
+            buffer.appendUTF8(line)
             buffer.append(UInt8(ascii: "\n"))
             return buffer.count >= batchBytes
         }

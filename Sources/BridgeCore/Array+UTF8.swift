@@ -1,0 +1,9 @@
+extension Array where Element == UInt8 {
+    /// Appends `text`'s UTF-8 bytes, copied at once from the string's own storage when it has one (a native
+    /// string): the generic `append(contentsOf: text.utf8)` walks a view and costs several times as much, which
+    /// matters where every request's answer and log line are written.
+    public mutating func appendUTF8(_ text: String) {
+        let copied: Void? = text.utf8.withContiguousStorageIfAvailable { append(contentsOf: $0) }
+        if copied == nil { append(contentsOf: text.utf8) }
+    }
+}
