@@ -26,7 +26,7 @@ STATIC_CXX := $(CURDIR)/.build/static-libstdc++
 RELEASE := -c release --static-swift-stdlib -Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs \
 	-Xlinker -L$(STATIC_CXX) -Xlinker --no-export-dynamic
 
-.PHONY: static-cxx deps interop-tools vm-kernel build test bench bench-http bench-http-tools profile-transfers bench-cli fuzz run install uninstall clean
+.PHONY: static-cxx deps interop-tools vm-kernel build test bench bench-http bench-http-tools bench-instructions profile-transfers bench-cli fuzz run install uninstall clean
 
 ## PREFIX: where `make install` puts bin/walletbridge (default /usr/local)
 PREFIX ?= /usr/local
@@ -130,9 +130,9 @@ bench-http: bench-http-tools static-cxx
 	swift build $(RELEASE) --product walletbridge-bench
 	Benchmarks/http/bench-http.sh .build/release
 
-## bench-http-tools: wrk, curl and perf from Debian, for bench-http and profile-transfers
+## bench-http-tools: wrk, curl, perf and valgrind from Debian, for bench-http, profile-transfers and bench-instructions
 bench-http-tools: deps
-	@for package in wrk curl linux-perf; do \
+	@for package in wrk curl linux-perf valgrind; do \
 		status=$$(dpkg-query -W -f='$${Status}' "$$package" 2>/dev/null || true); \
 		if [ "$$status" != "install ok installed" ]; then \
 			sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
@@ -141,6 +141,13 @@ bench-http-tools: deps
 			$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y $$package; \
 		fi; \
 	done
+
+## bench-instructions: instructions per balance read under valgrind's callgrind, beside the bare handlers in C and
+## Swift: figures that do not drift with the shared VM's speed (Benchmarks/http/count-instructions.sh, about 30 s)
+bench-instructions: bench-http-tools static-cxx
+	swift build $(RELEASE) --product walletbridge
+	swift build $(RELEASE) --product walletbridge-bench
+	Benchmarks/http/count-instructions.sh .build/release
 
 ## profile-transfers: bench-http without PostgreSQL, with the SQLite transfers recorded by `perf record` and grouped
 ## into where a transfer's CPU time goes (Benchmarks/README.md, "Where a transfer's time goes")

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# `make bench-instructions`: instructions per balance read, counted by valgrind's callgrind, which (unlike requests/s
+# or CPU time on a shared VM) do not drift from run to run. Three servers answer the same N keep-alive requests
+# (curl, one connection), each counted from the first to the last of them only (`--instr-atstart=no`, then
+# `callgrind_control -i on/off`), start-up and warm-up excluded:
+#   the bare libmicrohttpd handler in C (bare-handler.c, compiled here),
+#   the Swift bare handler (`walletbridge-bench http-bare`: our HTTPServer with a constant answer),
+#   `walletbridge serve --demo`: GET /wallets/getOne with the `key` header.
+# Each is printed in all and without libmicrohttpd's memset of the connection's memory pool between requests (the
+# same in all three, and cheap per instruction), user space only (callgrind does not see the kernel).
+#
+# Usage: Benchmarks/http/count-instructions.sh [BIN_DIR]   (default .build/release; `make bench-instructions` builds)
+# Environment: REQUESTS (default 2000), CC (default cc). Valgrind cannot read the release build's debug information,
+# so each binary is counted from a copy without it (`strip --strip-debug`); symbols stay.
+set -euo pipefail
+
+bin_dir=${1:-.build/release}
+requests=${REQUESTS:-2000}
+script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cc=${CC:-cc}
+for tool in valgrind callgrind_control callgrind_annotate curl strip pkg-config "$cc" \
+    "$bin_dir/walletbridge" "$bin_dir/walletbridge-bench"; do
+    command -v "$tool" >/dev/null || { echo "count-instructions: $tool not found (make bench-instructions installs and builds it)" >&2; exit 1; }
+done
+[[ "$requests" =~ ^[1-9][0-9]*$ ]] || { echo "count-instructions: REQUESTS must be a positive whole number" >&2; exit 2; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/walletbridge-count-instructions.XXXXXX")
+server_pid=
+cleanup() {
+    if [ -n "$server_pid" ]; then kill -TERM "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+"$cc" -O2 -o "$work/bare-handler" "$script_dir/bare-handler.c" $(pkg-config --cflags --libs libmicrohttpd)
+strip --strip-debug -o "$work/walletbridge" "$bin_dir/walletbridge"
+strip --strip-debug -o "$work/walletbridge-bench" "$bin_dir/walletbridge-bench"
+
+# count NAME PATH_AND_QUERY [HEADER] -- COMMAND...: starts COMMAND under callgrind (it must print a JSON ready line
+# naming "listening" on stdout), sends REQUESTS requests, and prints NAME with instructions per request.
+count() {
+    local name=$1 target=$2 header=$3
+    shift 4
+    valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$work/$name.%p" "$@" \
+        >"$work/$name.out" 2>"$work/$name.err" &
+    server_pid=$!
+    local url=
+    for _ in $(seq 1 600); do
+        url=$(sed -n 's/.*"listening":"\([^"]*\)".*/\1/p' "$work/$name.out" 2>/dev/null | head -n 1)
+        [ -n "$url" ] && break
+        kill -0 "$server_pid" 2>/dev/null || { echo "count-instructions: $name exited; its stderr:" >&2; tail -n 20 "$work/$name.err" >&2; exit 1; }
+        sleep 0.1
+    done
+    [ -n "$url" ] || { echo "count-instructions: $name was not ready within 60 s" >&2; exit 1; }
+    case "$url" in http://*) ;; *) url="http://$url" ;; esac
+    local key=
+    [ "$header" = key ] && key=$(sed -n 's/.*"apiKey":"\([^"]*\)".*/\1/p' "$work/$name.out" | head -n 1)
+    local i
+    for i in $(seq 1 "$requests"); do printf 'url = "%s%s"\noutput = /dev/null\n' "$url" "$target"; done >"$work/curl.cfg"
+    # One warm-up pass (caches filled, lazy set-up done), then the counted one.
+    curl -sf ${key:+-H "key: $key"} -K "$work/curl.cfg"
+    callgrind_control -i on "$server_pid" >/dev/null 2>&1
+    curl -sf ${key:+-H "key: $key"} -K "$work/curl.cfg"
+    callgrind_control -i off "$server_pid" >/dev/null 2>&1
+    callgrind_control -d "$server_pid" >/dev/null 2>&1
+    # The counted requests are in the dump just asked for (NAME.PID.1); the file written at exit holds the rest.
+    local file="$work/$name.$server_pid.1" total memset
+    kill -TERM "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=
+    [ -s "$file" ] || { echo "count-instructions: $name: callgrind wrote no dump" >&2; exit 1; }
+    total=$(callgrind_annotate "$file" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')
+    memset=$(callgrind_annotate "$file" 2>/dev/null | awk '/__memset/ { gsub(",", "", $1); s += $1 } END { print s + 0 }')
+    printf '%-40s %12d %16d\n' "$name" $((total / requests)) $(((total - memset) / requests))
+}
+
+printf 'Instructions per request (callgrind, %d keep-alive requests on one connection, user space)\n\n' "$requests"
+printf '%-40s %12s %16s\n' "" "in all" "without memset"
+read_path="/wallets/getOne?external_user_id=demo-alice&currency=USD"
+count "bare libmicrohttpd handler, C" "$read_path" none -- "$work/bare-handler" 0 4
+count "bare libmicrohttpd handler, Swift" "$read_path" none -- "$work/walletbridge-bench" http-bare --port 0
+count "balance reads (GET getOne)" "$read_path" key -- \
+    "$work/walletbridge" serve --demo --db "$work/demo.sqlite" --listen "127.0.0.1:$((20000 + RANDOM % 30000))"
