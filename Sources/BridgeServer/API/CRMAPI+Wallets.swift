@@ -31,7 +31,8 @@ extension CRMAPI {
         do {
             let user = try request.query.requiredParameter("external_user_id")
             let currency = try request.query.requiredParameter("currency")
-            return .json(walletJSON(try service.wallet(externalUserID: user, currency: currency)))
+            let wallet = try service.wallet(externalUserID: user, currency: currency)
+            return .json(serialized: wallet.crmJSONBytes(decimals: MoneyJSON.decimals(of: wallet.currency, in: service.configuration)))
         } catch {
             if case .accountNotFound(let user, let currency) = error {
                 throw .walletNotFound(externalUserID: user, currency: currency)

@@ -14,4 +14,24 @@ extension Wallet {
             "decimals": .number(JSONNumber(decimals)),
         ]
     }
+
+    /// ``crmJSON(decimals:balance:)`` as compact JSON, written straight into bytes: a balance read answers with it,
+    /// and building the tree to serialize it cost a read more than the rest of its route (`WalletCRMJSONTests` checks
+    /// that the two agree byte for byte).
+    public func crmJSONBytes(decimals: Int, balance: Int128? = nil) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(128)
+        out.appendUTF8(#"{"id":"#)
+        JSONValue.appendQuoted(id, to: &out)
+        out.appendUTF8(#","external_user_id":"#)
+        JSONValue.appendQuoted(externalUserID, to: &out)
+        out.appendUTF8(#","amount":"#)
+        out += MoneyJSON.number(balance ?? self.balance, decimals: decimals).serializedBytes()
+        out.appendUTF8(#","currency":"#)
+        JSONValue.appendQuoted(currency, to: &out)
+        out.appendUTF8(#","decimals":"#)
+        out.appendUTF8(String(decimals))
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
 }

@@ -65,7 +65,12 @@ public struct HTTPResponse: Sendable {
 
     /// A JSON document, compact, `application/json`.
     public static func json(_ value: JSONValue, status: Int = 200) -> HTTPResponse {
-        HTTPResponse(status: status, headers: [("Content-Type", "application/json")], body: value.serializedBytes())
+        json(serialized: value.serializedBytes(), status: status)
+    }
+
+    /// A JSON document already serialized (compact, `application/json`).
+    public static func json(serialized body: [UInt8], status: Int = 200) -> HTTPResponse {
+        HTTPResponse(status: status, headers: [("Content-Type", "application/json")], body: body)
     }
 
     /// Plain text, e.g. Prometheus metrics.
