@@ -32,17 +32,22 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     /// RFC 3339 UTC with milliseconds only when they are not zero, e.g. `2026-11-23T03:20:00Z`.
-    /// Formatted by hand (no `String(format:)`): the access log writes one per request.
+    /// Formatted by hand (no `String(format:)`) and the date computed by arithmetic rather than `gmtime_r`, which
+    /// takes glibc's time-zone lock: the access log writes one per request, from every worker thread. Instants
+    /// before 1970 count back (`1969-12-31T23:59:59.500Z`); a year outside 0-9999 is written in full, never trapped on.
     public var rfc3339: String {
-        let seconds = millisecondsSinceEpoch.quotientAndRemainder(dividingBy: 1000)
-        var whole = time_t(seconds.quotient)
-        var broken = tm()
-        gmtime_r(&whole, &broken)
+        let (seconds, milliseconds) = Self.floorDivision(millisecondsSinceEpoch, 1000)
+        let (days, secondOfDay) = Self.floorDivision(seconds, 86_400)
+        let date = Self.civilDate(daysSinceEpoch: days)
         var text = [UInt8]()
         text.reserveCapacity(24)
-        func append(_ value: Int, digits: Int) {
-            var divisor = 1
+        func append(_ value: Int64, digits: Int) {
+            var divisor: Int64 = 1
             for _ in 1..<digits { divisor *= 10 }
+            guard value >= 0, value < divisor * 10 else {
+                // Only a year outside 0-9999 gets here: written in full.
+                return text.append(contentsOf: String(value).utf8)
+            }
             var rest = value
             while divisor > 0 {
                 text.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
@@ -50,23 +55,43 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
                 divisor /= 10
             }
         }
-        append(Int(broken.tm_year) + 1900, digits: 4)
+        append(date.year, digits: 4)
         text.append(UInt8(ascii: "-"))
-        append(Int(broken.tm_mon) + 1, digits: 2)
+        append(date.month, digits: 2)
         text.append(UInt8(ascii: "-"))
-        append(Int(broken.tm_mday), digits: 2)
+        append(date.day, digits: 2)
         text.append(UInt8(ascii: "T"))
-        append(Int(broken.tm_hour), digits: 2)
+        append(secondOfDay / 3600, digits: 2)
         text.append(UInt8(ascii: ":"))
-        append(Int(broken.tm_min), digits: 2)
+        append(secondOfDay / 60 % 60, digits: 2)
         text.append(UInt8(ascii: ":"))
-        append(Int(broken.tm_sec), digits: 2)
-        if seconds.remainder != 0 {
+        append(secondOfDay % 60, digits: 2)
+        if milliseconds != 0 {
             text.append(UInt8(ascii: "."))
-            append(Int(seconds.remainder), digits: 3)
+            append(milliseconds, digits: 3)
         }
         text.append(UInt8(ascii: "Z"))
         return String(decoding: text, as: UTF8.self)
+    }
+
+    /// `value / divisor` rounded down, and the remainder that goes with it (never negative for a positive divisor).
+    private static func floorDivision(_ value: Int64, _ divisor: Int64) -> (quotient: Int64, remainder: Int64) {
+        let (quotient, remainder) = value.quotientAndRemainder(dividingBy: divisor)
+        return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
+    }
+
+    /// The proleptic Gregorian date `days` after 1970-01-01: Howard Hinnant's `civil_from_days`
+    /// (howardhinnant.github.io/date_algorithms.html), which counts in 400-year eras of 146,097 days.
+    static func civilDate(daysSinceEpoch days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let shifted = days + 719_468  // days since 0000-03-01
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthFromMarch = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthFromMarch + 2) / 5 + 1
+        let month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     public var description: String { rfc3339 }

@@ -1,4 +1,5 @@
 import BridgeApprovals
+import Glibc
 import Testing
 
 @Suite("Exact money in minor units")
@@ -55,4 +56,31 @@ struct MoneyTests {
         clock.advance(by: .seconds(2 * 3600))
         #expect(clock.now() == Timestamp(secondsSinceEpoch: 7300))
     }
+
+    /// The arithmetic date agrees with glibc's `gmtime_r` from 1900 to 2400, leap days and centuries included;
+    /// instants before 1970 count back, and the extremes of the range are written rather than trapped on.
+    @Test func rfc3339AgreesWithGmtime() {
+        var generator = SystemRandomNumberGenerator()
+        let edges: [Int64] = [0, -1, 86_399, 86_400, 951_782_400, 951_868_799, 4_107_542_400, -2_208_988_800, 13_569_465_600]
+        let samples = edges + (0..<20_000).map { _ in Int64.random(in: -2_208_988_800...13_569_465_600, using: &generator) }
+        for seconds in samples {
+            var whole = time_t(seconds)
+            var broken = tm()
+            gmtime_r(&whole, &broken)
+            let expected = padded(4, Int(broken.tm_year) + 1900) + "-" + padded(2, Int(broken.tm_mon) + 1) + "-"
+                + padded(2, Int(broken.tm_mday)) + "T" + padded(2, Int(broken.tm_hour)) + ":"
+                + padded(2, Int(broken.tm_min)) + ":" + padded(2, Int(broken.tm_sec)) + "Z"
+            #expect(Timestamp(secondsSinceEpoch: seconds).rfc3339 == expected, "\(seconds)")
+        }
+        #expect(Timestamp(millisecondsSinceEpoch: -500).rfc3339 == "1969-12-31T23:59:59.500Z")
+        #expect(Timestamp(millisecondsSinceEpoch: 951_782_400_007).rfc3339 == "2000-02-29T00:00:00.007Z")
+        #expect(Timestamp(millisecondsSinceEpoch: .max).rfc3339 == "292278994-08-17T07:12:55.807Z")
+        #expect(Timestamp(millisecondsSinceEpoch: .min).rfc3339 == "-292275055-05-16T16:47:04.192Z")
+    }
+}
+
+/// `value` in decimal, zero-padded to `width` digits (the test's own formatting, independent of Timestamp's).
+private func padded(_ width: Int, _ value: Int) -> String {
+    let digits = String(value)
+    return String(repeating: "0", count: max(0, width - digits.count)) + digits
 }

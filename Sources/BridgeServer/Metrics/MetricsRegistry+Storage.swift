@@ -176,4 +176,10 @@ struct LabelSet: Hashable, Comparable, Sendable {
     static func < (lhs: LabelSet, rhs: LabelSet) -> Bool {
         lhs.labels.lexicographicallyPrecedes(rhs.labels) { ($0.name, $0.value) < ($1.name, $1.value) }
     }
+
+    /// The values only: a family's series share their label names, so hashing them too (on every request's lookup)
+    /// would tell no two series apart. Equality still compares names and values.
+    func hash(into hasher: inout Hasher) {
+        for label in labels { hasher.combine(label.value) }
+    }
 }
