@@ -97,18 +97,30 @@ extension JSONValue {
     /// one from U+E000 to U+FFFF (lead byte EE or EF); only then are the UTF-16 units compared. Keys are nearly always
     /// ASCII, and the audit chain sorts every payload's keys.
     public static func precedesInUTF16Order(_ a: String, _ b: String) -> Bool {
-        var left = a.utf8.makeIterator(), right = b.utf8.makeIterator()
-        while true {
-            switch (left.next(), right.next()) {
-            case (nil, nil): return false
-            case (nil, _): return true
-            case (_, nil): return false
-            case let (x?, y?) where x != y:
-                guard x < 0xEE, y < 0xEE else { return a.utf16.lexicographicallyPrecedes(b.utf16) }
-                return x < y
-            default: continue
-            }
+        // On the strings' own bytes where they have them (native strings): a transfer's audit events sort their keys
+        // through here, and walking two UTF-8 views byte by byte cost more than the comparisons.
+        let inPlace: UTF8Order? = a.utf8.withContiguousStorageIfAvailable { left in
+            b.utf8.withContiguousStorageIfAvailable { right in utf8Order(left, right) }
+        } ?? nil
+        switch inPlace {
+        case .before: return true
+        case .notBefore: return false
+        // The order itself, for the rare pair that needs it (and any string without contiguous UTF-8).
+        case .needsUTF16, nil: return a.utf16.lexicographicallyPrecedes(b.utf16)
         }
+    }
+
+    private enum UTF8Order { case before, notBefore, needsUTF16 }
+
+    /// `left` against `right` by their first differing byte, or the shorter first; `needsUTF16` when that byte leads
+    /// a character from U+E000 up in either (where UTF-16 order differs from UTF-8's, see above).
+    private static func utf8Order(_ left: UnsafeBufferPointer<UInt8>, _ right: UnsafeBufferPointer<UInt8>) -> UTF8Order {
+        for index in 0..<min(left.count, right.count) where left[index] != right[index] {
+            let (x, y) = (left[index], right[index])
+            guard x < 0xEE, y < 0xEE else { return .needsUTF16 }
+            return x < y ? .before : .notBefore
+        }
+        return left.count < right.count ? .before : .notBefore
     }
 
     private static func newline(into out: inout [UInt8], format: Format, indent: Int) {
