@@ -48,7 +48,7 @@ public final class HIDGadget: Sendable {
     }
 
     /// `usb:VID:PID`, as the ready line of `simulate ... --usb` names it.
-    public var address: String { "usb:\(Hex.padded(identity.vendorID, digits: 4)):\(Hex.padded(identity.productID, digits: 4))" }
+    public var address: String { usbAddress(vendorID: identity.vendorID, productID: identity.productID) }
 
     /// Creates the gadget, plugs it into a free UDC and serves it on a background thread. `.notSupported` (-9)
     /// naming what is missing on a machine without gadget support.
@@ -84,7 +84,7 @@ public final class HIDGadget: Sendable {
         stopped.withLock { $0 = done }
         // Ready means the host has configured it (its UDC says "configured"), so a client started on the ready line
         // finds the device; bounded, since a host that never does is no error here.
-        for _ in 0..<200 where !made.isConfigured { usleep(50_000) }
+        for _ in 0..<200 where !made.isConfigured { NativeThread.sleep(for: .milliseconds(50)) }
     }
 
     /// Unplugs the device, ends the serving thread and deletes the gadget.

@@ -12,5 +12,10 @@ public protocol USBGadgetDevice: Sendable {
 extension HIDGadget: USBGadgetDevice {}
 
 extension TrezorGadgetFS: USBGadgetDevice {
-    public var address: String { "usb:\(Hex.padded(Self.vendorID, digits: 4)):\(Hex.padded(Self.productID, digits: 4))" }
+    public var address: String { usbAddress(vendorID: Self.vendorID, productID: Self.productID) }
+}
+
+/// `usb:VVVV:PPPP`, the address `--transport` takes for a USB device (lowercase hex, four digits each).
+func usbAddress(vendorID: UInt16, productID: UInt16) -> String {
+    "usb:\(Hex.padded(vendorID, digits: 4)):\(Hex.padded(productID, digits: 4))"
 }

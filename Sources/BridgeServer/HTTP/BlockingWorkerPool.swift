@@ -19,6 +19,19 @@ final class BlockingWorkerPool: Sendable {
         var started = 0
         /// Threads waiting for a job that no `submit` has claimed yet.
         var idle = 0
+
+        /// The next queued job, taken off the queue.
+        mutating func takeJob() -> (@Sendable () -> Void)? {
+            guard head < jobs.count else { return nil }
+            let job = jobs[head]
+            head += 1
+            if head > 64, head * 2 > jobs.count {
+                // Drop the consumed prefix now and then instead of shifting the array on every job.
+                jobs.removeFirst(head)
+                head = 0
+            }
+            return job
+        }
     }
 
     private let state = Mutex(State())
@@ -96,29 +109,14 @@ final class BlockingWorkerPool: Sendable {
 
     /// Runs the queued jobs on the calling thread, for when no pool thread could be started.
     private func runQueuedJobsHere() {
-        while let job = state.withLock({ state -> (@Sendable () -> Void)? in
-            guard state.head < state.jobs.count else { return nil }
-            state.head += 1
-            return state.jobs[state.head - 1]
-        }) {
-            job()
-        }
+        while let job = state.withLock({ $0.takeJob() }) { job() }
     }
 
     private func runJobs() {
         while true {
             enum Next { case run(@Sendable () -> Void), wait, exit }
             let next = state.withLock { state -> Next in
-                if state.head < state.jobs.count {
-                    let job = state.jobs[state.head]
-                    state.head += 1
-                    if state.head > 64, state.head * 2 > state.jobs.count {
-                        // Drop the consumed prefix now and then instead of shifting the array on every job.
-                        state.jobs.removeFirst(state.head)
-                        state.head = 0
-                    }
-                    return .run(job)
-                }
+                if let job = state.takeJob() { return .run(job) }
                 if state.isShuttingDown { return .exit }
                 state.idle += 1
                 return .wait

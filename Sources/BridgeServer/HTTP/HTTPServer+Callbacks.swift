@@ -348,7 +348,7 @@ extension HTTPServerContext {
     static func isContentLength(_ name: String) -> Bool {
         let expected = "content-length".utf8
         guard name.utf8.count == expected.count else { return false }
-        return zip(name.utf8, expected).allSatisfy { ((UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) ? $0 | 0x20 : $0) == $1 }
+        return zip(name.utf8, expected).allSatisfy { asciiLowercased($0) == $1 }
     }
 
     /// The query and headers, with their sizes; the first value wins for a repeated name, except `X-Forwarded-For`,
@@ -365,6 +365,12 @@ extension HTTPServerContext {
         return RequestHead(query: query.values, headers: headers.values, headerBytes: headers.bytes,
                            queryHasNUL: query.sawNUL, repeatsFraming: headers.repeatsFraming)
     }
+}
+
+/// `byte` with an ASCII capital letter made small; every other byte as it is. HTTP's names (header fields, methods)
+/// are ASCII tokens whose case does not count.
+func asciiLowercased(_ byte: UInt8) -> UInt8 {
+    (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
 }
 
 /// Receives libmicrohttpd's key/value iteration, with lengths (a value may hold NUL bytes).
@@ -394,9 +400,7 @@ private let collectConnectionValue: MHD_KeyValueIteratorN = { cls, _, key, keySi
     // made and then copied again by `lowercased()`, on every header of every request.
     let name = collector.lowercasingNames
         ? String(unsafeUninitializedCapacity: keyBytes.count) { buffer in
-            for (index, byte) in keyBytes.enumerated() {
-                buffer[index] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
-            }
+            for (index, byte) in keyBytes.enumerated() { buffer[index] = asciiLowercased(byte) }
             return keyBytes.count
         }
         : String(decoding: keyBytes, as: UTF8.self)
