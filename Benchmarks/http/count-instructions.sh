@@ -28,7 +28,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/walletbridge-count-instructions.XXXXXX")
 server_pid=
 cleanup() {
     if [ -n "$server_pid" ]; then kill -TERM "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-    rm -rf "$work"
+    if [ -n "${KEEP:-}" ]; then echo "kept: $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

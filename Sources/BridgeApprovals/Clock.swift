@@ -36,11 +36,17 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// takes glibc's time-zone lock: the access log writes one per request, from every worker thread. Instants
     /// before 1970 count back (`1969-12-31T23:59:59.500Z`); a year outside 0-9999 is written in full, never trapped on.
     public var rfc3339: String {
+        var text = [UInt8]()
+        text.reserveCapacity(24)
+        appendRFC3339(to: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Appends ``rfc3339``'s text to `text`, for writers that build bytes (the access log, once per request).
+    public func appendRFC3339(to text: inout [UInt8]) {
         let (seconds, milliseconds) = Self.floorDivision(millisecondsSinceEpoch, 1000)
         let (days, secondOfDay) = Self.floorDivision(seconds, 86_400)
         let date = Self.civilDate(daysSinceEpoch: days)
-        var text = [UInt8]()
-        text.reserveCapacity(24)
         func append(_ value: Int64, digits: Int) {
             var divisor: Int64 = 1
             for _ in 1..<digits { divisor *= 10 }
@@ -71,7 +77,6 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
             append(milliseconds, digits: 3)
         }
         text.append(UInt8(ascii: "Z"))
-        return String(decoding: text, as: UTF8.self)
     }
 
     /// `value / divisor` rounded down, and the remainder that goes with it (never negative for a positive divisor).

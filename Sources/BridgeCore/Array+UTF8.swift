@@ -6,4 +6,17 @@ extension Array where Element == UInt8 {
         let copied: Void? = text.utf8.withContiguousStorageIfAvailable { append(contentsOf: $0) }
         if copied == nil { append(contentsOf: text.utf8) }
     }
+
+    /// Appends `value` in decimal (`-12`, `0`, `4096`), written digit by digit without making a `String`: access-log
+    /// lines carry several numbers per request.
+    public mutating func appendDecimal(_ value: Int) {
+        if value < 0 { append(UInt8(ascii: "-")) }
+        let magnitude = value.magnitude
+        var divisor: UInt = 1
+        while divisor <= magnitude / 10 { divisor *= 10 }
+        while divisor > 0 {
+            append(UInt8(ascii: "0") + UInt8(magnitude / divisor % 10))
+            divisor /= 10
+        }
+    }
 }

@@ -32,8 +32,8 @@ struct SpeculosAPIServer: Sendable {
             return .streaming(stream, contentType: "application/json")
         }
         router.get("/events") { request, _ in
-            guard SpeculosAPI.wantsStream(request.query) else {
-                let answer = api.respond(method: request.method, path: request.path, query: request.query)
+            guard SpeculosAPI.wantsStream(request.query.dictionary) else {
+                let answer = api.respond(method: request.method, path: request.path, query: request.query.dictionary)
                 return .json(answer.body, status: answer.status)
             }
             // speculos/api/events.py `EventClient`: every text event drawn from now on, until the client goes.
@@ -48,7 +48,7 @@ struct SpeculosAPIServer: Sendable {
         }
         for route in SpeculosAPI.routes where route.path != "/apdu" && !(route.method == "GET" && route.path == "/events") {
             router.add(route.method, route.path) { request, _ in
-                let answer = api.respond(method: request.method, path: request.path, query: request.query, body: request.body)
+                let answer = api.respond(method: request.method, path: request.path, query: request.query.dictionary, body: request.body)
                 return .json(answer.body, status: answer.status)
             }
         }

@@ -12,7 +12,7 @@ import Testing
 /// Answers with what it received, as JSON.
 struct EchoHandler: HTTPHandler {
     func handle(_ request: HTTPRequest) -> HTTPResponse {
-        let query = JSONObject(request.query.keys.sorted().map { ($0, JSONValue.string(request.query[$0] ?? "")) })
+        let query = JSONObject(request.query.names.sorted().map { ($0, JSONValue.string(request.query[$0] ?? "")) })
         return .json([
             "method": .string(request.method), "path": .string(request.path), "query": .object(query),
             "body": .string(String(decoding: request.body, as: UTF8.self)), "client": .string(request.clientAddress),

@@ -1,6 +1,7 @@
 @testable import BridgeServer
 import Foundation
 import Synchronization
+import BridgeApprovals
 import Testing
 
 /// The access log's batching: lines come out whole, in order, on flush, on a full batch and on the timer.
@@ -96,6 +97,23 @@ struct LogBatcherTests {
         }
         #expect(seen == "tick\n")
         withExtendedLifetime(batcher) {}
+    }
+
+    @Test("A batched access log writes the same bytes as its line, one line each")
+    func accessLogBytesMatchItsLine() throws {
+        let pipe = try Pipe()
+        let batcher = LogBatcher(fileDescriptor: pipe.writeEnd, interval: .seconds(3600))
+        let clock = ManualClock(Timestamp(millisecondsSinceEpoch: 1_795_000_000_125))
+        let log = AccessLog(sink: .bytes(flush: { batcher.flush() }) { batcher.append($0) }, clock: clock)
+        let odd = HTTPRequest(method: "GET", path: "/a\"b\\c\nd\u{1}é", clientAddress: "203.0.113.9")
+        let plain = HTTPRequest(method: "PATCH", path: "/wallets/balance", clientAddress: "::1")
+        log.record(request: odd, status: 404, bytes: 0, duration: .microseconds(7))
+        log.record(request: plain, status: 200, bytes: 1_234_567, duration: .microseconds(1_234_567))
+        log.flush()
+        let expected = log.line(request: odd, status: 404, bytes: 0, duration: .microseconds(7)) + "\n"
+            + log.line(request: plain, status: 200, bytes: 1_234_567, duration: .microseconds(1_234_567)) + "\n"
+        #expect(pipe.available() == expected)
+        #expect(expected.hasSuffix(#"{"time":"2026-11-18T11:06:40.125Z","client":"::1","method":"PATCH","path":"/wallets/balance","status":200,"duration_ms":1234.567,"bytes":1234567}"# + "\n"))
     }
 
     @Test func theAccessLogFlushesItsSink() {

@@ -94,7 +94,7 @@ enum RequestBodyError: Error {
     case notAnObject(String)
 }
 
-extension Dictionary where Key == String, Value == String {
+extension HTTPFields {
     /// A required query parameter: `invalid_request` naming it when missing or empty.
     func requiredParameter(_ name: String) throws(ApprovalError) -> String {
         guard let value = self[name], !value.isEmpty else { throw .invalidRequest("the query parameter \(name) is missing") }

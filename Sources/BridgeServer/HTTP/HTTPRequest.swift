@@ -7,9 +7,10 @@ public struct HTTPRequest: Sendable {
     /// The path without the query string, e.g. `/wallets/getOne`.
     public let path: String
     /// Query parameters, decoded; the first value wins for a repeated name.
-    public let query: [String: String]
-    /// Header names are lower-cased (HTTP header names are case-insensitive).
-    public let headers: [String: String]
+    public let query: HTTPFields
+    /// Header names are lower-cased (HTTP header names are case-insensitive); the first value wins for a repeated
+    /// name, except `X-Forwarded-For`, whose lines the server joins.
+    public let headers: HTTPFields
     public let body: [UInt8]
     /// The client's IP address as text (`127.0.0.1`, `::1`): the TCP peer, or behind a trusted proxy the address it
     /// forwarded (``HTTPServerConfiguration/trustedProxies``). Allow-lists, session binding, rate limits and the
@@ -18,16 +19,24 @@ public struct HTTPRequest: Sendable {
     /// The TCP peer's IP address (a proxy's, when one forwarded the request).
     public let peerAddress: String
 
+    /// A request as a test or an in-process caller writes it: header names in any case, methods in any case.
     public init(method: String, path: String, query: [String: String] = [:], headers: [String: String] = [:],
                 body: [UInt8] = [], clientAddress: String = "127.0.0.1", peerAddress: String? = nil) {
-        // The server hands over upper-case methods and lower-case names already: copied as they are, per request.
-        self.method = method.utf8.contains(where: { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) })
-            ? method.uppercased() : method
+        var lowerCased = HTTPFields()
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) {
+            _ = lowerCased.addIfAbsent(Self.hasUppercase(name) ? name.lowercased() : name, value)
+        }
+        self.init(method: method.uppercased(), path: path, queryFields: HTTPFields(query), headerFields: lowerCased,
+                  body: body, clientAddress: clientAddress, peerAddress: peerAddress)
+    }
+
+    /// A request as the server reads it: `method` upper-case and header names lower-case already, taken as they are.
+    init(method: String, path: String, queryFields: HTTPFields, headerFields: HTTPFields, body: [UInt8],
+         clientAddress: String, peerAddress: String?) {
+        self.method = method
         self.path = path
-        self.query = query
-        self.headers = headers.keys.allSatisfy({ !Self.hasUppercase($0) })
-            ? headers
-            : Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
+        self.query = queryFields
+        self.headers = headerFields
         self.body = body
         self.clientAddress = clientAddress
         self.peerAddress = peerAddress ?? clientAddress

@@ -63,8 +63,8 @@ final class RequestInProgress: @unchecked Sendable {
 
 /// What the headers said, read once when they are complete.
 struct RequestHead {
-    var query: [String: String]
-    var headers: [String: String]
+    var query: HTTPFields
+    var headers: HTTPFields
     /// Names and values of every header, in bytes (431 beyond ``HTTPServerConfiguration/maximumHeaderBytes``).
     var headerBytes: Int
     /// A query name or value held a NUL byte (`%00`), which C strings would silently cut.
@@ -294,8 +294,8 @@ extension HTTPServerContext {
             ?? walletbridge_mhd_client_address(connection).map { SocketAddress.text(of: $0) } ?? ""
         let client = ForwardedClient.address(peer: peer, forwardedFor: head.headers["x-forwarded-for"],
                                              trustedProxies: trustedProxies)
-        return HTTPRequest(method: String(cString: method), path: String(cString: url), query: head.query,
-                           headers: head.headers, body: body, clientAddress: client, peerAddress: peer)
+        return HTTPRequest(method: String(cString: method), path: String(cString: url), queryFields: head.query,
+                           headerFields: head.headers, body: body, clientAddress: client, peerAddress: peer)
     }
 
     /// Requests that may wait for a durable commit: anything with a body. Reads (GET, HEAD) stay on the worker thread.
@@ -376,16 +376,15 @@ func asciiLowercased(_ byte: UInt8) -> UInt8 {
 /// Receives libmicrohttpd's key/value iteration, with lengths (a value may hold NUL bytes).
 private final class ValueCollector {
     let lowercasingNames: Bool
-    var values: [String: String]
+    var values = HTTPFields()
     var bytes = 0
     var sawNUL = false
     var repeatsFraming = false
 
     init(lowercasingNames: Bool) {
         self.lowercasingNames = lowercasingNames
-        // Room for a usual request's headers (or query) at once, rather than growing from empty: a dictionary that
-        // grows rehashes everything it holds, on every request.
-        values = Dictionary(minimumCapacity: 8)
+        // Room for a usual request's headers (or query) at once, rather than growing from empty on every request.
+        values.reserveCapacity(8)
     }
 }
 
@@ -404,15 +403,13 @@ private let collectConnectionValue: MHD_KeyValueIteratorN = { cls, _, key, keySi
             return keyBytes.count
         }
         : String(decoding: keyBytes, as: UTF8.self)
-    // One hash for the usual case, a name not seen before; a repeated name puts the first value back.
     let text = String(decoding: valueBytes, as: UTF8.self)
-    if let earlier = collector.values.updateValue(text, forKey: name) {
+    if let earlier = collector.values.addIfAbsent(name, text) {
         // Several X-Forwarded-For lines are one list in order (RFC 9110, 5.3): HAProxy's `option forwardfor` adds its
         // own line after any the client sent, so keeping only the first would believe the client's.
         if collector.lowercasingNames, name == "x-forwarded-for" {
             collector.values[name] = earlier + ", " + text
         } else {
-            collector.values[name] = earlier
             if collector.lowercasingNames, name == "content-length" || name == "transfer-encoding" {
                 collector.repeatsFraming = true
             }

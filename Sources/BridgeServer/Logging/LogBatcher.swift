@@ -32,8 +32,13 @@ public final class LogBatcher: Sendable {
 
     /// Adds one line (a newline is appended); writes the batch at once when it has grown to `batchBytes`.
     public func append(_ line: String) {
+        append(Array(line.utf8))
+    }
+
+    /// Adds one line given as UTF-8 bytes (a newline is appended), as the form taking a string does.
+    public func append(_ line: [UInt8]) {
         let full = pending.withLock { buffer -> Bool in
-            buffer.appendUTF8(line)
+            buffer.append(contentsOf: line)
             buffer.append(UInt8(ascii: "\n"))
             return buffer.count >= batchBytes
         }
