@@ -129,7 +129,7 @@ struct PolicyStoreTests {
 
         let store = try database.open()
         #expect(try store.withDatabase { database throws(ApprovalError) in try database.appliedMigrations().map(\.version) }
-            == [1, 2, 3, 4, 5, 6])
+            == [1, 2, 3, 4, 5, 6, 7])
         try store.transaction { store throws(ApprovalError) in
             let order = try store.order(id: "o-old")
             #expect(order != nil && order?.policyVersion == nil)

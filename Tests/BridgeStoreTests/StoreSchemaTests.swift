@@ -12,7 +12,7 @@ struct StoreSchemaTests {
         let store = try database.open()
         let recorded = try store.withDatabase { database throws(ApprovalError) in try database.appliedMigrations().map(\.version) }
         #expect(recorded == SQLiteApprovalStore.migrations.map(\.version))
-        #expect(recorded == [1, 2, 3, 4, 5, 6])
+        #expect(recorded == [1, 2, 3, 4, 5, 6, 7])
         try store.transaction { store throws(ApprovalError) in try store.insertWallet(Fixtures.wallet("w-1", balance: 4_200)) }
         store.close()
 
@@ -40,6 +40,31 @@ struct StoreSchemaTests {
         }
         #expect(plan == ["SCAN outbox USING INDEX outbox_undelivered"])
         store.close()
+    }
+
+    @Test("Writing an order builds no temporary index, and its status is still checked")
+    func orderWritesOpenNoEphemeralTable() throws {
+        let database = try TemporaryDatabase()
+        defer { database.remove() }
+        let store = try database.open()
+        defer { store.close() }
+        try store.withDatabase { database throws(ApprovalError) in
+            let columns = "order_id, external_user_id, currency, wallet_id, amount, status, approvals_required, nonce, created_at"
+            for sql in ["INSERT INTO orders (\(columns)) VALUES ('o', 'u', 'USD', 'w', '5', 'completed', 0, x'', 0)",
+                        "UPDATE orders SET status = 'expired' WHERE order_id = 'o'"] {
+                let opcodes = try database.query("EXPLAIN " + sql) { row throws(ApprovalError) in try row.string(1) }
+                #expect(opcodes.contains("Insert") || opcodes.contains("IdxInsert"), "\(sql): \(opcodes)")
+                #expect(!opcodes.contains("OpenEphemeral"), "\(sql): \(opcodes)")
+            }
+            try database.execute("INSERT INTO wallets (id, kind, external_user_id, currency, balance, held, created_at) VALUES ('w', 'external', 'u', 'USD', '0', '0', 0)")
+            try database.execute("INSERT INTO orders (order_id, external_user_id, currency, wallet_id, amount, status, approvals_required, nonce, created_at) VALUES ('o', 'u', 'USD', 'w', '5', 'completed', 0, x'', 0)")
+            #expect(throws: ApprovalError.self) {
+                try database.execute("UPDATE orders SET status = 'approved' WHERE order_id = 'o'")
+            }
+            #expect(throws: ApprovalError.self) {
+                try database.execute("INSERT INTO orders (order_id, external_user_id, currency, wallet_id, amount, status, approvals_required, nonce, created_at) VALUES ('p', 'u', 'USD', 'w', '5', 'Completed', 0, x'', 0)")
+            }
+        }
     }
 
     @Test func aLaterMigrationAppliesInItsOwnTransaction() throws {
