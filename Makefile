@@ -142,8 +142,9 @@ bench-http-tools: deps
 		fi; \
 	done
 
-## bench-instructions: instructions per balance read under valgrind's callgrind, beside the bare handlers in C and
-## Swift: figures that do not drift with the shared VM's speed (Benchmarks/http/count-instructions.sh, about 30 s)
+## bench-instructions: instructions per balance read and per transfer under valgrind's callgrind, beside the bare
+## handlers in C and Swift: figures that do not drift with the shared VM's speed (Benchmarks/http/count-instructions.sh,
+## about a minute)
 bench-instructions: bench-http-tools static-cxx
 	swift build $(RELEASE) --product walletbridge
 	swift build $(RELEASE) --product walletbridge-bench

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# `make bench-instructions`: instructions per balance read, counted by valgrind's callgrind, which (unlike requests/s
-# or CPU time on a shared VM) do not drift from run to run. Three servers answer the same N keep-alive requests
-# (curl, one connection), each counted from the first to the last of them only (`--instr-atstart=no`, then
-# `callgrind_control -i on/off`), start-up and warm-up excluded:
+# `make bench-instructions`: instructions per balance read and per transfer, counted by valgrind's callgrind, which
+# (unlike requests/s or CPU time on a shared VM) do not drift from run to run. Each server answers N keep-alive
+# requests (curl, one connection, every answer a 200), counted from the first to the last of them only
+# (`--instr-atstart=no`, then `callgrind_control -i on/off`), start-up and a warm-up pass of N excluded:
 #   the bare libmicrohttpd handler in C (bare-handler.c, compiled here),
 #   the Swift bare handler (`walletbridge-bench http-bare`: our HTTPServer with a constant answer),
-#   `walletbridge serve --demo`: GET /wallets/getOne with the `key` header.
+#   `walletbridge serve --demo`: GET /wallets/getOne with the `key` header,
+#   `walletbridge serve --demo`: small signed transfers (PATCH /wallets/balance, unique order ids), one after another,
+#     so each commits alone: its count holds a whole COMMIT, which under load a group shares.
 # Each is printed in all and without libmicrohttpd's memset of the connection's memory pool between requests (the
-# same in all three, and cheap per instruction), user space only (callgrind does not see the kernel).
+# same in all of them, and cheap per instruction), user space only (callgrind does not see the kernel or the flush).
 #
 # Usage: Benchmarks/http/count-instructions.sh [BIN_DIR]   (default .build/release; `make bench-instructions` builds)
-# Environment: REQUESTS (default 2000), CC (default cc). Valgrind cannot read the release build's debug information,
+# Environment: REQUESTS (default 2000), CC (default cc), KEEP=1 (keeps the callgrind files, for callgrind_annotate). Valgrind cannot read the release build's debug information,
 # so each binary is counted from a copy without it (`strip --strip-debug`); symbols stay.
 set -euo pipefail
 
@@ -55,13 +57,25 @@ count() {
     [ -n "$url" ] || { echo "count-instructions: $name was not ready within 60 s" >&2; exit 1; }
     case "$url" in http://*) ;; *) url="http://$url" ;; esac
     local key=
-    [ "$header" = key ] && key=$(sed -n 's/.*"apiKey":"\([^"]*\)".*/\1/p' "$work/$name.out" | head -n 1)
-    local i
-    for i in $(seq 1 "$requests"); do printf 'url = "%s%s"\noutput = /dev/null\n' "$url" "$target"; done >"$work/curl.cfg"
-    # One warm-up pass (caches filled, lazy set-up done), then the counted one.
-    curl -sf ${key:+-H "key: $key"} -K "$work/curl.cfg"
+    [ "$header" = none ] || key=$(sed -n 's/.*"apiKey":"\([^"]*\)".*/\1/p' "$work/$name.out" | head -n 1)
+    if [ "$header" = transfers ]; then
+        # Signed transfers with unique order ids (each a new transfer, none a replay): one set to warm up, one counted.
+        "$work/walletbridge-bench" http-requests --count $((2 * requests)) --api-key "$key" --prefix "count-$RANDOM" \
+            >"$work/transfers.tsv"
+        transfer_config 1 "$requests" "$url$target" "$key" >"$work/warm.cfg"
+        transfer_config $((requests + 1)) $((2 * requests)) "$url$target" "$key" >"$work/curl.cfg"
+        key=
+    else
+        local i
+        for i in $(seq 1 "$requests"); do printf 'url = "%s%s"\noutput = /dev/null\n' "$url" "$target"; done >"$work/curl.cfg"
+        cp "$work/curl.cfg" "$work/warm.cfg"
+    fi
+    # One warm-up pass (caches filled, lazy set-up done), then the counted one; every answer must be a 200.
+    curl -s ${key:+-H "key: $key"} -K "$work/warm.cfg" -w '%{http_code}\n' >"$work/codes" || true
+    if grep -qv '^200$' "$work/codes"; then echo "count-instructions: $name: a warm-up request was not answered 200" >&2; exit 1; fi
     callgrind_control -i on "$server_pid" >/dev/null 2>&1
-    curl -sf ${key:+-H "key: $key"} -K "$work/curl.cfg"
+    curl -s ${key:+-H "key: $key"} -K "$work/curl.cfg" -w '%{http_code}\n' >"$work/codes" || true
+    if grep -qv '^200$' "$work/codes"; then echo "count-instructions: $name: a counted request was not answered 200" >&2; exit 1; fi
     callgrind_control -i off "$server_pid" >/dev/null 2>&1
     callgrind_control -d "$server_pid" >/dev/null 2>&1
     # The counted requests are in the dump just asked for (NAME.PID.1); the file written at exit holds the rest.
@@ -75,6 +89,17 @@ count() {
     printf '%-40s %12d %16d\n' "$name" $((total / requests)) $(((total - memset) / requests))
 }
 
+# transfer_config FROM TO URL KEY: a curl config sending lines FROM..TO of transfers.tsv (`BODY<TAB>SIGNATURE`, from
+# `walletbridge-bench http-requests`) as PATCH requests, one after another on one connection.
+transfer_config() {
+    awk -F '\t' -v from="$1" -v to="$2" -v url="$3" -v key="$4" 'NR >= from && NR <= to {
+        gsub(/\\/, "\\\\", $1); gsub(/"/, "\\\"", $1)
+        if (NR > from) print "next"
+        printf "url = \"%s\"\nrequest = \"PATCH\"\nheader = \"key: %s\"\nheader = \"signature: %s\"\n", url, key, $2
+        printf "header = \"Content-Type: application/json\"\ndata-raw = \"%s\"\noutput = /dev/null\n", $1
+    }' "$work/transfers.tsv"
+}
+
 printf 'Instructions per request (callgrind, %d keep-alive requests on one connection, user space)\n\n' "$requests"
 printf '%-40s %12s %16s\n' "" "in all" "without memset"
 read_path="/wallets/getOne?external_user_id=demo-alice&currency=USD"
@@ -82,3 +107,5 @@ count "bare libmicrohttpd handler, C" "$read_path" none -- "$work/bare-handler" 
 count "bare libmicrohttpd handler, Swift" "$read_path" none -- "$work/walletbridge-bench" http-bare --port 0
 count "balance reads (GET getOne)" "$read_path" key -- \
     "$work/walletbridge" serve --demo --db "$work/demo.sqlite" --listen "127.0.0.1:$((20000 + RANDOM % 30000))"
+count "transfers, one a commit (PATCH balance)" /wallets/balance transfers -- \
+    "$work/walletbridge" serve --demo --db "$work/transfers.sqlite" --listen "127.0.0.1:$((20000 + RANDOM % 30000))"
