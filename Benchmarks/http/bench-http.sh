@@ -3,7 +3,8 @@
 #   0. a bare libmicrohttpd handler in C returning a constant (Benchmarks/http/bare-handler.c, compiled here with cc
 #      and pkg-config's libmicrohttpd flags, started the way HTTPServer starts libmicrohttpd: the floor under every row),
 #   1. the same in Swift: our HTTPServer with a handler returning a constant (`walletbridge-bench http-bare`, the
-#      service's worker threads),
+#      service's worker threads), and the service's balance reads, the three loaded in turn over ANCHOR_ROUNDS rounds
+#      (medians: the reads' ratio to the C handler comes from these),
 #   2. `walletbridge serve --demo` on a fresh temporary database: balance reads (GET /wallets/getOne with the `key`
 #      header) and small auto-applied transfers (PATCH /wallets/balance, unique order ids, signed; each must be 200),
 # then restarts the service on the same database and checks that every 200 transfer is in the balance;
@@ -12,12 +13,13 @@
 # then the durable floor under the transfers (`walletbridge-bench sql-floor`: the same rows by raw SQL, a commit per
 # CONNECTIONS transfers, synchronous=FULL); each with the share of the service's request time spent in the store
 # (`walletbridge_store_seconds_total` over `walletbridge_http_request_duration_seconds_sum`, from /metrics). PG=0 leaves PostgreSQL out.
-# Prints requests/s and p50/p99 for each, and the issue's targets. Bounded: about 50 s of load (PG=0: 30 s), about
-# 2 minutes with PostgreSQL.
+# Prints requests/s and p50/p99 for each, and the issue's targets. Bounded: about 2 minutes of load (PG=0: 1.5), about
+# 3 minutes with PostgreSQL.
 #
 # Usage: Benchmarks/http/bench-http.sh [BIN_DIR]   (default .build/release; `make bench-http` builds it)
 # Environment: DURATION (seconds per wrk run, default 10), THREADS (wrk threads, 2), CONNECTIONS (32),
 #   BASELINE (another build's bin directory: both are measured, alternated, side by side), ROUNDS (with BASELINE, 3),
+#   ANCHOR_ROUNDS (rounds of the C handler, the Swift one and the reads in turn: 3, or 1 with BASELINE),
 #   PROFILE=1 (records the SQLite reads and transfers runs with `perf record` on the service and prints where its CPU
 #   time goes, grouped by profile-categories.awk; `make profile-transfers`).
 set -euo pipefail
@@ -185,37 +187,60 @@ run_wrk() {
 
 echo "HTTP load on 127.0.0.1: wrk -t $threads -c $connections -d ${duration}s --latency, $(nproc) cores"
 
-# 0. The bare handler in C with 4 worker threads (`http.workerThreads`'s default, what `http-bare` uses), measured first.
+# 0-1. The anchors: the bare handler in C with 4 worker threads (`http.workerThreads`'s default, what `http-bare`
+# uses), the same in Swift (our HTTPServer with a constant answer), and the service's balance reads (`serve --demo` on
+# its own database), each loaded in turn for ANCHOR_ROUNDS rounds (3; 1 with BASELINE), so that a drift of the VM's
+# speed falls on all three alike; the medians are the anchors' figures and the reads' ratio to the C handler.
 # shellcheck disable=SC2046  # pkg-config's flags are meant to split
 "$cc" -O2 -o "$work/bare-handler" "$script_dir/bare-handler.c" $(pkg-config --cflags --libs libmicrohttpd) \
     >"$work/bare-c-build.log" 2>&1 || { echo "bench-http: could not compile bare-handler.c:" >&2; cat "$work/bare-c-build.log" >&2; exit 1; }
 "$work/bare-handler" 0 4 >"$work/bare-c.out" 2>"$work/bare-c.err" &
 bare_c_pid=$!
 pids+=("$bare_c_pid")
-bare_c_ready=$(wait_ready bare-c "$work/bare-c.out" "$bare_c_pid")
-ticks=$(cpu_ticks "$bare_c_pid")
-run_wrk bare-c "$(json_field "$bare_c_ready" listening)/wallets/getOne?external_user_id=demo-alice&currency=USD"
-bare_c_rps=$rps bare_c_p50=$p50 bare_c_p99=$p99 bare_c_cpu=$(cpu_per_request "$ticks" "$(cpu_ticks "$bare_c_pid")")
-kill -TERM "$bare_c_pid"; wait "$bare_c_pid" || true; pids=()
-
-# 1. The bare handler in Swift.
+bare_c_url=$(json_field "$(wait_ready bare-c "$work/bare-c.out" "$bare_c_pid")" listening)
 "$bin_dir/walletbridge-bench" http-bare --port 0 >"$work/bare.out" 2>"$work/bare.err" &
 bare_pid=$!
 pids+=("$bare_pid")
-bare_ready=$(wait_ready bare "$work/bare.out" "$bare_pid")
-bare_url=$(json_field "$bare_ready" listening)
-
-# 2. The service, on a fresh database each time (its access log goes to a file, as a deployment's would): balance
-# reads, small transfers, then a restart that must show every 200 transfer in the balance. With BASELINE=DIR (another
-# build's bin directory, e.g. a worktree of an older commit) the same measurements run for it too, alternated with this
-# build's over ROUNDS rounds, and the figures are printed side by side.
+bare_url=$(json_field "$(wait_ready bare "$work/bare.out" "$bare_pid")" listening)
 service_port=$(free_port)
 service_url="http://127.0.0.1:$service_port"
+db="$work/anchor.sqlite"
+start_service anchor-reads
+anchor_url=$service_url anchor_pid=$service_pid anchor_key=$api_key
+read_path="/wallets/getOne?external_user_id=demo-alice&currency=USD"
 
-ticks=$(cpu_ticks "$bare_pid")
-run_wrk bare "$bare_url/wallets/getOne?external_user_id=demo-alice&currency=USD"
-bare_rps=$rps bare_p50=$p50 bare_p99=$p99 bare_cpu=$(cpu_per_request "$ticks" "$(cpu_ticks "$bare_pid")")
-kill -TERM "$bare_pid"; wait "$bare_pid" || true; pids=()
+anchor_rounds=${ANCHOR_ROUNDS:-$([ -n "${BASELINE:-}" ] && echo 1 || echo 3)}
+: >"$work/anchors.tsv"
+# anchor_run NAME PID [wrk options...] URL: one wrk run; appends NAME, requests/s, p50, p99 and CPU µs to anchors.tsv.
+anchor_run() {
+    local name=$1 pid=$2 ticks
+    shift 2
+    ticks=$(cpu_ticks "$pid")
+    run_wrk "$name" "$@"
+    printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$rps" "$p50" "$p99" "$(cpu_per_request "$ticks" "$(cpu_ticks "$pid")")" \
+        >>"$work/anchors.tsv"
+}
+for _ in $(seq 1 "$anchor_rounds"); do
+    anchor_run bare-c "$bare_c_pid" "$bare_c_url$read_path"
+    anchor_run bare "$bare_pid" "$bare_url$read_path"
+    anchor_run anchor-reads "$anchor_pid" -H "key: $anchor_key" "$anchor_url$read_path"
+done
+# anchor_median NAME COLUMN: the median of one anchor's figure over the rounds.
+anchor_median() {
+    awk -F '\t' -v n="$1" -v c="$2" '$1 == n { print $c }' "$work/anchors.tsv" | sort -n \
+        | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+bare_c_rps=$(anchor_median bare-c 2) bare_c_p50=$(anchor_median bare-c 3) bare_c_p99=$(anchor_median bare-c 4)
+bare_c_cpu=$(anchor_median bare-c 5)
+bare_rps=$(anchor_median bare 2) bare_p50=$(anchor_median bare 3) bare_p99=$(anchor_median bare 4)
+bare_cpu=$(anchor_median bare 5)
+anchor_read_rps=$(anchor_median anchor-reads 2) anchor_read_cpu=$(anchor_median anchor-reads 5)
+# Each round's reads against that round's C handler, in order.
+round_ratios=$(awk -F '\t' '$1 == "bare-c" { c = $2 } $1 == "anchor-reads" { printf "%s%.0f%%", sep, 100 * $2 / c; sep = ", " }' \
+    "$work/anchors.tsv")
+kill -TERM "$bare_c_pid" "$bare_pid"; wait "$bare_c_pid" || true; wait "$bare_pid" || true
+stop_service
+pids=()
 
 # profile_start NAME / profile_stop TITLE: with PROFILE set, `perf record` on the service for one wrk run, then the
 # table of where its CPU time went (profile-categories.awk) and the largest symbols. Without PROFILE, nothing.
@@ -236,6 +261,10 @@ profile_stop() {
     echo
 }
 
+# 2. The service on a fresh database each time (its access log goes to a file, as a deployment's would): balance reads,
+# small transfers, then a restart that must show every 200 transfer in the balance. With BASELINE=DIR (another build's
+# bin directory, e.g. a worktree of an older commit) the same measurements run for it too, alternated with this build's
+# over ROUNDS rounds, and the figures are printed side by side.
 # measure_service BIN_DIR LABEL: sets read_rps read_p50 read_p99 transfer_rps transfer_p50 transfer_p99 for the
 # `walletbridge` in BIN_DIR, and fails when a transfer was not answered 200 or an answered one is missing after a restart.
 measure_service() {
@@ -374,8 +403,8 @@ median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]
 if [ -z "${BASELINE:-}" ]; then
     measure_service "$bin_dir" serve
     sqlite_read_cpu=$read_cpu sqlite_transfer_cpu=$transfer_cpu
-    ratio=$(awk -v r="$read_rps" -v b="$bare_rps" 'BEGIN { printf "%.0f", 100 * r / b }')
-    ratio_c=$(awk -v r="$read_rps" -v b="$bare_c_rps" 'BEGIN { printf "%.0f", 100 * r / b }')
+    ratio=$(awk -v r="$anchor_read_rps" -v b="$bare_rps" 'BEGIN { printf "%.0f", 100 * r / b }')
+    ratio_c=$(awk -v r="$anchor_read_rps" -v b="$bare_c_rps" 'BEGIN { printf "%.0f", 100 * r / b }')
     swift_bare_ratio=$(awk -v r="$bare_rps" -v b="$bare_c_rps" 'BEGIN { printf "%.0f", 100 * r / b }')
     rows=("SQLite, 1 instance|$read_rps|$read_p50|$read_p99|$read_share|$transfer_rps|$transfer_p50|$transfer_p99|$transfer_share")
     sqlite_transfers_200=$transfers_200 sqlite_transfers_other=$transfers_other sqlite_applied=$applied
@@ -400,7 +429,7 @@ if [ -z "${BASELINE:-}" ]; then
     printf '%-34s %12s %9s %9s %14s\n' "bare libmicrohttpd handler, C" "$bare_c_rps" "$bare_c_p50" "$bare_c_p99" "$bare_c_cpu"
     printf '%-34s %12s %9s %9s %14s\n' "bare libmicrohttpd handler, Swift" "$bare_rps" "$bare_p50" "$bare_p99" "$bare_cpu"
     IFS='|' read -r _ read_rps read_p50 read_p99 _ transfer_rps transfer_p50 transfer_p99 _ <<<"${rows[0]}"
-    printf '%-34s %12s %9s %9s %14s\n' "balance reads (GET getOne)" "$read_rps" "$read_p50" "$read_p99" "$sqlite_read_cpu"
+    printf '%-34s %12s %9s %9s %14s\n' "balance reads (GET getOne), once" "$read_rps" "$read_p50" "$read_p99" "$sqlite_read_cpu"
     printf '%-34s %12s %9s %9s %14s\n' "small transfers (PATCH balance)" "$transfer_rps" "$transfer_p50" "$transfer_p99" \
         "$sqlite_transfer_cpu"
     echo "(server CPU µs: the server process's user and system CPU per request during its wrk run, /proc/PID/stat)"
@@ -417,7 +446,9 @@ if [ -z "${BASELINE:-}" ]; then
     echo "transfers: $transfers_200 answered 200, $transfers_other other; $applied applied in the balance after a restart" \
         "(wrk threads out of unique orders: $out_of_requests)"
     echo "Swift bare handler: ${swift_bare_ratio}% of the C bare handler"
-    echo "balance reads: ${ratio_c}% of the C bare handler (target >= 70%) -> $(verdict "$ratio_c >= 70")"
+    echo "balance reads, medians of $anchor_rounds rounds alternated with the bare handlers: $anchor_read_rps/s" \
+        "($anchor_read_cpu µs CPU), ${ratio_c}% of the C bare handler (target >= 70%) -> $(verdict "$ratio_c >= 70")" \
+        "(round by round: $round_ratios)"
     echo "target reads >= 50% of bare (the Swift bare handler): ${ratio}% -> $(verdict "$ratio >= 50")"
     echo "target transfers >= 2000/s with p99 < 20 ms: $(verdict "$transfer_rps >= 2000 && $transfer_p99 < 20")"
     echo "durable floor (walletbridge-bench sql-floor): the same rows by raw SQL, $connections transfers a commit," \
