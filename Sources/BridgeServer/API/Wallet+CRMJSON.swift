@@ -26,11 +26,12 @@ extension Wallet {
         out.appendUTF8(#","external_user_id":"#)
         JSONValue.appendQuoted(externalUserID, to: &out)
         out.appendUTF8(#","amount":"#)
-        out += MoneyJSON.number(balance ?? self.balance, decimals: decimals).serializedBytes()
+        // MinorUnits.format's text is the JSON number MoneyJSON.number makes of it, copied without parsing it again.
+        out.appendUTF8(MinorUnits.format(balance ?? self.balance, decimals: decimals))
         out.appendUTF8(#","currency":"#)
         JSONValue.appendQuoted(currency, to: &out)
         out.appendUTF8(#","decimals":"#)
-        out.appendUTF8(String(decimals))
+        out.appendDecimal(decimals)
         out.append(UInt8(ascii: "}"))
         return out
     }
