@@ -109,6 +109,9 @@ stop_service() {
     pids=("${remaining[@]}")
 }
 
+# median: the median of the numbers on standard input, one a line.
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
 # to_ms VALUE: wrk's latency text (850.00us, 1.23ms, 1.01s, 2.00m) in milliseconds.
 to_ms() {
     awk -v v="$1" 'BEGIN {
@@ -226,10 +229,7 @@ for _ in $(seq 1 "$anchor_rounds"); do
     anchor_run anchor-reads "$anchor_pid" -H "key: $anchor_key" "$anchor_url$read_path"
 done
 # anchor_median NAME COLUMN: the median of one anchor's figure over the rounds.
-anchor_median() {
-    awk -F '\t' -v n="$1" -v c="$2" '$1 == n { print $c }' "$work/anchors.tsv" | sort -n \
-        | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+anchor_median() { awk -F '\t' -v n="$1" -v c="$2" '$1 == n { print $c }' "$work/anchors.tsv" | median; }
 bare_c_rps=$(anchor_median bare-c 2) bare_c_p50=$(anchor_median bare-c 3) bare_c_p99=$(anchor_median bare-c 4)
 bare_c_cpu=$(anchor_median bare-c 5)
 bare_rps=$(anchor_median bare 2) bare_p50=$(anchor_median bare 3) bare_p99=$(anchor_median bare 4)
@@ -398,7 +398,6 @@ measure_two_instances() {
 }
 
 verdict() { if awk "BEGIN { exit !($1) }"; then echo "met"; else echo "MISSED"; fi; }
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.0f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 if [ -z "${BASELINE:-}" ]; then
     measure_service "$bin_dir" serve

@@ -12,8 +12,9 @@
 # same in all of them, and cheap per instruction), user space only (callgrind does not see the kernel or the flush).
 #
 # Usage: Benchmarks/http/count-instructions.sh [BIN_DIR]   (default .build/release; `make bench-instructions` builds)
-# Environment: REQUESTS (default 2000), CC (default cc), KEEP=1 (keeps the callgrind files, for callgrind_annotate). Valgrind cannot read the release build's debug information,
-# so each binary is counted from a copy without it (`strip --strip-debug`); symbols stay.
+# Environment: REQUESTS (default 2000), CC (default cc), KEEP=1 (keeps the callgrind files, for callgrind_annotate).
+# Valgrind cannot read the release build's debug information, so each binary is counted from a copy without it
+# (`strip --strip-debug`); symbols stay.
 set -euo pipefail
 
 bin_dir=${1:-.build/release}
@@ -39,8 +40,9 @@ trap 'exit 130' INT TERM
 strip --strip-debug -o "$work/walletbridge" "$bin_dir/walletbridge"
 strip --strip-debug -o "$work/walletbridge-bench" "$bin_dir/walletbridge-bench"
 
-# count NAME PATH_AND_QUERY [HEADER] -- COMMAND...: starts COMMAND under callgrind (it must print a JSON ready line
-# naming "listening" on stdout), sends REQUESTS requests, and prints NAME with instructions per request.
+# count NAME PATH_AND_QUERY KIND -- COMMAND...: starts COMMAND under callgrind (it must print a JSON ready line naming
+# "listening" on stdout), sends REQUESTS requests of KIND (none: plain GETs; key: GETs with the API key from the ready
+# line; transfers: signed PATCHes), and prints NAME with instructions per request.
 count() {
     local name=$1 target=$2 header=$3
     shift 4
@@ -71,11 +73,9 @@ count() {
         cp "$work/curl.cfg" "$work/warm.cfg"
     fi
     # One warm-up pass (caches filled, lazy set-up done), then the counted one; every answer must be a 200.
-    curl -s ${key:+-H "key: $key"} -K "$work/warm.cfg" -w '%{http_code}\n' >"$work/codes" || true
-    if grep -qv '^200$' "$work/codes"; then echo "count-instructions: $name: a warm-up request was not answered 200" >&2; exit 1; fi
+    send_all "$name" warm-up "$work/warm.cfg" "$key"
     callgrind_control -i on "$server_pid" >/dev/null 2>&1
-    curl -s ${key:+-H "key: $key"} -K "$work/curl.cfg" -w '%{http_code}\n' >"$work/codes" || true
-    if grep -qv '^200$' "$work/codes"; then echo "count-instructions: $name: a counted request was not answered 200" >&2; exit 1; fi
+    send_all "$name" counted "$work/curl.cfg" "$key"
     callgrind_control -i off "$server_pid" >/dev/null 2>&1
     callgrind_control -d "$server_pid" >/dev/null 2>&1
     # The counted requests are in the dump just asked for (NAME.PID.1); the file written at exit holds the rest.
@@ -87,6 +87,13 @@ count() {
     total=$(callgrind_annotate "$file" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')
     memset=$(callgrind_annotate "$file" 2>/dev/null | awk '/__memset/ { gsub(",", "", $1); s += $1 } END { print s + 0 }')
     printf '%-40s %12d %16d\n' "$name" $((total / requests)) $(((total - memset) / requests))
+}
+
+# send_all NAME PASS CONFIG KEY: sends every request of the curl CONFIG (with the `key` header when KEY is set) and
+# fails unless each was answered 200.
+send_all() {
+    curl -s ${4:+-H "key: $4"} -K "$3" -w '%{http_code}\n' >"$work/codes" || true
+    if grep -qv '^200$' "$work/codes"; then echo "count-instructions: $1: a $2 request was not answered 200" >&2; exit 1; fi
 }
 
 # transfer_config FROM TO URL KEY: a curl config sending lines FROM..TO of transfers.tsv (`BODY<TAB>SIGNATURE`, from

@@ -1,3 +1,4 @@
+import BridgeCore
 import FoundationEssentials
 import Glibc
 import Synchronization
@@ -52,7 +53,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
             for _ in 1..<digits { divisor *= 10 }
             guard value >= 0, value < divisor * 10 else {
                 // Only a year outside 0-9999 gets here: written in full.
-                return text.append(contentsOf: String(value).utf8)
+                return text.appendDecimal(Int(value))
             }
             var rest = value
             while divisor > 0 {

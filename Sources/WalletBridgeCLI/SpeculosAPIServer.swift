@@ -32,8 +32,9 @@ struct SpeculosAPIServer: Sendable {
             return .streaming(stream, contentType: "application/json")
         }
         router.get("/events") { request, _ in
-            guard SpeculosAPI.wantsStream(request.query.dictionary) else {
-                let answer = api.respond(method: request.method, path: request.path, query: request.query.dictionary)
+            let query = request.query.dictionary
+            guard SpeculosAPI.wantsStream(query) else {
+                let answer = api.respond(method: request.method, path: request.path, query: query)
                 return .json(answer.body, status: answer.status)
             }
             // speculos/api/events.py `EventClient`: every text event drawn from now on, until the client goes.

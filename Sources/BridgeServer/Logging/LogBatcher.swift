@@ -32,13 +32,18 @@ public final class LogBatcher: Sendable {
 
     /// Adds one line (a newline is appended); writes the batch at once when it has grown to `batchBytes`.
     public func append(_ line: String) {
-        append(Array(line.utf8))
+        appendLine { $0.appendUTF8(line) }
     }
 
     /// Adds one line given as UTF-8 bytes (a newline is appended), as the form taking a string does.
     public func append(_ line: [UInt8]) {
+        appendLine { $0.append(contentsOf: line) }
+    }
+
+    /// Lets `write` add a line's bytes to the batch, ends the line, and writes the batch when it is full.
+    private func appendLine(_ write: (inout [UInt8]) -> Void) {
         let full = pending.withLock { buffer -> Bool in
-            buffer.append(contentsOf: line)
+            write(&buffer)
             buffer.append(UInt8(ascii: "\n"))
             return buffer.count >= batchBytes
         }
