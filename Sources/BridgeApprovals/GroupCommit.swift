@@ -1,3 +1,4 @@
+import BridgeCore
 import Dispatch
 import FoundationEssentials
 import Glibc
@@ -20,6 +21,14 @@ import Synchronization
 /// the first one still queued, which leads the next group: under load, a broadcast would wake every waiting thread
 /// at each commit only for most of them to sleep again (the profile of `make profile-transfers` showed those
 /// wake-ups and the lock convoy after them as the largest share of a transfer's CPU time).
+///
+/// A store may give a `committer` (the same work as its `runGroup`) to keep the lead off the callers' threads under
+/// load: a caller that finds no leader still leads its own group at once (a lone transaction pays no hand-off), but
+/// when it is done and more transactions are queued, it hands the lead to the committer thread instead of to the
+/// next caller, and the committer runs group after group while any are queued. Each hand-off from one caller to the
+/// next wakes a sleeping thread before the next group can start, about a tenth of a transfer's wall time on the
+/// critical path under load; the committer does not sleep between groups. It lingers ``committerIdleTimeout`` after
+/// the queue empties and then ends, so a quiet or closed store keeps no thread.
 ///
 /// What a store's `runGroup` must do with the jobs it is handed, in order:
 /// - run each job's body once, with ``GroupCommitJob/run(_:)``, in one database transaction, each body in its own
@@ -53,13 +62,37 @@ public final class GroupCommit<Handle>: @unchecked Sendable {
         /// The thread running a group's bodies: a `transaction` call from inside a body runs inline instead of
         /// waiting for a leader that is itself.
         var leaderThread: pthread_t?
+        /// The committer thread: none, started and waiting for a hand-off, or leading.
+        var committer = CommitterState.none
     }
 
-    private let state = Mutex(State())
+    private enum CommitterState { case none, waiting, leading }
 
-    /// A group commit covering at most `maximumGroupSize` bodies per commit (at least 1).
-    public init(maximumGroupSize: Int = defaultMaximumGroupSize) {
+    /// Who leads after a caller's group: nobody (the queue is empty), the first caller queued, or the committer.
+    private enum Successor { case none, caller(GroupCommitJob<Handle>), wakeCommitter, startCommitter }
+
+    private let state = Mutex(State())
+    /// What the committer thread runs a group with (nil: no committer; the lead passes from caller to caller).
+    private let committer: (@Sendable ([GroupCommitJob<Handle>]) -> Void)?
+    /// Where the committer thread waits for a hand-off.
+    private let committerWakeUp = DispatchSemaphore(value: 0)
+    /// How long the committer thread waits for another hand-off before it ends.
+    public let committerIdleTimeout: Duration
+
+    /// A group commit covering at most `maximumGroupSize` bodies per commit (at least 1). With a `committer` (the
+    /// store's group runner, held for the committer thread), the lead passes to that thread under load instead of
+    /// from caller to caller (see the type's documentation).
+    public init(maximumGroupSize: Int = defaultMaximumGroupSize,
+                committer: (@Sendable ([GroupCommitJob<Handle>]) -> Void)? = nil,
+                committerIdleTimeout: Duration = .seconds(1)) {
         self.maximumGroupSize = max(1, maximumGroupSize)
+        self.committer = committer
+        self.committerIdleTimeout = committerIdleTimeout
+    }
+
+    /// Whether the committer thread exists right now (waiting for a hand-off or leading); for tests.
+    public var hasCommitterThread: Bool {
+        state.withLock { $0.committer != .none }
     }
 
     /// How many transactions wait for a leader to take them (tests use it to build a group on purpose).
@@ -134,9 +167,10 @@ public final class GroupCommit<Handle>: @unchecked Sendable {
         lead(job, runGroup: runGroup)
     }
 
-    /// Runs one group on this thread, then wakes the group's other callers and hands the lead to the first caller
-    /// still queued, if any. `own` is first in the queue (a newcomer to an empty queue, or the one the last leader
-    /// handed the lead), so it is in this group.
+    /// Runs one group on this thread, then wakes the group's other callers and hands the lead on when more are
+    /// queued: to the committer thread when there is one, otherwise to the first caller still queued. `own` is first
+    /// in the queue (a newcomer to an empty queue, or the one the last leader handed the lead), so it is in this
+    /// group.
     private func lead(_ own: GroupCommitJob<Handle>, runGroup: ([GroupCommitJob<Handle>]) -> Void) {
         let this = pthread_self()
         let group = state.withLock { state -> [GroupCommitJob<Handle>] in
@@ -147,19 +181,92 @@ public final class GroupCommit<Handle>: @unchecked Sendable {
             return group
         }
         runGroup(group)
-        let next = state.withLock { state -> GroupCommitJob<Handle>? in
+        let successor = state.withLock { state -> Successor in
             for member in group { member.isDone = true }
             state.leaderThread = nil
+            guard let next = state.queue.first else {
+                state.leaderIsActive = false
+                return .none
+            }
+            guard committer != nil else { return .caller(next) }
+            // The lead is the committer's from here on; leaderIsActive stays set.
+            let wasWaiting = state.committer == .waiting
+            state.committer = .leading
+            return wasWaiting ? .wakeCommitter : .startCommitter
+        }
+        // Signalled after the lock is released, so a woken caller does not block on it at once; the next leader
+        // first, so the next group's bodies start while this one's callers are still being woken.
+        switch successor {
+        case .none: break
+        case .caller(let next): next.wakeUp.signal()
+        case .wakeCommitter: committerWakeUp.signal()
+        case .startCommitter: startCommitter()
+        }
+        for member in group where member !== own { member.wakeUp.signal() }
+    }
+
+    /// Starts the committer thread, already marked as leading. When the system refuses a thread, the lead goes to the
+    /// first caller queued instead, as without a committer.
+    private func startCommitter() {
+        let started = NativeThread.start("walletbridge-commit") { [self] in runCommitter() }
+        guard !started else { return }
+        let next = state.withLock { state -> GroupCommitJob<Handle>? in
+            state.committer = .none
             guard let next = state.queue.first else {
                 state.leaderIsActive = false
                 return nil
             }
             return next
         }
-        // Signalled after the lock is released, so a woken caller does not block on it at once; the next leader
-        // first, so the next group's bodies start while this one's callers are still being woken.
         next?.wakeUp.signal()
-        for member in group where member !== own { member.wakeUp.signal() }
+    }
+
+    /// The committer thread: runs groups while any are queued, then waits up to ``committerIdleTimeout`` for the
+    /// next hand-off, and ends when none comes.
+    private func runCommitter() {
+        guard let committer else { return }
+        let this = pthread_self()
+        while true {
+            let group = state.withLock { state -> [GroupCommitJob<Handle>] in
+                guard !state.queue.isEmpty else {
+                    // Callers lead again until the next hand-off.
+                    state.leaderIsActive = false
+                    state.leaderThread = nil
+                    state.committer = .waiting
+                    return []
+                }
+                state.leaderThread = this
+                let group = Array(state.queue.prefix(maximumGroupSize))
+                state.queue.removeFirst(group.count)
+                return group
+            }
+            if group.isEmpty {
+                guard waitForHandOff() else { return }
+                continue
+            }
+            committer(group)
+            state.withLock { state in
+                for member in group { member.isDone = true }
+            }
+            for member in group { member.wakeUp.signal() }
+        }
+    }
+
+    /// Waits for a caller to hand the committer the lead; false when none did within ``committerIdleTimeout`` and the
+    /// thread should end.
+    private func waitForHandOff() -> Bool {
+        let (seconds, attoseconds) = committerIdleTimeout.components
+        let nanoseconds = max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        if committerWakeUp.wait(timeout: .now() + .nanoseconds(Int(nanoseconds))) == .success { return true }
+        let ends = state.withLock { state -> Bool in
+            // A hand-off may have marked the committer leading just as the wait timed out: its signal is on the way.
+            guard state.committer == .waiting else { return false }
+            state.committer = .none
+            return true
+        }
+        if ends { return false }
+        committerWakeUp.wait()
+        return true
     }
 }
 

@@ -23,7 +23,7 @@ public final class SQLiteApprovalStore: ApprovalStore {
     public let path: String
     private let connection: Connection
     private let readers: SQLiteReadPool
-    private let groupCommit = SQLiteGroupCommit()
+    private let groupCommit: SQLiteGroupCommit
     private let walletCache: SQLiteWalletCache
     private let checkpointer: SQLiteCheckpointer?
 
@@ -57,6 +57,9 @@ public final class SQLiteApprovalStore: ApprovalStore {
         connection = Connection(database)
         readers = SQLiteReadPool(path: path, limit: readConnections)
         walletCache = SQLiteWalletCache(capacity: cachedWallets)
+        groupCommit = SQLiteGroupCommit(committer: { [connection, walletCache, path] group in
+            Self.runGroup(group, on: connection, wallets: walletCache, path: path)
+        })
     }
 
     /// The schema's migrations this code knows, oldest first.
@@ -80,16 +83,21 @@ public final class SQLiteApprovalStore: ApprovalStore {
                     database.runNested(job, auditHead: auditHead, wallets: walletCache)
                 }
             },
-            runGroup: { group in
-                connection.withLock { database, auditHead in
-                    guard let database else {
-                        for member in group { member.fail(.storage("the store at \(path) is closed")) }
-                        return
-                    }
-                    database.runGroup(group, auditHead: auditHead, wallets: walletCache)
-                }
-            }
+            runGroup: { group in Self.runGroup(group, on: connection, wallets: walletCache, path: path) }
         )
+    }
+
+    /// Runs one group on the connection (the callers' leader and the committer thread alike), or fails it when the
+    /// store is closed.
+    private static func runGroup(_ group: [SQLiteGroupCommitJob], on connection: Connection, wallets: SQLiteWalletCache,
+                                 path: String) {
+        connection.withLock { database, auditHead in
+            guard let database else {
+                for member in group { member.fail(.storage("the store at \(path) is closed")) }
+                return
+            }
+            database.runGroup(group, auditHead: auditHead, wallets: wallets)
+        }
     }
 
     /// How many transactions are queued for the next group commit.

@@ -9,6 +9,9 @@ import FoundationEssentials
 /// then one commit. A body that throws is rolled back to its savepoint and only its caller sees the error. Every
 /// caller returns only after the group's `COMMIT` succeeded, so each answer is still durable; when the commit fails,
 /// every caller of the group gets the storage error and none of the group's changes exist.
+///
+/// The store gives its group runner as the ``GroupCommit``'s committer: under load, groups run one after another on
+/// the committer thread, without a sleeping caller being woken to lead each next group.
 typealias SQLiteGroupCommit = GroupCommit<SQLiteStoreTransaction>
 
 /// One caller's body, as the leader runs it on the SQLite connection.
