@@ -208,7 +208,12 @@ public final class GroupCommit<Handle>: @unchecked Sendable {
     /// Starts the committer thread, already marked as leading. When the system refuses a thread, the lead goes to the
     /// first caller queued instead, as without a committer.
     private func startCommitter() {
-        let started = NativeThread.start("walletbridge-commit") { [self] in runCommitter() }
+        let started = NativeThread.start("walletbridge-commit") { [self] in
+            // Started by a caller, whose scheduling it inherits: the HTTP server's callers are batch threads, and the
+            // committer is the one thread that must not wait behind them.
+            NativeThread.setScheduling(.normal)
+            runCommitter()
+        }
         guard !started else { return }
         let next = state.withLock { state -> GroupCommitJob<Handle>? in
             state.committer = .none

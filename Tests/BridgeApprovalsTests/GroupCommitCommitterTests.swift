@@ -1,4 +1,5 @@
 import BridgeApprovals
+import BridgeCore
 import Dispatch
 import Foundation
 import Glibc
@@ -12,7 +13,7 @@ struct GroupCommitCommitterTests {
     /// What a test's runner saw: each group's size and the thread that ran it, and whether two groups ever overlapped.
     private final class Runs: Sendable {
         private struct State {
-            var groups: [(size: Int, thread: pthread_t, threadName: String)] = []
+            var groups: [(size: Int, thread: pthread_t, threadName: String, scheduling: NativeThread.Scheduling)] = []
             var running = 0
             var overlapped = false
         }
@@ -30,7 +31,7 @@ struct GroupCommitCommitterTests {
             let isFirst = state.withLock { state -> Bool in
                 state.running += 1
                 if state.running > 1 { state.overlapped = true }
-                state.groups.append((group.count, pthread_self(), Self.threadName()))
+                state.groups.append((group.count, pthread_self(), Self.threadName(), NativeThread.scheduling))
                 return state.groups.count == 1
             }
             if isFirst, let firstGroupGate {
@@ -41,7 +42,9 @@ struct GroupCommitCommitterTests {
             state.withLock { $0.running -= 1 }
         }
 
-        var groups: [(size: Int, thread: pthread_t, threadName: String)] { state.withLock { $0.groups } }
+        var groups: [(size: Int, thread: pthread_t, threadName: String, scheduling: NativeThread.Scheduling)] {
+            state.withLock { $0.groups }
+        }
 
         /// The calling thread's name, as the kernel keeps it (its first 15 bytes).
         static func threadName() -> String {
@@ -104,6 +107,8 @@ struct GroupCommitCommitterTests {
                 return
             }
             if index > 0 { _ = Self.waitUntil { runs.groups.count == 1 } }
+            // Batch-scheduled callers, as the HTTP server's are: the committer they start must not inherit it.
+            NativeThread.setScheduling(.batch)
             let answer = try? Self.call(commit, runs, value: 1000 + index)
             answers.withLock { $0[index] = answer }
         }
@@ -116,6 +121,8 @@ struct GroupCommitCommitterTests {
         let committerThread = groups[1].thread
         #expect(groups.dropFirst().allSatisfy { pthread_equal($0.thread, committerThread) != 0 },
                 "the later groups ran on one committer thread")
+        #expect(groups[0].scheduling == .batch)
+        #expect(groups.dropFirst().allSatisfy { $0.scheduling == .normal }, "the committer runs with normal scheduling")
         #expect(!runs.overlapped)
     }
 

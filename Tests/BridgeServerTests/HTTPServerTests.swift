@@ -245,6 +245,22 @@ struct HTTPServerTests {
         #expect(written.body == "wrote PATCH {\"amount\":1}")
     }
 
+    /// Both kinds of thread that run handlers are batch-scheduled, so that their wake-ups do not preempt the group
+    /// commit's committer: libmicrohttpd's worker (a read) and the blocking pool's (a request with a body).
+    @Test func handlersRunOnBatchScheduledThreads() async throws {
+        struct SchedulingHandler: HTTPHandler {
+            func handle(_ request: HTTPRequest) -> HTTPResponse {
+                HTTPResponse(status: 200, body: Array((NativeThread.scheduling == .batch ? "batch" : "normal").utf8))
+            }
+        }
+        let server = HTTPServer(configuration: HTTPServerConfiguration(workerThreads: 1, blockingThreads: 1),
+                                handler: SchedulingHandler(), accessLog: nil)
+        let port = try server.start()
+        defer { server.stop() }
+        #expect(try await send("GET", "http://127.0.0.1:\(port)/health").body == "batch")
+        #expect(try await send("POST", "http://127.0.0.1:\(port)/wallets", body: "{}").body == "batch")
+    }
+
     @Test func gracefulStopWaitsForARequestOnTheBlockingPool() async throws {
         let handler = PostGatedHandler()
         let server = HTTPServer(configuration: HTTPServerConfiguration(blockingThreads: 1), handler: handler)

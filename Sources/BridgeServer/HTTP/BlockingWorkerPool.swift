@@ -8,6 +8,8 @@ import Synchronization
 /// a transfer waiting for its group commit holds up no one else's balance read, and concurrent transfers can all join
 /// the same commit.
 ///
+/// The threads are batch-scheduled (``NativeThread/Scheduling/batch``).
+///
 /// Threads start when work needs them, up to `threadCount`, and then stay: a service that only answers reads (or a
 /// webhook dispatcher without receivers) keeps none, and under load the pool grows to as many as wait at once.
 final class BlockingWorkerPool: Sendable {
@@ -102,6 +104,9 @@ final class BlockingWorkerPool: Sendable {
     /// Starts thread `index`, already counted in `finished`; false when the system refused it.
     private func startThread(_ index: Int) -> Bool {
         NativeThread.start("\(name)-\(index)") { [self] in
+            // Each job wakes up to run and again when its commit is done: as batch threads, those wake-ups do not
+            // preempt the group commit's committer, which the callers queued behind it all wait for.
+            NativeThread.setScheduling(.batch)
             runJobs()
             finished.leave()
         }

@@ -99,6 +99,9 @@ let httpConnectionNotify: MHD_NotifyConnectionCallback = { cls, connection, sock
     // MHD_CONNECTION_NOTIFY_STARTED = 0, MHD_CONNECTION_NOTIFY_CLOSED = 1 (microhttpd.h; not imported by name).
     switch event.rawValue {
     case 0:
+        // libmicrohttpd's worker threads are its own; each batch-schedules itself at its connections' start (see
+        // BlockingWorkerPool: woken by every request, they must not preempt the group commit's committer).
+        NativeThread.setScheduling(.batch)
         let peer = walletbridge_mhd_client_address(connection).map { SocketAddress.text(of: $0) } ?? ""
         let record = context.connections.connectionOpened(socket: walletbridge_mhd_connection_fd(connection), peer: peer,
                                                           at: ConnectionGuard.now())
