@@ -13,7 +13,8 @@
 # then the durable floor under the transfers (`walletbridge-bench sql-floor`: the same rows by raw SQL, a commit per
 # CONNECTIONS transfers, synchronous=FULL); each with the share of the service's request time spent in the store
 # (`walletbridge_store_seconds_total` over `walletbridge_http_request_duration_seconds_sum`, from /metrics). PG=0 leaves PostgreSQL out.
-# Prints requests/s and p50/p99 for each, and the issue's targets. Bounded: about 2 minutes of load (PG=0: 1.5), about
+# Prints requests/s and p50/p99 for each, the CPU of each of the service's threads (by name) during the SQLite
+# transfers, and the issue's targets. Bounded: about 2 minutes of load (PG=0: 1.5), about
 # 3 minutes with PostgreSQL.
 #
 # Usage: Benchmarks/http/bench-http.sh [BIN_DIR]   (default .build/release; `make bench-http` builds it)
@@ -163,6 +164,23 @@ new_pg_database() {
 
 # cpu_ticks PID: the process's user and system CPU time so far, in clock ticks (/proc/PID/stat, fields 14 and 15).
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# thread_ticks PID: one line per thread of the process, "TID NAME TICKS" (user and system CPU so far; the name as the
+# kernel keeps it, 15 bytes, spaces made underscores).
+thread_ticks() {
+    local task
+    for task in /proc/"$1"/task/*; do
+        printf '%s %s %s\n' "${task##*/}" "$(tr ' ' _ <"$task/comm")" "$(awk '{ print $14 + $15 }' "$task/stat")"
+    done 2>/dev/null
+}
+# thread_shares BEFORE AFTER SECONDS: the CPU each thread name used between two thread_ticks, in percent of one core,
+# largest first ("walletbridge-co 88%, ..."); threads that used under 1% are left out.
+thread_shares() {
+    awk -v seconds="$3" -v hz="$(getconf CLK_TCK)" '
+        NR == FNR { before[$1] = $3; next }
+        { used[$2] += $3 - ($1 in before ? before[$1] : 0) }
+        END { for (name in used) { share = 100 * used[name] / hz / seconds; if (share >= 1) printf "%s %.0f%%\n", name, share } }' \
+        <(printf '%s\n' "$1") <(printf '%s\n' "$2") | sort -k2 -rn | paste -sd, - | sed 's/,/, /g'
+}
 # cpu_per_request TICKS_BEFORE TICKS_AFTER: the server's CPU microseconds per request of the last wrk run, a figure
 # that moves less than requests/s when the VM's speed drifts (wrk's own CPU is not in it).
 cpu_per_request() {
@@ -296,9 +314,12 @@ measure_service() {
     s0=$(store_seconds "$service_url") r0=$(request_seconds "$service_url")
     if [ "$label" = serve ]; then profile_start transfers; fi
     ticks=$(cpu_ticks "$service_pid")
+    local threads_before
+    threads_before=$(thread_ticks "$service_pid")
     run_wrk "$label-transfers" -s "$script_dir/transfers.lua" "$service_url" -- "$work/transfers.tsv" "$api_key" "$threads"
     transfer_rps=$rps transfer_p50=$p50 transfer_p99=$p99
     transfer_cpu=$(cpu_per_request "$ticks" "$(cpu_ticks "$service_pid")")
+    transfer_threads=$(thread_shares "$threads_before" "$(thread_ticks "$service_pid")" "$duration")
     if [ "$label" = serve ]; then profile_stop "SQLite transfers ($transfer_rps/s under perf)"; fi
     transfer_share=$(db_share "$s0" "$(store_seconds "$service_url")" "$r0" "$(request_seconds "$service_url")")
     transfers_200=$(awk '/^transfers_200:/ { print $2 }' "$work/wrk-$label-transfers.txt")
@@ -401,7 +422,7 @@ verdict() { if awk "BEGIN { exit !($1) }"; then echo "met"; else echo "MISSED"; 
 
 if [ -z "${BASELINE:-}" ]; then
     measure_service "$bin_dir" serve
-    sqlite_read_cpu=$read_cpu sqlite_transfer_cpu=$transfer_cpu
+    sqlite_read_cpu=$read_cpu sqlite_transfer_cpu=$transfer_cpu sqlite_transfer_threads=$transfer_threads
     ratio=$(awk -v r="$anchor_read_rps" -v b="$bare_rps" 'BEGIN { printf "%.0f", 100 * r / b }')
     ratio_c=$(awk -v r="$anchor_read_rps" -v b="$bare_c_rps" 'BEGIN { printf "%.0f", 100 * r / b }')
     swift_bare_ratio=$(awk -v r="$bare_rps" -v b="$bare_c_rps" 'BEGIN { printf "%.0f", 100 * r / b }')
@@ -432,6 +453,8 @@ if [ -z "${BASELINE:-}" ]; then
     printf '%-34s %12s %9s %9s %14s\n' "small transfers (PATCH balance)" "$transfer_rps" "$transfer_p50" "$transfer_p99" \
         "$sqlite_transfer_cpu"
     echo "(server CPU µs: the server process's user and system CPU per request during its wrk run, /proc/PID/stat)"
+    echo "the service's threads during the transfers, CPU in percent of one core: $sqlite_transfer_threads"
+    echo "(walletbridge-co: the group commit's committer; walletbridge-ht: the blocking pool; MHD-worker: libmicrohttpd's)"
     printf '\n%-26s %9s %8s %8s %12s %8s %8s %8s\n' "store" "reads/s" "p99 ms" "in db" "transfers/s" "p50 ms" \
         "p99 ms" "in db"
     for row in "${rows[@]}"; do
