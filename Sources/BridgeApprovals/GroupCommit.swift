@@ -65,6 +65,23 @@ public final class GroupCommit<Handle>: @unchecked Sendable {
         var leaderThread: pthread_t?
         /// The committer thread: none, started and waiting for a hand-off, or leading.
         var committer = CommitterState.none
+
+        /// Takes the next group (at most `maximum` of the queue, in order) for `leader`, the thread about to run it.
+        mutating func takeGroup(maximum: Int, leader: pthread_t) -> [GroupCommitJob<Handle>] {
+            leaderThread = leader
+            let group = Array(queue.prefix(maximum))
+            queue.removeFirst(group.count)
+            return group
+        }
+
+        /// The first caller queued, who is to lead next; nil, and no one leads, when the queue is empty.
+        mutating func callerToLeadNext() -> GroupCommitJob<Handle>? {
+            guard let next = queue.first else {
+                leaderIsActive = false
+                return nil
+            }
+            return next
+        }
     }
 
     private enum CommitterState { case none, waiting, leading }
@@ -174,21 +191,13 @@ public final class GroupCommit<Handle>: @unchecked Sendable {
     /// group.
     private func lead(_ own: GroupCommitJob<Handle>, runGroup: ([GroupCommitJob<Handle>]) -> Void) {
         let this = pthread_self()
-        let group = state.withLock { state -> [GroupCommitJob<Handle>] in
-            state.leaderThread = this
-            let group = Array(state.queue.prefix(maximumGroupSize))
-            state.queue.removeFirst(group.count)
-            assert(group.first === own, "the leader's own job is first in the queue")
-            return group
-        }
+        let group = state.withLock { $0.takeGroup(maximum: maximumGroupSize, leader: this) }
+        assert(group.first === own, "the leader's own job is first in the queue")
         runGroup(group)
         let successor = state.withLock { state -> Successor in
             for member in group { member.isDone = true }
             state.leaderThread = nil
-            guard let next = state.queue.first else {
-                state.leaderIsActive = false
-                return .none
-            }
+            guard let next = state.callerToLeadNext() else { return .none }
             guard committer != nil else { return .caller(next) }
             // The lead is the committer's from here on; leaderIsActive stays set.
             let wasWaiting = state.committer == .waiting
@@ -218,11 +227,7 @@ public final class GroupCommit<Handle>: @unchecked Sendable {
         guard !started else { return }
         let next = state.withLock { state -> GroupCommitJob<Handle>? in
             state.committer = .none
-            guard let next = state.queue.first else {
-                state.leaderIsActive = false
-                return nil
-            }
-            return next
+            return state.callerToLeadNext()
         }
         next?.wakeUp.signal()
     }
@@ -241,10 +246,7 @@ public final class GroupCommit<Handle>: @unchecked Sendable {
                     state.committer = .waiting
                     return []
                 }
-                state.leaderThread = this
-                let group = Array(state.queue.prefix(maximumGroupSize))
-                state.queue.removeFirst(group.count)
-                return group
+                return state.takeGroup(maximum: maximumGroupSize, leader: this)
             }
             if group.isEmpty {
                 guard waitForHandOff() else { return }
