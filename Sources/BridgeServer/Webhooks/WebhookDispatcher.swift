@@ -59,6 +59,9 @@ public final class WebhookDispatcher: Sendable {
     /// The threads POSTs run on, and the deliveries on them now (never picked twice), by URL.
     private let pool: BlockingWorkerPool
     private let inFlight = Mutex(InFlight())
+    /// Every pass, from before it claims until it has started its deliveries, and every delivery until its outcome is
+    /// recorded, whichever pass (the background loop's or ``runOnce()``) started it.
+    private let unfinished = DispatchGroup()
     private let loopState = Mutex(LoopState.idle)
     private let wakeUp = DispatchSemaphore(value: 0)
     private let loopFinished = DispatchSemaphore(value: 0)
@@ -113,11 +116,14 @@ public final class WebhookDispatcher: Sendable {
     // MARK: One pass
 
     /// Fans new messages out into deliveries, starts every due delivery there is room for, and waits for those POSTs
-    /// to finish and be recorded (tests drive the schedule with this on a manual clock).
+    /// to finish and be recorded (tests drive the schedule with this on a manual clock). It also waits for deliveries
+    /// the background loop had claimed first, which this pass found leased: when it returns, every delivery due when
+    /// it began has had its attempt recorded, whoever made it.
     @discardableResult
     public func runOnce() throws(ApprovalError) -> RunSummary {
         let batch = try dispatchDue()
         batch.group.wait()
+        unfinished.wait()
         return batch.summary.withLock { $0 }
     }
 
@@ -131,6 +137,10 @@ public final class WebhookDispatcher: Sendable {
 
     /// Fans out and starts the due deliveries, without waiting for them.
     private func dispatchDue() throws(ApprovalError) -> Batch {
+        // Held from before the claim until each claimed delivery holds its own, so a runOnce that finds them leased
+        // cannot slip between the two.
+        unfinished.enter()
+        defer { unfinished.leave() }
         let batch = Batch()
         let settled = try fanOut()
         batch.summary.withLock { $0.delivered += settled }
@@ -151,6 +161,7 @@ public final class WebhookDispatcher: Sendable {
         }
         for delivery in claimed {
             batch.group.enter()
+            unfinished.enter()
             batch.started.add(1, ordering: .relaxed)
             let submitted = pool.submit { [self] in
                 run(delivery, batch: batch)
@@ -158,6 +169,7 @@ public final class WebhookDispatcher: Sendable {
             if !submitted {
                 release(delivery)
                 batch.group.leave()
+                unfinished.leave()
             }
         }
         return batch
@@ -208,6 +220,7 @@ public final class WebhookDispatcher: Sendable {
         defer {
             release(delivery)
             batch.group.leave()
+            unfinished.leave()
             wakeUp.signal()
         }
         let updated = attempt(delivery)
