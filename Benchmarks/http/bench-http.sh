@@ -29,6 +29,9 @@ bin_dir=${1:-.build/release}
 duration=${DURATION:-10}
 threads=${THREADS:-2}
 connections=${CONNECTIONS:-32}
+# Unique signed orders written per second of a transfers run: 2.5 times the 10,000/s target. With exactly 10,000 a
+# second, a run near the target ran its wrk threads out of orders and so could never show more than 10,000/s.
+orders_per_second=25000
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 for tool in wrk "$bin_dir/walletbridge" "$bin_dir/walletbridge-bench"; do
@@ -304,8 +307,8 @@ measure_service() {
     if [ "$label" = serve ]; then profile_stop "balance reads ($read_rps/s under perf)"; fi
     read_share=$(db_share "$s0" "$(store_seconds "$service_url")" "$r0" "$(request_seconds "$service_url")")
 
-    # Enough unique signed orders for 10,000 transfers/s; each wrk thread stops (and says so) if it runs out.
-    local request_count=$((duration * 10000))
+    # Each wrk thread stops (and says so) if it runs out of unique orders.
+    local request_count=$((duration * orders_per_second))
     "$bin_dir/walletbridge-bench" http-requests --count "$request_count" --api-key "$api_key" --prefix "bench-$label" \
         >"$work/transfers.tsv"
     local balance_before balance_after
@@ -386,7 +389,7 @@ measure_two_instances() {
     read_rps=$rps read_p50=$p50 read_p99=$p99
     read_share=$(db_share "$s0" "$(both_metric store_seconds)" "$r0" "$(both_metric request_seconds)")
 
-    local request_count=$((duration * 10000)) before after
+    local request_count=$((duration * orders_per_second)) before after
     for index in 1 2; do
         "$bin_dir/walletbridge-bench" http-requests --count "$request_count" --api-key "${keys[0]}" --prefix "bench-two-$index" \
             >"$work/transfers-$index.tsv"
@@ -478,6 +481,9 @@ if [ -z "${BASELINE:-}" ]; then
     echo "target transfers >= 10000/s with p99 < 10 ms: $transfer_rps/s, p99 $transfer_p99 ms ->" \
         "$(verdict "$transfer_rps >= 10000 && $transfer_p99 < 10"); or >= 75% of the durable floor: ${floor_ratio}% ->" \
         "$(verdict "$floor_ratio >= 75")"
+    if [ "$out_of_requests" != 0 ]; then
+        echo "(a wrk thread ran out of unique orders, so the transfers rate is a lower bound: raise orders_per_second)"
+    fi
     echo "durability: every 200 transfer is in the balance after the restart"
     exit 0
 fi

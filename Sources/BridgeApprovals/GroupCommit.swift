@@ -2,7 +2,6 @@ import BridgeCore
 import Dispatch
 import FoundationEssentials
 import Glibc
-import Synchronization
 
 /// Group commit for a store whose every commit pays for a durable flush (an fsync): concurrent transactions share
 /// one commit, so one flush makes a whole group durable instead of each caller waiting behind the others' flushes.
@@ -89,7 +88,7 @@ public final class GroupCommit<Handle>: @unchecked Sendable {
     /// Who leads after a caller's group: nobody (the queue is empty), the first caller queued, or the committer.
     private enum Successor { case none, caller(GroupCommitJob<Handle>), wakeCommitter, startCommitter }
 
-    private let state = Mutex(State())
+    private let state = SleepingMutex(State())
     /// What the committer thread runs a group with (nil: no committer; the lead passes from caller to caller).
     private let committer: (@Sendable ([GroupCommitJob<Handle>]) -> Void)?
     /// Where the committer thread waits for a hand-off.

@@ -1,5 +1,5 @@
 import BridgeApprovals
-import Synchronization
+import BridgeCore
 
 /// The session manager's durable store: one SQLite file in WAL mode with `synchronous=FULL`, so a transfer that
 /// committed survives a crash or a power cut, and the balance, order, approval, audit event and webhook outbox row
@@ -183,7 +183,7 @@ public final class SQLiteApprovalStore: ApprovalStore {
 /// ``withLock(_:)``. (A `Mutex<SQLiteDatabase>` would not do: a transaction's body gets the connection, which the
 /// region checker then counts as the caller's and refuses to leave in the mutex.)
 private final class Connection: @unchecked Sendable {
-    private let lock = Mutex(())
+    private let lock = SleepingMutex(())
     private var database: SQLiteDatabase?
     private let auditHead = AuditHeadCache()
 

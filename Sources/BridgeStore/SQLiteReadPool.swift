@@ -1,6 +1,6 @@
 import BridgeApprovals
+import BridgeCore
 import Dispatch
-import Synchronization
 
 /// Read-only connections to the store's file, lent to one thread at a time, so balance and order lookups run side by
 /// side instead of queueing behind each other and behind the writer (WAL mode lets readers and one writer overlap).
@@ -11,7 +11,7 @@ import Synchronization
 final class SQLiteReadPool: @unchecked Sendable {
     let path: String
     let limit: Int
-    private let lock = Mutex(())
+    private let lock = SleepingMutex(())
     private let permits: DispatchSemaphore
     private var free: [PooledReader] = []
     private var isClosed = false

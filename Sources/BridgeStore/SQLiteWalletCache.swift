@@ -1,5 +1,5 @@
 import BridgeApprovals
-import Synchronization
+import BridgeCore
 
 /// Committed wallets by (external user, currency), so the CRM's balance reads (`GET /wallets/getOne`, the busiest
 /// request) are answered without a SQLite read transaction: measured on the HTTP benchmark, the transaction's file
@@ -30,7 +30,7 @@ final class SQLiteWalletCache: Sendable {
         var dirty: Set<Key> = []
     }
 
-    private let state = Mutex(State())
+    private let state = SleepingMutex(State())
     let capacity: Int
 
     init(capacity: Int = 100_000) {

@@ -1,7 +1,6 @@
 import BridgeCore
 import Dispatch
 import FoundationEssentials
-import Synchronization
 
 /// A bounded set of threads for work that blocks: requests whose handler waits for a durable commit. They run here,
 /// while libmicrohttpd's few worker threads keep serving other connections (the waiting connection is suspended), so
@@ -36,7 +35,7 @@ final class BlockingWorkerPool: Sendable {
         }
     }
 
-    private let state = Mutex(State())
+    private let state = SleepingMutex(State())
     /// Signalled once for each idle thread a `submit` (or the shutdown) claims.
     private let available = DispatchSemaphore(value: 0)
     private let finished = DispatchGroup()

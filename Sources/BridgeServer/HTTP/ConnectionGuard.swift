@@ -49,7 +49,7 @@ final class ConnectionGuard: Sendable {
     /// The header deadline, in nanoseconds.
     let headerTimeout: UInt64
     let exempt: IPAllowList
-    private let state = Mutex(State())
+    private let state = SleepingMutex(State())
 
     init(maximumPerAddress: Int, headerTimeout: Duration, exempt: IPAllowList) {
         self.maximumPerAddress = maximumPerAddress

@@ -1,6 +1,5 @@
 import BridgeCore
 import Dispatch
-import Synchronization
 
 /// Collects log lines and writes them to a file descriptor in batches: when `batchBytes` are waiting, every
 /// `interval` from a timer, and on ``flush()``. Lines keep their order and are never split; like nginx's
@@ -11,9 +10,9 @@ public final class LogBatcher: Sendable {
 
     private let fileDescriptor: Int32
     private let batchBytes: Int
-    private let pending = Mutex<[UInt8]>([])
+    private let pending = SleepingMutex<[UInt8]>([])
     /// Held while a batch is written, so batches reach the file in the order they were taken.
-    private let writing = Mutex(())
+    private let writing = SleepingMutex(())
     private let timer: DispatchSourceTimerBox
 
     public init(fileDescriptor: Int32, interval: Duration = defaultInterval, batchBytes: Int = defaultBatchBytes) {

@@ -1,3 +1,4 @@
+import BridgeCore
 import Synchronization
 
 /// The registry's list of families, behind its mutex: only registering and rendering take it, never an update.
@@ -49,13 +50,13 @@ final class SeriesTable: Sendable {
     let buckets: [Double]
     private let current: Atomic<Unmanaged<SeriesSnapshot>>
     /// Every snapshot published, the current one last; kept alive here (see the type's documentation).
-    private let published: Mutex<[SeriesSnapshot]>
+    private let published: SleepingMutex<[SeriesSnapshot]>
 
     init(buckets: [Double]) {
         self.buckets = buckets
         let empty = SeriesSnapshot(cells: [:])
         current = Atomic(Unmanaged.passUnretained(empty))
-        published = Mutex([empty])
+        published = SleepingMutex([empty])
     }
 
     /// The series with `labels`, created at zero on first use.

@@ -1,4 +1,4 @@
-import Synchronization
+import BridgeCore
 
 /// Counters, gauges and histograms, thread-safe, rendered in the Prometheus text exposition format (0.0.4).
 ///
@@ -8,7 +8,7 @@ import Synchronization
 /// responses.increment(["route": "/health", "status": "200"])
 /// ```
 public final class MetricsRegistry: Sendable {
-    let state = Mutex(RegistryState())
+    let state = SleepingMutex(RegistryState())
 
     public init() {}
 
