@@ -53,4 +53,12 @@ struct SleepingMutexTests {
         other.wait()
         #expect(mutex.withLock { $0 } == [1, 2])
     }
+
+    @Test("A thread that takes the mutex again while holding it stops the process instead of hanging")
+    func retakingStops() async {
+        await #expect(processExitsWith: .failure) {
+            let mutex = SleepingMutex(0)
+            mutex.withLock { _ in mutex.withLock { $0 += 1 } }
+        }
+    }
 }
