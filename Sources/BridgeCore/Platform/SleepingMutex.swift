@@ -15,8 +15,10 @@ import Glibc
 /// Same shape as `Mutex`: the value is reached only inside ``withLock(_:)``. `@unchecked Sendable`: the value is
 /// only touched with the mutex held, and the mutex lives in its own allocation, so it never moves.
 public final class SleepingMutex<Value>: @unchecked Sendable {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private var value: Value
+    // Reachable from `withLock`'s inlined body in other modules, so that it is specialized for each `Value` there
+    // rather than called through generic metadata.
+    @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    @usableFromInline var value: Value
 
     public init(_ value: Value) {
         self.value = value
@@ -35,7 +37,7 @@ public final class SleepingMutex<Value>: @unchecked Sendable {
     }
 
     /// Runs `body` on the value with the mutex held. `body` must not take this mutex again.
-    @inline(__always)
+    @inlinable
     public func withLock<Result, Failure: Error>(_ body: (inout Value) throws(Failure) -> Result) throws(Failure) -> Result {
         let status = pthread_mutex_lock(mutex)
         precondition(status == 0, "SleepingMutex taken again by the thread that holds it (pthread_mutex_lock: \(status))")
