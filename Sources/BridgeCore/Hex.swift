@@ -1,8 +1,10 @@
 /// Hexadecimal text <-> bytes, as the contract prints hashes, keys and signatures.
 public enum Hex {
-    private static let digits = Array("0123456789abcdef".utf8)
+    @usableFromInline static let digits = Array("0123456789abcdef".utf8)
 
-    /// Lowercase hex of `bytes`, without a prefix.
+    /// Lowercase hex of `bytes`, without a prefix. Inlinable, so each caller gets it specialized for its collection
+    /// instead of stepping through a generic sequence byte by byte.
+    @inlinable
     public static func encode<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
         var out = [UInt8]()
         out.reserveCapacity(bytes.underestimatedCount * 2)
@@ -20,6 +22,7 @@ public enum Hex {
     }
 
     /// Lowercase hex of `bytes` with the `0x` prefix Ethereum tools print.
+    @inlinable
     public static func encodePrefixed<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
         "0x" + encode(bytes)
     }

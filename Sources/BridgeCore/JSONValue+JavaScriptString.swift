@@ -26,8 +26,40 @@ extension JSONNumber {
     /// double (so integers above 2^53 lose precision, exactly as in the CRM), then prints in the shortest form that
     /// round-trips (ECMA-262 6.1.6.1.20 Number::toString).
     public var javaScriptString: String {
+        // Most literals (every transfer's amount) already read as JavaScript prints them: no double to parse and print.
+        if JSONNumber.isJavaScriptCanonical(text) { return text }
         // Every JSONNumber literal is valid for Double's parser; overflow gives infinity, as JSON.parse does.
-        JSONNumber.javaScriptString(Double(text) ?? .nan)
+        return JSONNumber.javaScriptString(Double(text) ?? .nan)
+    }
+
+    /// Whether `Number#toString()` prints the number `text` as `text` itself. True for plain decimal notation with
+    /// no exponent, no leading zeros, no trailing zeros after a point, not `-0`, at most 15 significant digits (a
+    /// double keeps 15 exactly, DBL_DIG, so the shortest text that round-trips is this one), at most 21 digits
+    /// before the point, and at most 5 zeros right after the point of a number below 1 (Number::toString switches to
+    /// an exponent from 1e21 up and below 1e-6). False says nothing: the number may still print the same.
+    public static func isJavaScriptCanonical(_ text: String) -> Bool {
+        var utf8 = text.utf8[...]
+        let negative = utf8.first == UInt8(ascii: "-")
+        if negative { utf8 = utf8.dropFirst() }
+        func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+        let integer = utf8.prefix(while: isDigit)
+        guard let leading = integer.first, integer.count <= 21 else { return false }
+        let integerIsZero = leading == UInt8(ascii: "0")
+        if integerIsZero, integer.count > 1 { return false }  // leading zeros (not JSON either)
+        let rest = utf8.dropFirst(integer.count)
+        guard let point = rest.first else {
+            // An integer: its trailing zeros are printed, only its significant digits must fit.
+            let significant = integer.count - integer.reversed().prefix(while: { $0 == UInt8(ascii: "0") }).count
+            return !(negative && integerIsZero) && significant <= 15
+        }
+        let fraction = rest.dropFirst()
+        guard point == UInt8(ascii: "."), let last = fraction.last, last != UInt8(ascii: "0"),
+              fraction.allSatisfy(isDigit) else { return false }
+        if integerIsZero {
+            let zeros = fraction.prefix(while: { $0 == UInt8(ascii: "0") }).count
+            return zeros <= 5 && fraction.count - zeros <= 15
+        }
+        return integer.count + fraction.count <= 15
     }
 
     /// ECMA-262 Number::toString(x) with radix 10.

@@ -17,39 +17,67 @@ public enum CRMRequestSignature {
     /// StringA: `key=value` pairs sorted by key in UTF-16 code-unit order (JavaScript's default `sort()`), joined
     /// with `&`, with no URL-encoding.
     public static func canonicalString(of body: JSONObject, fields: FieldSelection = .allFields) -> String {
-        body.entries
-            .filter { fields == .allFields || !isEmpty($0.value) }
-            .sorted { JSONValue.precedesInUTF16Order($0.key, $1.key) }
-            .map { "\($0.key)=\($0.value.javaScriptString)" }
-            .joined(separator: "&")
+        String(decoding: canonicalBytes(of: body, fields: fields), as: UTF8.self)
     }
 
     /// The `signature` header value for `body` signed with `apiKey`.
     public static func signature(of body: JSONObject, apiKey: String, fields: FieldSelection = .allFields) -> String {
-        signature(ofCanonical: canonicalString(of: body, fields: fields), apiKey: apiKey)
-    }
-
-    private static func signature(ofCanonical stringA: String, apiKey: String) -> String {
-        Hex.encode(Hash.sha1(Array((stringA + apiKey).utf8))).uppercased()
+        String(decoding: uppercaseHexSignature(of: canonicalBytes(of: body, fields: fields), apiKey: apiKey),
+               as: UTF8.self)
     }
 
     /// True when `header` is the signature of `body` under either field selection; compared in constant time.
     /// Hex case is ignored (the vendor sends uppercase, some clients lowercase).
     public static func isValid(_ header: String, for body: JSONObject, apiKey: String) -> Bool {
-        let received = Array(header.uppercased().utf8)
-        let everyField = canonicalString(of: body, fields: .allFields)
+        // ASCII letters uppercased byte by byte: the expected text is uppercase hex, so nothing else could match.
+        let received = header.utf8.map { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") ? $0 - 32 : $0 }
         // A body without empty values signs the same string both ways (the CRM's usual case): build and hash it once.
         // Which case applies is no secret, the sender wrote the body.
-        let candidates = body.entries.contains { isEmpty($0.value) }
-            ? [everyField, canonicalString(of: body, fields: .nonEmptyFields)] : [everyField]
+        var candidates = [canonicalBytes(of: body, fields: .allFields)]
+        if body.entries.contains(where: { isEmpty($0.value) }) {
+            candidates.append(canonicalBytes(of: body, fields: .nonEmptyFields))
+        }
         var matched = false
         for stringA in candidates {
-            let expected = Array(signature(ofCanonical: stringA, apiKey: apiKey).utf8)
+            let expected = uppercaseHexSignature(of: stringA, apiKey: apiKey)
             // Evaluate both selections every time so the timing does not reveal which one matched.
             matched = SecureBytes.constantTimeEqual(received, expected) || matched
         }
         return matched
     }
+
+    /// ``canonicalString(of:fields:)`` as bytes, written in place: every transfer's signature is checked, so no
+    /// per-field strings are built and joined.
+    private static func canonicalBytes(of body: JSONObject, fields: FieldSelection) -> [UInt8] {
+        let entries = body.entries
+        // Positions are sorted rather than the entries, so no key or value is copied while sorting.
+        let order = entries.indices
+            .filter { fields == .allFields || !isEmpty(entries[$0].value) }
+            .sorted { JSONValue.precedesInUTF16Order(entries[$0].key, entries[$1].key) }
+        var bytes: [UInt8] = []
+        for (position, index) in order.enumerated() {
+            if position > 0 { bytes.append(UInt8(ascii: "&")) }
+            bytes.appendUTF8(entries[index].key)
+            bytes.append(UInt8(ascii: "="))
+            bytes.appendUTF8(entries[index].value.javaScriptString)
+        }
+        return bytes
+    }
+
+    /// Uppercase hex of SHA-1(`stringA` + `apiKey`), as bytes.
+    private static func uppercaseHexSignature(of stringA: [UInt8], apiKey: String) -> [UInt8] {
+        var signed = stringA
+        signed.appendUTF8(apiKey)
+        var hex: [UInt8] = []
+        hex.reserveCapacity(40)
+        for byte in Hash.sha1(signed) {
+            hex.append(uppercaseDigits[Int(byte >> 4)])
+            hex.append(uppercaseDigits[Int(byte & 0x0F)])
+        }
+        return hex
+    }
+
+    private static let uppercaseDigits = Array("0123456789ABCDEF".utf8)
 
     private static func isEmpty(_ value: JSONValue?) -> Bool {
         switch value {

@@ -90,6 +90,11 @@ struct TransferTests {
         #expect(approvalError { try harness.transfer(String(repeating: "x", count: 129), amount: "1") }
             == .invalidRequest("order_id is longer than 128 bytes"))
         #expect(approvalError { try harness.transfer("a\nb", amount: "1") } == .invalidRequest("order_id contains control characters"))
+        // DEL and a C1 control (U+0085, two bytes in UTF-8) too; other non-ASCII text is a valid id.
+        for id in ["a\u{7F}b", "a\u{85}b"] {
+            #expect(approvalError { try harness.transfer(id, amount: "1") } == .invalidRequest("order_id contains control characters"))
+        }
+        #expect(try harness.transfer("commande-été", amount: "1").order.status == .completed)
         #expect(approvalError { _ = try harness.service.order(id: "o1") } == .orderNotFound(orderID: "o1"))
         // An id of exactly 128 bytes is fine.
         #expect(try harness.transfer(String(repeating: "x", count: 128), amount: "1").order.status == .completed)

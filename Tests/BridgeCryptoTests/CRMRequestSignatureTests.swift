@@ -54,4 +54,36 @@ struct CRMRequestSignatureTests {
     func javaScriptNumberToString(literal: String, expected: String) throws {
         #expect(try #require(JSONNumber(text: literal)).javaScriptString == expected)
     }
+
+    @Test("A literal taken as already printed by Number#toString really is what the double path prints")
+    func canonicalLiteralsNeedNoDouble() {
+        var literals = ["0", "-0", "7", "-7", "0.01", "-0.5", "100", "1000.5", "1.10", "0.000001", "0.0000001",
+                        "100000000000000000000", "1000000000000000000000", "123456789012345", "1234567890123456",
+                        "0.123456789012345", "0.1234567890123456", "123456789.012345", "1e2", "01", "1.", ".5", "-"]
+        var generator = SystemRandomNumberGenerator()
+        func digits(_ count: Int) -> String {
+            String((0..<count).map { _ in Character(String(Int.random(in: 0...9, using: &generator))) })
+        }
+        for _ in 0..<20_000 {
+            var text = Bool.random(using: &generator) ? "-" : ""
+            text += Bool.random(using: &generator) ? "0" : String(Int.random(in: 1...9, using: &generator))
+                + digits(Int.random(in: 0...21, using: &generator))
+            if Bool.random(using: &generator) {
+                text += "." + String(repeating: "0", count: Int.random(in: 0...7, using: &generator))
+                    + digits(Int.random(in: 0...16, using: &generator)) + String(Int.random(in: 1...9, using: &generator))
+            }
+            literals.append(text)
+        }
+        var canonical = 0
+        for text in literals where JSONNumber.isJavaScriptCanonical(text) {
+            canonical += 1
+            #expect(JSONNumber.javaScriptString(Double(text) ?? .nan) == text, "\(text)")
+        }
+        // The generator reaches both sides of every limit, so a good share of it takes the fast path.
+        #expect(canonical > 2_000)
+        for text in ["-0", "1.10", "0.0000001", "1000000000000000000000", "1234567890123456", "0.1234567890123456",
+                     "1e2", "01", "1.", ".5", "-", ""] {
+            #expect(!JSONNumber.isJavaScriptCanonical(text), "\(text)")
+        }
+    }
 }
