@@ -84,6 +84,14 @@ public final class SQLiteDatabase {
 
     deinit { close() }
 
+    /// Whether SQLite counts the memory it allocates (`SQLITE_CONFIG_MEMSTATUS`). CSQLite turns that off before
+    /// SQLite starts, since every allocation would otherwise take a process-wide mutex, so this is false once a
+    /// database has been opened: the bytes in use then read as 0.
+    public static var countsAllocations: Bool {
+        var current: sqlite3_int64 = 0, highest: sqlite3_int64 = 0
+        return sqlite3_status64(SQLITE_STATUS_MEMORY_USED, &current, &highest, 0) == SQLITE_OK && current > 0
+    }
+
     /// Finalizes the cached statements and closes the connection; later calls fail with a storage error.
     public func close() {
         for statement in statements.values { sqlite3_finalize(statement) }

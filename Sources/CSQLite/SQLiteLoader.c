@@ -4,6 +4,9 @@
 #include "CSQLite.h"
 #include "CLazyLibrary.h"
 
+#include <dlfcn.h>
+#include <pthread.h>
+
 #define SQLITE_FUNCTIONS(F, V) \
     F(int, sqlite3_open_v2, (const char *filename, sqlite3 **ppDb, int flags, const char *zVfs), \
       (filename, ppDb, flags, zVfs)) \
@@ -43,6 +46,8 @@
     F(int, sqlite3_get_autocommit, (sqlite3 *db), (db)) \
     F(const char *, sqlite3_errmsg, (sqlite3 *db), (db)) \
     F(const char *, sqlite3_errstr, (int code), (code)) \
+    F(int, sqlite3_status64, (int op, sqlite3_int64 *pCurrent, sqlite3_int64 *pHighwater, int resetFlag), \
+      (op, pCurrent, pHighwater, resetFlag)) \
     V(sqlite3_free, (void *pointer), (pointer))
 
 /* Debian 12's libsqlite3-0 package; the soname has been libsqlite3.so.0 since SQLite 3.0. */
@@ -51,4 +56,26 @@ WALLETBRIDGE_LAZY_TABLE(SQLITE_FUNCTIONS, lazy_sqlite, "libsqlite3.so.0")
 
 SQLITE_FUNCTIONS(WALLETBRIDGE_LAZY_STUB, WALLETBRIDGE_LAZY_VOID_STUB)
 
-const char *walletbridge_sqlite_open(void) { return walletbridge_lazy_library_open(&lazy_sqlite); }
+/* SQLITE_CONFIG_MEMSTATUS off. With SQLite's default (on, as Debian builds it), every allocation SQLite makes or
+   frees takes a process-wide mutex to keep statistics nothing here reads (sqlite3_memory_used and the soft heap
+   limit): callgrind counted about 235 lock and unlock calls per transfer (issue 16). sqlite3_config is variadic, so
+   it is looked up here rather than given a stub, and it only works before SQLite initializes itself, so it runs
+   once, right after the library opened and before any caller can reach another SQLite function. */
+static pthread_once_t sqlite_configured = PTHREAD_ONCE_INIT;
+
+static void walletbridge_sqlite_configure(void)
+{
+    void *library = dlopen(lazy_sqlite.soname, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+    if (library == NULL) return;
+    int (*configure)(int, ...) = (int (*)(int, ...))dlsym(library, "sqlite3_config");
+    /* SQLITE_MISUSE when SQLite is already initialized (nothing else in this process calls it first): harmless. */
+    if (configure != NULL) (void)configure(SQLITE_CONFIG_MEMSTATUS, 0);
+    dlclose(library);
+}
+
+const char *walletbridge_sqlite_open(void)
+{
+    const char *error = walletbridge_lazy_library_open(&lazy_sqlite);
+    if (error == NULL) pthread_once(&sqlite_configured, walletbridge_sqlite_configure);
+    return error;
+}

@@ -28,6 +28,17 @@ struct StoreSchemaTests {
         #expect(try reopened.transaction { store throws(ApprovalError) in try store.wallet(id: "w-1")?.balance } == 4_200)
     }
 
+    @Test("SQLite keeps no allocation statistics: each allocation would take a process-wide mutex")
+    func sqliteCountsNoAllocations() throws {
+        let database = try TemporaryDatabase()
+        defer { database.remove() }
+        let store = try database.open()
+        try store.transaction { store throws(ApprovalError) in try store.insertWallet(Fixtures.wallet("w-1")) }
+        // With statistics on, the connection, its schema and its statement cache would show here as bytes in use.
+        #expect(!SQLiteDatabase.countsAllocations)
+        store.close()
+    }
+
     @Test func theDispatchersQueryReadsOnlyUndeliveredRows() throws {
         let database = try TemporaryDatabase()
         defer { database.remove() }
