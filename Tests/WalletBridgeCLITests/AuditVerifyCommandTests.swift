@@ -58,8 +58,8 @@ struct AuditVerifyCommandTests {
                                           clock: ManualClock(Timestamp(secondsSinceEpoch: 1_795_000_000)))
             try service.createWallet(externalUserID: "u-1", currency: "USD", initialBalance: 1_000_000)
             for (orderID, amount) in [("o-1", "12.5"), ("o-2", "-2000")] {  // o-2 pends: received + pending_approval
-                try service.submitTransfer(TransferRequest(orderID: orderID, externalUserID: "u-1", currency: "USD",
-                                                           amount: amount))
+                _ = try service.submitTransfer(TransferRequest(orderID: orderID, externalUserID: "u-1", currency: "USD",
+                                                               amount: amount))
             }
         } catch {
             database.remove()

@@ -56,7 +56,8 @@ public final class TrezorEmulatorServer: Sendable {
                 continue
             }
             do {
-                try debugServer.start(host: host, port: port + 1) { [self] socket in serveDebug(socket: socket) }
+                // Bound at port + 1 as asked, so its answer (the bound port) says nothing new.
+                _ = try debugServer.start(host: host, port: port + 1) { [self] socket in serveDebug(socket: socket) }
                 return port
             } catch {
                 server.stop()
