@@ -1,18 +1,28 @@
 /// Hexadecimal text <-> bytes, as the contract prints hashes, keys and signatures.
 public enum Hex {
     @usableFromInline static let digits = Array("0123456789abcdef".utf8)
+    @usableFromInline static let uppercaseDigits = Array("0123456789ABCDEF".utf8)
 
     /// Lowercase hex of `bytes`, without a prefix. Inlinable, so each caller gets it specialized for its collection
     /// instead of stepping through a generic sequence byte by byte.
     @inlinable
     public static func encode<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        String(decoding: encodedBytes(bytes), as: UTF8.self)
+    }
+
+    /// The hex digits of `bytes` as ASCII bytes, lowercase unless `uppercase` (the CRM signature's form), for a
+    /// caller that hashes or compares them rather than printing them.
+    @inlinable
+    public static func encodedBytes<Bytes: Sequence>(_ bytes: Bytes, uppercase: Bool = false) -> [UInt8]
+    where Bytes.Element == UInt8 {
+        let table = uppercase ? uppercaseDigits : digits
         var out = [UInt8]()
         out.reserveCapacity(bytes.underestimatedCount * 2)
         for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
+            out.append(table[Int(byte >> 4)])
+            out.append(table[Int(byte & 0x0F)])
         }
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     /// `value` in lowercase hex, zero-padded to at least `digits` digits (C's `%04x` for `digits: 4`).

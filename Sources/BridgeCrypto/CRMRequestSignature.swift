@@ -68,16 +68,8 @@ public enum CRMRequestSignature {
     private static func uppercaseHexSignature(of stringA: [UInt8], apiKey: String) -> [UInt8] {
         var signed = stringA
         signed.appendUTF8(apiKey)
-        var hex: [UInt8] = []
-        hex.reserveCapacity(40)
-        for byte in Hash.sha1(signed) {
-            hex.append(uppercaseDigits[Int(byte >> 4)])
-            hex.append(uppercaseDigits[Int(byte & 0x0F)])
-        }
-        return hex
+        return Hex.encodedBytes(Hash.sha1(signed), uppercase: true)
     }
-
-    private static let uppercaseDigits = Array("0123456789ABCDEF".utf8)
 
     private static func isEmpty(_ value: JSONValue?) -> Bool {
         switch value {
