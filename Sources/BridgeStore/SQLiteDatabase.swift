@@ -226,12 +226,13 @@ public final class SQLiteDatabase {
     }
 
     private func prepared(_ sql: String) throws(ApprovalError) -> OpaquePointer {
-        if let statement = statements[StatementKey(sql: sql)] { return statement }
+        let key = StatementKey(sql: sql)
+        if let statement = statements[key] { return statement }
         let connection = try openHandle(for: sql)
         var statement: OpaquePointer?
         let status = sqlite3_prepare_v3(connection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard status == SQLITE_OK, let statement else { throw failure(status, sql) }
-        statements[StatementKey(sql: sql)] = statement
+        statements[key] = statement
         return statement
     }
 
@@ -297,4 +298,3 @@ private struct StatementKey: Hashable {
 
     static func == (left: StatementKey, right: StatementKey) -> Bool { left.sql == right.sql }
 }
-

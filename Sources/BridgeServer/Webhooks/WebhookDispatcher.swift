@@ -122,7 +122,7 @@ public final class WebhookDispatcher: Sendable {
     @discardableResult
     public func runOnce() throws(ApprovalError) -> RunSummary {
         let batch = try dispatchDue()
-        batch.group.wait()
+        // Every delivery holds `unfinished` until recorded: this pass's own as well as the background loop's.
         unfinished.wait()
         return batch.summary.withLock { $0 }
     }
