@@ -74,6 +74,36 @@ extension ApprovalService {
         }
     }
 
+    /// ``submitTransfer(_:)`` for a caller that must not wait (an HTTP worker thread): the same checks, transaction
+    /// and answers, handed to `completion` once durable. With a store that commits on its own thread
+    /// (``ApprovalStore/completesTransactionsWithoutBlocking``) this returns at once and `completion` runs on that
+    /// thread, right after the commit, so it must not block; with another store it completes before it returns.
+    public func submitTransfer(_ request: TransferRequest,
+                               completion: @escaping @Sendable (Result<TransferOutcome, ApprovalError>) -> Void) {
+        let currency: Currency
+        let amount: Int128
+        do throws(ApprovalError) {
+            try Self.validateIdentifier(request.orderID, what: "order_id")
+            try Self.validateIdentifier(request.externalUserID, what: "external_user_id")
+        } catch {
+            return completion(.failure(error))
+        }
+        do throws(ApprovalError) {
+            (currency, amount) = try validatedAmount(request)
+        } catch {
+            guard error.isRememberedTransferRefusal else { return completion(.failure(error)) }
+            return rememberRefusal(of: request, error, completion: completion)
+        }
+        store.submitTransaction({ transaction throws(ApprovalError) in
+            try self.decide(request, currency: currency, amount: amount, in: transaction)
+        }) { outcome in
+            if case .failure(let error) = outcome, error.isRememberedTransferRefusal {
+                return self.rememberRefusal(of: request, error, completion: completion)
+            }
+            completion(outcome)
+        }
+    }
+
     /// The amount in minor units, or the refusal: the checks that need no stored state.
     private func validatedAmount(_ request: TransferRequest) throws(ApprovalError) -> (Currency, Int128) {
         let currency = try configuration.currency(request.currency)
@@ -95,24 +125,45 @@ extension ApprovalService {
     /// When the id meanwhile holds an order (a concurrent copy of the request succeeded), or a refusal, the request
     /// gets that stored answer instead, so every copy of one request gets one answer.
     private func rememberRefusal(of request: TransferRequest, _ error: ApprovalError) throws(ApprovalError) -> TransferOutcome {
-        let stored = try store.transaction { transaction throws(ApprovalError) -> TransferOutcome? in
-            if let replay = try storedAnswer(for: request, in: transaction) { return replay }
-            let now = clock.now()
-            let refusal = TransferRefusal(orderID: request.orderID, externalUserID: request.externalUserID,
-                                          currency: request.currency, amount: TransferRefusal.canonicalAmount(request.amount),
-                                          status: error.transferStatus, type: error.type, message: error.message,
-                                          createdAt: now)
-            try transaction.insertTransferRefusal(refusal)
-            let actor = request.initiatorOperatorID.map { "operator:" + $0 } ?? "crm"
-            try ChangeRecorder(transaction: transaction, time: now, actor: actor).audit("order.refused", [
-                "order_id": .string(request.orderID), "external_user_id": .string(request.externalUserID),
-                "currency": .string(request.currency), "amount": .string(request.amount),
-                "type": .string(refusal.type), "reason": .string(refusal.message),
-            ])
-            return nil
+        let stored = try store.transaction { transaction throws(ApprovalError) in
+            try recordRefusal(of: request, error, in: transaction)
         }
         if let stored { return stored }
         throw error
+    }
+
+    /// ``rememberRefusal(of:_:)`` for ``submitTransfer(_:completion:)``: the same transaction, submitted without waiting.
+    private func rememberRefusal(of request: TransferRequest, _ error: ApprovalError,
+                                 completion: @escaping @Sendable (Result<TransferOutcome, ApprovalError>) -> Void) {
+        store.submitTransaction({ transaction throws(ApprovalError) in
+            try self.recordRefusal(of: request, error, in: transaction)
+        }) { outcome in
+            switch outcome {
+            case .success(let stored?): completion(.success(stored))
+            case .success(nil): completion(.failure(error))
+            case .failure(let failure): completion(.failure(failure))
+            }
+        }
+    }
+
+    /// Keeps `error` under the request's order id, unless the id meanwhile answers otherwise: then that stored answer
+    /// (returned, or thrown).
+    private func recordRefusal(of request: TransferRequest, _ error: ApprovalError,
+                               in transaction: any StoreTransaction) throws(ApprovalError) -> TransferOutcome? {
+        if let replay = try storedAnswer(for: request, in: transaction) { return replay }
+        let now = clock.now()
+        let refusal = TransferRefusal(orderID: request.orderID, externalUserID: request.externalUserID,
+                                      currency: request.currency, amount: TransferRefusal.canonicalAmount(request.amount),
+                                      status: error.transferStatus, type: error.type, message: error.message,
+                                      createdAt: now)
+        try transaction.insertTransferRefusal(refusal)
+        let actor = request.initiatorOperatorID.map { "operator:" + $0 } ?? "crm"
+        try ChangeRecorder(transaction: transaction, time: now, actor: actor).audit("order.refused", [
+            "order_id": .string(request.orderID), "external_user_id": .string(request.externalUserID),
+            "currency": .string(request.currency), "amount": .string(request.amount),
+            "type": .string(refusal.type), "reason": .string(refusal.message),
+        ])
+        return nil
     }
 
     /// What the request's order id already answered: the stored order for the same content (a retry), or throws
@@ -141,85 +192,92 @@ extension ApprovalService {
     private func attemptTransfer(_ request: TransferRequest) throws(ApprovalError) -> TransferOutcome {
         let (currency, amount) = try validatedAmount(request)
         return try store.transaction { transaction throws(ApprovalError) in
-            let now = clock.now()
-            if let replay = try storedAnswer(for: request, in: transaction) { return replay }
-            let recorder = ChangeRecorder(transaction: transaction, time: now,
-                                          actor: request.initiatorOperatorID.map { "operator:" + $0 } ?? "crm")
-            var wallet: Wallet
-            if let existing = try transaction.wallet(externalUserID: request.externalUserID, currency: currency.code) {
-                wallet = existing
-            } else if configuration.autoCreateWallets, amount > 0 {
-                // wallets.autoCreate: a credit opens the wallet (at zero; the credit itself moves the money).
-                wallet = try insertWallet(externalUserID: request.externalUserID, currency: currency, initialBalance: 0,
-                                          in: transaction, recorder: recorder,
-                                          extraAudit: ["auto_created_by_order": .string(request.orderID)])
-            } else {
-                throw .accountNotFound(externalUserID: request.externalUserID, currency: currency.code)
-            }
-            let facts = TransferFacts(orderID: request.orderID, externalUserID: request.externalUserID,
-                                      walletID: wallet.id, currency: currency, amount: amount,
-                                      initiatorOperatorID: request.initiatorOperatorID, time: now)
-            let inForce = try policyInForce(in: transaction)
-            let decision = try inForce.policy.decide(facts, velocity: StoreVelocityLookup(transaction: transaction))
-
-            func newOrder(status: OrderStatus, policy: String?, approvals: Int = 0, eligibility: ApproverEligibility? = nil,
-                          nonce: [UInt8] = [], expiresAt: Timestamp? = nil) -> TransferOrder {
-                TransferOrder(orderID: request.orderID, externalUserID: request.externalUserID, currency: currency.code,
-                              walletID: wallet.id, amount: amount, status: status, policyName: policy,
-                              approvalsRequired: approvals, eligibleApprovers: eligibility, nonce: nonce, createdAt: now,
-                              expiresAt: expiresAt, decidedAt: status.isFinal ? now : nil,
-                              initiatorOperatorID: request.initiatorOperatorID)
-            }
-
-            var order: TransferOrder
-            var decisionPayload: JSONObject
-            switch decision {
-            case .allow(let policyName):
-                order = newOrder(status: .completed, policy: policyName)
-                try requireAvailable(amount, in: wallet, currency: currency)
-                try moveFunds(of: order, wallet: &wallet, in: transaction, now: now)
-                order.balanceAfter = wallet.balance
-                decisionPayload = ["decision": "allow", "policy": policyName.map(JSONValue.string) ?? .null]
-
-            case .deny(let policyName):
-                order = newOrder(status: .rejected, policy: policyName)
-                order.reason = "denied by policy \(policyName)"
-                decisionPayload = ["decision": "deny", "policy": .string(policyName)]
-
-            case .requireApprovals(let policyName, let count, let eligibility, let expiresAfter):
-                let window = expiresAfter > .zero ? expiresAfter : configuration.defaultApprovalExpiry
-                // A rule asking for zero approvals still needs one: nothing pending applies without a signature.
-                let required = max(1, count)
-                order = newOrder(status: .pendingApproval, policy: policyName, approvals: required,
-                                 eligibility: eligibility, nonce: try randomBytes(32), expiresAt: now + window)
-                // What quorum will apply must fit then too: a credit that would overflow the wallet or the settlement
-                // account is refused now, not after operators have signed it.
-                try requireRoom(for: amount, in: wallet, transaction: transaction, now: now)
-                if amount < 0 {
-                    try requireAvailable(amount, in: wallet, currency: currency)
-                    wallet.held = try MinorUnits.adding(wallet.held, -amount, "wallet \(wallet.id)'s held amount")
-                    try Self.checkInvariants(wallet)
-                    try transaction.updateWallet(wallet)
-                }
-                decisionPayload = [
-                    "decision": "require_approvals", "policy": .string(policyName),
-                    "approvals_required": .number(JSONNumber(required)),
-                    "eligible_roles": .array(eligibility.roles.map(\.rawValue).sorted().map(JSONValue.string)),
-                    "eligible_operators": .array(eligibility.operators.sorted().map(JSONValue.string)),
-                    "expires_at": .string((now + window).rfc3339),
-                ]
-            }
-            order.policyVersion = inForce.version
-            try transaction.insertOrder(order)
-
-            var received = Self.auditPayload(of: order, decimals: currency.decimals)
-            for (key, value) in decisionPayload { received[key] = value }
-            if let version = inForce.version { received["policy_version"] = .number(JSONNumber(version)) }
-            if let initiator = request.initiatorOperatorID { received["initiator_operator_id"] = .string(initiator) }
-            try recorder.audit("order.received", received)
-            try recordStatusChange(order, wallet: wallet, decimals: currency.decimals, recorder: recorder)
-            return TransferOutcome(order: order, wallet: wallet, replayed: false)
+            try decide(request, currency: currency, amount: amount, in: transaction)
         }
+    }
+
+    /// The transfer's transaction: answers a retry from what is stored, or lets the policy decide, and applies,
+    /// rejects or holds the new order with its audit events and webhook rows.
+    private func decide(_ request: TransferRequest, currency: Currency, amount: Int128,
+                        in transaction: any StoreTransaction) throws(ApprovalError) -> TransferOutcome {
+        let now = clock.now()
+        if let replay = try storedAnswer(for: request, in: transaction) { return replay }
+        let recorder = ChangeRecorder(transaction: transaction, time: now,
+                                      actor: request.initiatorOperatorID.map { "operator:" + $0 } ?? "crm")
+        var wallet: Wallet
+        if let existing = try transaction.wallet(externalUserID: request.externalUserID, currency: currency.code) {
+            wallet = existing
+        } else if configuration.autoCreateWallets, amount > 0 {
+            // wallets.autoCreate: a credit opens the wallet (at zero; the credit itself moves the money).
+            wallet = try insertWallet(externalUserID: request.externalUserID, currency: currency, initialBalance: 0,
+                                      in: transaction, recorder: recorder,
+                                      extraAudit: ["auto_created_by_order": .string(request.orderID)])
+        } else {
+            throw .accountNotFound(externalUserID: request.externalUserID, currency: currency.code)
+        }
+        let facts = TransferFacts(orderID: request.orderID, externalUserID: request.externalUserID,
+                                  walletID: wallet.id, currency: currency, amount: amount,
+                                  initiatorOperatorID: request.initiatorOperatorID, time: now)
+        let inForce = try policyInForce(in: transaction)
+        let decision = try inForce.policy.decide(facts, velocity: StoreVelocityLookup(transaction: transaction))
+
+        func newOrder(status: OrderStatus, policy: String?, approvals: Int = 0, eligibility: ApproverEligibility? = nil,
+                      nonce: [UInt8] = [], expiresAt: Timestamp? = nil) -> TransferOrder {
+            TransferOrder(orderID: request.orderID, externalUserID: request.externalUserID, currency: currency.code,
+                          walletID: wallet.id, amount: amount, status: status, policyName: policy,
+                          approvalsRequired: approvals, eligibleApprovers: eligibility, nonce: nonce, createdAt: now,
+                          expiresAt: expiresAt, decidedAt: status.isFinal ? now : nil,
+                          initiatorOperatorID: request.initiatorOperatorID)
+        }
+
+        var order: TransferOrder
+        var decisionPayload: JSONObject
+        switch decision {
+        case .allow(let policyName):
+            order = newOrder(status: .completed, policy: policyName)
+            try requireAvailable(amount, in: wallet, currency: currency)
+            try moveFunds(of: order, wallet: &wallet, in: transaction, now: now)
+            order.balanceAfter = wallet.balance
+            decisionPayload = ["decision": "allow", "policy": policyName.map(JSONValue.string) ?? .null]
+
+        case .deny(let policyName):
+            order = newOrder(status: .rejected, policy: policyName)
+            order.reason = "denied by policy \(policyName)"
+            decisionPayload = ["decision": "deny", "policy": .string(policyName)]
+
+        case .requireApprovals(let policyName, let count, let eligibility, let expiresAfter):
+            let window = expiresAfter > .zero ? expiresAfter : configuration.defaultApprovalExpiry
+            // A rule asking for zero approvals still needs one: nothing pending applies without a signature.
+            let required = max(1, count)
+            order = newOrder(status: .pendingApproval, policy: policyName, approvals: required,
+                             eligibility: eligibility, nonce: try randomBytes(32), expiresAt: now + window)
+            // What quorum will apply must fit then too: a credit that would overflow the wallet or the settlement
+            // account is refused now, not after operators have signed it.
+            try requireRoom(for: amount, in: wallet, transaction: transaction, now: now)
+            if amount < 0 {
+                try requireAvailable(amount, in: wallet, currency: currency)
+                wallet.held = try MinorUnits.adding(wallet.held, -amount, "wallet \(wallet.id)'s held amount")
+                try Self.checkInvariants(wallet)
+                try transaction.updateWallet(wallet)
+            }
+            decisionPayload = [
+                "decision": "require_approvals", "policy": .string(policyName),
+                "approvals_required": .number(JSONNumber(required)),
+                "eligible_roles": .array(eligibility.roles.map(\.rawValue).sorted().map(JSONValue.string)),
+                "eligible_operators": .array(eligibility.operators.sorted().map(JSONValue.string)),
+                "expires_at": .string((now + window).rfc3339),
+            ]
+        }
+        order.policyVersion = inForce.version
+        try transaction.insertOrder(order)
+
+        var received = Self.auditPayload(of: order, decimals: currency.decimals)
+        for (key, value) in decisionPayload { received[key] = value }
+        if let version = inForce.version { received["policy_version"] = .number(JSONNumber(version)) }
+        if let initiator = request.initiatorOperatorID { received["initiator_operator_id"] = .string(initiator) }
+        try recorder.audit("order.received", received)
+        try recordStatusChange(order, wallet: wallet, decimals: currency.decimals, recorder: recorder)
+        return TransferOutcome(order: order, wallet: wallet, replayed: false)
     }
 
     /// The order and the decisions recorded on it; `order_not_found` when the id is unknown.

@@ -17,12 +17,41 @@ public protocol ApprovalStore: Sendable {
     /// The committed wallet of `externalUserID` in `currency`, or nil: the CRM's balance read, the busiest lookup.
     /// A store may answer it from a cache, as long as the answer is never older than the last commit that returned.
     func committedWallet(externalUserID: String, currency: String) throws(ApprovalError) -> Wallet?
+
+    /// Whether ``submitTransaction(_:completion:)`` returns at once and completes from another thread. When false
+    /// (the default), it runs the transaction on the calling thread and completes before it returns, so a caller that
+    /// must not block (an HTTP worker thread) should hand the work to a thread that may.
+    var completesTransactionsWithoutBlocking: Bool { get }
+
+    /// Runs `body` as ``transaction(_:)`` does, and hands `completion` its result (or error) once the changes are
+    /// durable. A store whose ``completesTransactionsWithoutBlocking`` is true returns at once and calls `completion`
+    /// from the thread that committed, right after the commit: `completion` must not block, nor run a
+    /// ``transaction(_:)`` of this store (it may submit another one).
+    func submitTransaction<Result>(
+        _ body: @escaping @Sendable (any StoreTransaction) throws(ApprovalError) -> Result,
+        completion: @escaping @Sendable (Swift.Result<Result, ApprovalError>) -> Void
+    )
 }
 
 extension ApprovalStore {
     /// A serialized transaction is also a consistent snapshot: stores without a cheaper read path need nothing more.
     public func read<Result>(_ body: (any StoreTransaction) throws(ApprovalError) -> Result) throws(ApprovalError) -> Result {
         try transaction(body)
+    }
+
+    /// Stores without a thread of their own to commit on complete on the caller's.
+    public var completesTransactionsWithoutBlocking: Bool { false }
+
+    /// The transaction on the calling thread, completed before this returns.
+    public func submitTransaction<Result>(
+        _ body: @escaping @Sendable (any StoreTransaction) throws(ApprovalError) -> Result,
+        completion: @escaping @Sendable (Swift.Result<Result, ApprovalError>) -> Void
+    ) {
+        do throws(ApprovalError) {
+            completion(.success(try transaction(body)))
+        } catch {
+            completion(.failure(error))
+        }
     }
 
     /// A ``read(_:)`` of the one wallet: stores without a cache need nothing more.

@@ -165,6 +165,53 @@ public final class GroupCommit<Handle>: @unchecked Sendable {
         return try outcome.get()
     }
 
+    /// Queues `body` as one transaction of a group and returns at once; `completion` gets its result, or the body's
+    /// error or the group's failure, once the group's changes are durable.
+    ///
+    /// The group runs on the committer thread, so this needs a group commit made with a `committer`; without one,
+    /// or when called from inside a body (whose transaction has not committed yet), `completion` gets a storage error
+    /// at once. `completion` runs on the thread that ran the group (the committer, or a caller leading a group that
+    /// took this job along), right after its commit: it must not block, nor wait for another transaction of this
+    /// group commit (it would wait for itself); it may submit one without waiting.
+    public func submitWithoutWaiting<Result>(
+        on storeName: String,
+        _ body: @escaping (Handle) throws(ApprovalError) -> Result,
+        completion: @escaping (Swift.Result<Result, ApprovalError>) -> Void
+    ) {
+        guard committer != nil, !isCalledFromBody else {
+            let reason = committer == nil ? "has no committer thread" : "was asked from inside a transaction"
+            return completion(.failure(.storage("a transaction submitted without waiting on \(storeName) \(reason)")))
+        }
+        let outcome = GroupCommitOutcome<Result>()
+        let job = GroupCommitJob<Handle>(execute: { handle in
+            do throws(ApprovalError) {
+                outcome.value = .success(try body(handle))
+                return true
+            } catch {
+                outcome.value = .failure(error)
+                return false
+            }
+        })
+        job.completion = { [unowned job] in
+            if let failure = job.failure { return completion(.failure(failure)) }
+            completion(outcome.value ?? .failure(.storage("the transaction on \(storeName) did not run")))
+        }
+        let successor = state.withLock { state -> Successor in
+            state.queue.append(job)
+            guard !state.leaderIsActive else { return .none }
+            // No leader: the committer takes the lead (invariant: it is waiting or not started, never leading, here).
+            state.leaderIsActive = true
+            let wasWaiting = state.committer == .waiting
+            state.committer = .leading
+            return wasWaiting ? .wakeCommitter : .startCommitter
+        }
+        switch successor {
+        case .wakeCommitter: committerWakeUp.signal()
+        case .startCommitter: startCommitter()
+        case .none, .caller: break
+        }
+    }
+
     /// Queues `job` and returns once its group has been run by `runGroup` (on this thread or another). `runGroup`
     /// is only ever called by one thread at a time. Prefer ``transaction(on:_:runNested:runGroup:)``, which also
     /// handles a call from inside a body.
@@ -211,7 +258,7 @@ public final class GroupCommit<Handle>: @unchecked Sendable {
         case .wakeCommitter: committerWakeUp.signal()
         case .startCommitter: startCommitter()
         }
-        for member in group where member !== own { member.wakeUp.signal() }
+        for member in group where member !== own { member.finished() }
     }
 
     /// Starts the committer thread, already marked as leading. When the system refuses a thread, the lead goes to the
@@ -228,7 +275,38 @@ public final class GroupCommit<Handle>: @unchecked Sendable {
             state.committer = .none
             return state.callerToLeadNext()
         }
-        next?.wakeUp.signal()
+        guard let next else { return }
+        if next.completion == nil {
+            next.wakeUp.signal()
+        } else {
+            // Nobody waits on a job submitted without waiting: this thread runs what is queued instead.
+            runQueuedGroupsHere()
+        }
+    }
+
+    /// Runs groups on the calling thread until the queue is empty, as the committer would; for when the system
+    /// refused the committer thread and the job first in the queue has no caller waiting to lead.
+    private func runQueuedGroupsHere() {
+        guard let committer else { return }
+        let this = pthread_self()
+        while true {
+            let group = state.withLock { state -> [GroupCommitJob<Handle>] in
+                guard !state.queue.isEmpty else {
+                    state.leaderIsActive = false
+                    state.leaderThread = nil
+                    return []
+                }
+                return state.takeGroup(maximum: maximumGroupSize, leader: this)
+            }
+            if group.isEmpty { return }
+            committer(group)
+            state.withLock { state in
+                for member in group { member.isDone = true }
+                // The completions that follow run outside any body: one may submit another transaction.
+                state.leaderThread = nil
+            }
+            for member in group { member.finished() }
+        }
     }
 
     /// The committer thread: runs groups while any are queued, then waits up to ``committerIdleTimeout`` for the
@@ -254,8 +332,10 @@ public final class GroupCommit<Handle>: @unchecked Sendable {
             committer(group)
             state.withLock { state in
                 for member in group { member.isDone = true }
+                // The completions that follow run outside any body: one may submit another transaction.
+                state.leaderThread = nil
             }
-            for member in group { member.wakeUp.signal() }
+            for member in group { member.finished() }
         }
     }
 
@@ -291,6 +371,9 @@ public final class GroupCommitJob<Handle>: @unchecked Sendable {
     fileprivate var isDone = false
     /// Where the job's caller sleeps until its group has run or it is handed the lead.
     fileprivate let wakeUp = DispatchSemaphore(value: 0)
+    /// For a job submitted without waiting (``GroupCommit/submitWithoutWaiting(on:_:completion:)``): called once its
+    /// group has run, instead of waking a caller. Nil for a caller that waits.
+    fileprivate var completion: (() -> Void)?
 
     /// Set when this job's changes did not commit: what its caller gets instead of its body's outcome.
     public private(set) var failure: ApprovalError?
@@ -318,4 +401,22 @@ public final class GroupCommitJob<Handle>: @unchecked Sendable {
     func release() {
         execute = nil
     }
+
+    /// Its group has run: wakes its caller, or calls its completion (once) when nobody waits.
+    fileprivate func finished() {
+        guard let completion else {
+            wakeUp.signal()
+            return
+        }
+        self.completion = nil
+        execute = nil
+        completion()
+    }
+}
+
+/// What the body of a job submitted without waiting returned or threw, kept for its completion.
+///
+/// `@unchecked Sendable`: written by the thread running the body, read by the same thread's completion after it.
+private final class GroupCommitOutcome<Value>: @unchecked Sendable {
+    var value: Swift.Result<Value, ApprovalError>?
 }

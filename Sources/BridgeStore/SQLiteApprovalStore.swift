@@ -87,6 +87,19 @@ public final class SQLiteApprovalStore: ApprovalStore {
         )
     }
 
+    /// Group commits run on the committer thread.
+    public var completesTransactionsWithoutBlocking: Bool { true }
+
+    /// Queues `body` for the next group commit and returns at once; `completion` runs on the committer thread right
+    /// after the group's `COMMIT` (or its failure), so a caller needs no thread of its own waiting meanwhile.
+    public func submitTransaction<Result>(
+        _ body: @escaping @Sendable (any StoreTransaction) throws(ApprovalError) -> Result,
+        completion: @escaping @Sendable (Swift.Result<Result, ApprovalError>) -> Void
+    ) {
+        groupCommit.submitWithoutWaiting(on: path, { handle throws(ApprovalError) -> Result in try body(handle) },
+                                         completion: completion)
+    }
+
     /// Runs one group on the connection (the callers' leader and the committer thread alike), or fails it when the
     /// store is closed.
     private static func runGroup(_ group: [SQLiteGroupCommitJob], on connection: Connection, wallets: SQLiteWalletCache,

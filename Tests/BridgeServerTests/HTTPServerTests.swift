@@ -46,6 +46,33 @@ final class PostGatedHandler: HTTPHandler {
     }
 }
 
+/// Takes requests with a body without blocking, by path: `/later` waits for the test to answer through its reply,
+/// `/early` answers before returning, `/now` at once, `/blocking` asks for a blocking thread (`handle`).
+final class LaterHandler: HTTPHandler {
+    let replies = Mutex<[HTTPReply]>([])
+    let arrived = DispatchSemaphore(value: 0)
+
+    func handle(_ request: HTTPRequest) -> HTTPResponse {
+        .text(request.method == "GET" ? "read GET \(request.path)" : "handled \(request.method) \(request.path)")
+    }
+
+    func handleWithoutBlocking(_ request: HTTPRequest, reply: HTTPReply) -> HTTPAnswer {
+        switch request.path {
+        case "/now":
+            return .now(.text("now"))
+        case "/blocking":
+            return .needsBlockingThread
+        case "/early":
+            reply.send { .text("early, made on \(HTTPServerTests.threadName())") }
+            return .later
+        default:
+            replies.withLock { $0.append(reply) }
+            arrived.signal()
+            return .later
+        }
+    }
+}
+
 /// Runs blocking work off Swift's cooperative pool (2 cores: blocking it could starve the tests).
 func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
     await withCheckedContinuation { continuation in
@@ -243,6 +270,40 @@ struct HTTPServerTests {
         let written = try await write.value
         #expect(written.status == 200)
         #expect(written.body == "wrote PATCH {\"amount\":1}")
+    }
+
+    /// A handler that takes requests with a body for later needs no blocking thread at all (the server here has
+    /// none): the connection waits suspended while the single worker thread answers a read, the answer comes from
+    /// another thread, and its response is made on the worker thread. An answer given before the handler returns
+    /// (before the connection is suspended), one given at once, and one that asks for a blocking thread all work too.
+    @Test func aHandlerAnswersLaterWithoutABlockingThread() async throws {
+        let handler = LaterHandler()
+        let configuration = HTTPServerConfiguration(workerThreads: 1, blockingThreads: 0)
+        let server = HTTPServer(configuration: configuration, handler: handler, accessLog: nil)
+        let port = try server.start()
+        defer { server.stop(drainTimeout: .seconds(5)) }
+        let base = "http://127.0.0.1:\(port)"
+        let write = Task { try await send("PATCH", base + "/later", body: "{}") }
+        await offPool { handler.arrived.wait() }
+
+        let read = try await send("GET", base + "/wallets/getOne")
+        #expect(read.body == "read GET /wallets/getOne")
+        #expect(server.inFlightRequests == 1, "the write still waits")
+
+        let reply = try #require(handler.replies.withLock { $0.first })
+        // From a thread of its own, as a store's committer would.
+        Thread { reply.send { .text("later, made on \(HTTPServerTests.threadName())") } }.start()
+        let written = try await write.value
+        #expect(written.status == 200)
+        #expect(written.body == "later, made on MHD-single", "libmicrohttpd names its one worker thread so")
+
+        #expect(try await send("PATCH", base + "/early", body: "{}").body == "early, made on MHD-single")
+        #expect(try await send("PATCH", base + "/now", body: "{}").body == "now")
+        #expect(try await send("PATCH", base + "/blocking", body: "{}").body == "handled PATCH /blocking")
+    }
+
+    static func threadName() -> String {
+        ((try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? "").trimmingCharacters(in: .newlines)
     }
 
     /// Both kinds of thread that run handlers are batch-scheduled, so that their wake-ups do not preempt the group

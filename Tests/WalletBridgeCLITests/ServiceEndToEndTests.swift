@@ -335,6 +335,16 @@ struct ServiceEndToEndTests {
         #expect(try e2e.balance("e2e-alice") == 500_000 - 1025 - 100)
         #expect(try e2e.balance("e2e-bob") == 25_000)
 
+        // A refusal is kept under its order id (a second transaction, submitted from the first one's completion on
+        // the committer thread): the retry gets the same answer byte for byte and other content is a duplicate.
+        let overdraft = try await e2e.transfer("e2e-idem-broke", amount: "-250.01", user: "e2e-bob")
+        #expect(overdraft.status == 400, "\(overdraft.text)")
+        #expect(overdraft.json?["type"]?.stringValue == "insufficient_funds", "\(overdraft.text)")
+        let overdraftAgain = try await e2e.transfer("e2e-idem-broke", amount: "-250.01", user: "e2e-bob")
+        #expect(overdraftAgain.body == overdraft.body, "\(overdraftAgain.text) vs \(overdraft.text)")
+        #expect(try await e2e.transfer("e2e-idem-broke", amount: "-1", user: "e2e-bob").status == 409)
+        #expect(try e2e.balance("e2e-bob") == 25_000)
+
         let large = try await e2e.transfer("e2e-idem-large", amount: "-1500")
         #expect(large.status == 202, "\(large.text)")
         let largeAgain = try await e2e.transfer("e2e-idem-large", amount: "-1500")

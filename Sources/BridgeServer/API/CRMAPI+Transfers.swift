@@ -18,18 +18,57 @@ extension CRMAPI {
     func applyTransfer(_ request: HTTPRequest, _ fields: RequestFields) throws(CRMError) -> HTTPResponse {
         let outcome: TransferOutcome
         do {
-            var user = try fields.optionalString("external_user_id")
-            if user == nil { user = try fields.optionalString("user_id") }
-            if user == nil { user = try fields.requiredString("external_user_id") }  // names the CONTRACT's field
-            let transfer = TransferRequest(orderID: try fields.requiredString("order_id"), externalUserID: user ?? "",
-                                           currency: try fields.requiredString("currency"),
-                                           amount: try fields.requiredNumber("amount").text,
-                                           amountSignedAsJavaScriptNumber: true)
-            outcome = try service.submitTransfer(transfer)
+            outcome = try service.submitTransfer(try Self.transferRequest(fields))
         } catch {
-            throw CRMError(status: error.transferStatus, type: error.type, message: error.message)
+            throw Self.transferError(error)
         }
         return try originalAnswer(outcome)
+    }
+
+    /// The same route without a thread waiting for the commit, when the store commits on its own thread
+    /// (``ApprovalStore/completesTransactionsWithoutBlocking``): the request is checked here, on the worker thread,
+    /// its transaction queued for the next group commit, and the answer made on the worker thread once that commit
+    /// is durable. The same answers as ``applyTransfer(_:_:)``.
+    func applyTransfer(_ request: HTTPRequest, reply: HTTPReply) -> HTTPAnswer {
+        guard service.store.completesTransactionsWithoutBlocking else { return .needsBlockingThread }
+        let fields: RequestFields
+        let transfer: TransferRequest
+        do throws(CRMError) {
+            fields = try authenticate(request, hasBody: true)
+        } catch {
+            return .now(error.response)
+        }
+        do throws(ApprovalError) {
+            transfer = try Self.transferRequest(fields)
+        } catch {
+            return .now(Self.transferError(error).response)
+        }
+        service.submitTransfer(transfer) { outcome in
+            reply.send {
+                do throws(CRMError) {
+                    return try originalAnswer(outcome.mapError(Self.transferError).get())
+                } catch {
+                    return error.response
+                }
+            }
+        }
+        return .later
+    }
+
+    /// The transfer a request's fields ask for. `user_id` (the vendor's own field name) stands in for a missing
+    /// `external_user_id`.
+    private static func transferRequest(_ fields: RequestFields) throws(ApprovalError) -> TransferRequest {
+        var user = try fields.optionalString("external_user_id")
+        if user == nil { user = try fields.optionalString("user_id") }
+        if user == nil { user = try fields.requiredString("external_user_id") }  // names the CONTRACT's field
+        return TransferRequest(orderID: try fields.requiredString("order_id"), externalUserID: user ?? "",
+                               currency: try fields.requiredString("currency"),
+                               amount: try fields.requiredNumber("amount").text, amountSignedAsJavaScriptNumber: true)
+    }
+
+    /// A transfer's refusal in the CRM's shape, with the status CONTRACT 4 gives it.
+    private static func transferError(_ error: ApprovalError) -> CRMError {
+        CRMError(status: error.transferStatus, type: error.type, message: error.message)
     }
 
     /// The answer the order got when it was received, rebuilt from what is stored, so retries match it exactly.

@@ -37,7 +37,9 @@ public struct CRMAPI: Sendable {
         [
             Endpoint("POST", paths.wallets) { request, _ in self.answer(request, hasBody: true, self.listWallets) },
             Endpoint("GET", paths.getOne) { request, _ in self.answer(request, hasBody: false, self.getOneWallet) },
-            Endpoint("PATCH", paths.balance) { request, _ in self.answer(request, hasBody: true, self.applyTransfer) },
+            Endpoint("PATCH", paths.balance, withoutBlocking: { request, _, reply in self.applyTransfer(request, reply: reply) }) {
+                request, _ in self.answer(request, hasBody: true, self.applyTransfer)
+            },
             Endpoint("GET", paths.order) { request, _ in self.answer(request, hasBody: false, self.orderStatus) },
         ]
     }

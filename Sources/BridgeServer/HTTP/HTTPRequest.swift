@@ -88,8 +88,18 @@ public struct HTTPResponse: Sendable {
     }
 }
 
-/// Answers requests. Called on the server's worker threads, so it must be thread-safe; handlers are synchronous
-/// because everything below them (the session manager, SQLite) is.
+/// Answers requests. Called on the server's worker threads, so it must be thread-safe. ``handle(_:)`` is synchronous,
+/// as most of what is below it (the session manager, SQLite) is: the server runs a request that may wait for a commit
+/// on its blocking pool, unless ``handleWithoutBlocking(_:reply:)`` takes it first.
 public protocol HTTPHandler: Sendable {
     func handle(_ request: HTTPRequest) -> HTTPResponse
+
+    /// Offered first every request with a body (which may wait for a durable commit), on the worker thread: a handler
+    /// that can start the work without blocking returns ``HTTPAnswer/later`` and answers through `reply` when it is
+    /// done; one that cannot returns ``HTTPAnswer/needsBlockingThread`` (the default).
+    func handleWithoutBlocking(_ request: HTTPRequest, reply: HTTPReply) -> HTTPAnswer
+}
+
+extension HTTPHandler {
+    public func handleWithoutBlocking(_ request: HTTPRequest, reply: HTTPReply) -> HTTPAnswer { .needsBlockingThread }
 }

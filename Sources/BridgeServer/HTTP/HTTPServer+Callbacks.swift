@@ -52,9 +52,10 @@ final class RequestInProgress: @unchecked Sendable {
     var body: [UInt8] = []
     var exceedsLimit = false
     var responded = false
-    /// The request answered (for the access log), and the pool's answer when it ran there.
+    /// The request answered (for the access log), and the answer made elsewhere (the blocking pool, an
+    /// ``HTTPReply``), which the worker thread makes into the response once the connection is resumed.
     var request: HTTPRequest?
-    let deferred = Mutex<HTTPResponse?>(nil)
+    let deferred = Mutex<HTTPReply.ResponseMaker?>(nil)
 
     init(rawTarget: String) {
         self.rawTarget = rawTarget
@@ -158,9 +159,10 @@ let httpAccessHandler: MHD_AccessHandlerCallback = { cls, connection, url, metho
         return .YES
     }
     guard !progress.responded else {
-        // A request answered on the blocking pool: libmicrohttpd calls again once its connection is resumed.
-        if let response = progress.deferred.withLock({ $0.take() }), let request = progress.request {
-            return context.finish(request, response, on: connection, progress: progress)
+        // A request answered elsewhere (the blocking pool, an HTTPReply): libmicrohttpd calls again once its
+        // connection is resumed.
+        if let makeResponse = progress.deferred.withLock({ $0.take() }), let request = progress.request {
+            return context.finish(request, makeResponse(), on: connection, progress: progress)
         }
         return .YES
     }
@@ -262,32 +264,51 @@ extension HTTPServerContext {
         return finish(request, response, on: connection, progress: progress)
     }
 
-    /// Builds the ``HTTPRequest``, asks the handler, queues the response and logs it. With a blocking pool, a request
-    /// with a body is handed to the pool instead and its connection suspended until the answer is ready, so this
-    /// worker thread goes on serving other connections meanwhile.
+    /// Builds the ``HTTPRequest``, asks the handler, queues the response and logs it. A request with a body is first
+    /// offered to the handler without blocking (``HTTPHandler/handleWithoutBlocking(_:reply:)``): taken for later,
+    /// its connection is suspended until the reply comes. Otherwise, with a blocking pool, it is handed to the pool
+    /// and its connection suspended until the answer is ready. Either way this worker thread goes on serving other
+    /// connections meanwhile.
     func respond(to connection: OpaquePointer, progress: RequestInProgress, method: UnsafePointer<CChar>,
                  url: UnsafePointer<CChar>) -> MHD_Result {
         progress.responded = true
         let request = makeRequest(connection, progress: progress, method: method, url: url, body: progress.body)
         progress.body = []
-        if Self.runsOnBlockingPool(request), let pool = blockingPool.withLock({ $0 }) {
-            progress.request = request
-            MHD_suspend_connection(connection)
-            let suspended = SuspendedConnection(pointer: connection)
-            let handler = handler
-            let submitted = pool.submit {
-                let response = handler.handle(request)
-                progress.deferred.withLock { $0 = response }
-                MHD_resume_connection(suspended.pointer)
-            }
-            if !submitted {
-                // The pool is shutting down: answer on this thread, through the same resume path.
-                progress.deferred.withLock { $0 = handler.handle(request) }
-                MHD_resume_connection(connection)
-            }
-            return .YES
+        guard Self.runsOnBlockingPool(request) else {
+            return finish(request, handler.handle(request), on: connection, progress: progress)
         }
-        return finish(request, handler.handle(request), on: connection, progress: progress)
+        progress.request = request
+        let suspended = SuspendedConnection(pointer: connection)
+        let resume: @Sendable (@escaping HTTPReply.ResponseMaker) -> Void = { makeResponse in
+            progress.deferred.withLock { $0 = makeResponse }
+            MHD_resume_connection(suspended.pointer)
+        }
+        let reply = HTTPReply(deliver: resume)
+        switch handler.handleWithoutBlocking(request, reply: reply) {
+        case .now(let response):
+            return finish(request, response, on: connection, progress: progress)
+        case .later:
+            MHD_suspend_connection(connection)
+            reply.connectionSuspended()
+            return .YES
+        case .needsBlockingThread:
+            break
+        }
+        guard let pool = blockingPool.withLock({ $0 }) else {
+            return finish(request, handler.handle(request), on: connection, progress: progress)
+        }
+        MHD_suspend_connection(connection)
+        let handler = handler
+        let submitted = pool.submit {
+            let response = handler.handle(request)
+            resume { response }
+        }
+        if !submitted {
+            // The pool is shutting down: answer on this thread, through the same resume path.
+            let response = handler.handle(request)
+            resume { response }
+        }
+        return .YES
     }
 
     private func makeRequest(_ connection: OpaquePointer, progress: RequestInProgress, method: UnsafePointer<CChar>,

@@ -6,6 +6,8 @@ import BridgeCore
 public struct Router: HTTPHandler {
     /// Answers one routed request.
     public typealias Handler = @Sendable (HTTPRequest, RouteParameters) -> HTTPResponse
+    /// Starts answering one routed request without blocking (see ``HTTPHandler/handleWithoutBlocking(_:reply:)``).
+    public typealias NonBlockingHandler = @Sendable (HTTPRequest, RouteParameters, HTTPReply) -> HTTPAnswer
 
     /// The route label for requests that matched no pattern (metrics must not label by raw paths).
     public static let unmatchedRouteLabel = "unmatched"
@@ -29,6 +31,8 @@ public struct Router: HTTPHandler {
     /// Routes whose pattern has no `{name}` segment, by method and normalized path (`/wallets/getOne`): most requests
     /// are answered from here without splitting their path. Such a route beats any parameter route on its path.
     private var literalRoutes: [String: [String: Int]] = [:]
+    /// The routes that can also answer without blocking, by method and pattern (`PATCH /wallets/balance`).
+    private var nonBlockingHandlers: [String: NonBlockingHandler] = [:]
     private let notFound: HTTPResponse?
     private let methodNotAllowed: HTTPResponse?
 
@@ -49,7 +53,13 @@ public struct Router: HTTPHandler {
 
     /// Adds a route. A later route with the same method and pattern never wins over the first. A literal pattern with
     /// a trailing slash matches only that exact path (the one exception to canonical paths, for `/console/`).
-    public mutating func add(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
+    /// `withoutBlocking`, when given, is offered the route's requests first (``handleWithoutBlocking(_:reply:)``).
+    public mutating func add(_ method: String, _ pattern: String, withoutBlocking: NonBlockingHandler? = nil,
+                             _ handler: @escaping Handler) {
+        if let withoutBlocking, nonBlockingHandlers[Self.key(method.uppercased(), pattern)] == nil,
+           !routes.contains(where: { $0.method == method.uppercased() && $0.pattern == pattern }) {
+            nonBlockingHandlers[Self.key(method.uppercased(), pattern)] = withoutBlocking
+        }
         let segments = Self.split(pattern).map { segment -> Segment in
             if segment.hasPrefix("{"), segment.hasSuffix("}"), segment.count > 2 {
                 return .parameter(String(segment.dropFirst().dropLast()))
@@ -140,6 +150,26 @@ public struct Router: HTTPHandler {
 
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
         route(request).response
+    }
+
+    /// The non-blocking handler of the route `request` matches, with the route's label and parameters; nil when that
+    /// route has none (or nothing matches).
+    public func nonBlockingRoute(_ request: HTTPRequest)
+        -> (routeLabel: String, parameters: RouteParameters, handler: NonBlockingHandler)?
+    {
+        guard !nonBlockingHandlers.isEmpty,
+              case .found(let pattern, let parameters, _) = match(method: request.method, path: request.path),
+              let handler = nonBlockingHandlers[Self.key(request.method, pattern)] else { return nil }
+        return (pattern, parameters, handler)
+    }
+
+    public func handleWithoutBlocking(_ request: HTTPRequest, reply: HTTPReply) -> HTTPAnswer {
+        guard let route = nonBlockingRoute(request) else { return .needsBlockingThread }
+        return route.handler(request, route.parameters, reply)
+    }
+
+    private static func key(_ method: String, _ pattern: String) -> String {
+        method + " " + pattern
     }
 
     /// `/` or `/segment(/segment)*` with no empty, `.` or `..` segment.

@@ -34,6 +34,20 @@ public final class InstrumentedApprovalStore: ApprovalStore {
         return try base.transaction(body)
     }
 
+    public var completesTransactionsWithoutBlocking: Bool { base.completesTransactionsWithoutBlocking }
+
+    /// Timed from submission to completion, as a transaction is from call to return.
+    public func submitTransaction<Result>(
+        _ body: @escaping @Sendable (any StoreTransaction) throws(ApprovalError) -> Result,
+        completion: @escaping @Sendable (Swift.Result<Result, ApprovalError>) -> Void
+    ) {
+        let start = ContinuousClock.now
+        base.submitTransaction(body) { [self] outcome in
+            record(transactions, since: start)
+            completion(outcome)
+        }
+    }
+
     public func read<Result>(_ body: (any StoreTransaction) throws(ApprovalError) -> Result) throws(ApprovalError) -> Result {
         let start = ContinuousClock.now
         defer { record(reads, since: start) }

@@ -22,12 +22,29 @@ public struct InstrumentedHandler: HTTPHandler {
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
         let started = ContinuousClock.now
         let (response, route) = router.route(request)
+        record(response, route: route, method: request.method, since: started)
+        return response
+    }
+
+    /// The router's non-blocking route, its answer recorded when it is made (on the worker thread, after the work).
+    public func handleWithoutBlocking(_ request: HTTPRequest, reply: HTTPReply) -> HTTPAnswer {
+        guard let route = router.nonBlockingRoute(request) else { return .needsBlockingThread }
+        let started = ContinuousClock.now
+        let method = request.method
+        let answer = route.handler(request, route.parameters, reply.mapping { [self] response in
+            record(response, route: route.routeLabel, method: method, since: started)
+            return response
+        })
+        if case .now(let response) = answer { record(response, route: route.routeLabel, method: method, since: started) }
+        return answer
+    }
+
+    private func record(_ response: HTTPResponse, route: String, method: String, since started: ContinuousClock.Instant) {
         // Label sets built in name order, without dictionaries: this runs for every request.
-        let method = routedMethods.contains(request.method) ? request.method : "other"
+        let method = routedMethods.contains(method) ? method : "other"
         durations.observe(ContinuousClock.now - started,
                           LabelSet(sorted: [.init(name: "method", value: method), .init(name: "route", value: route)]))
         responses.increment(LabelSet(sorted: [.init(name: "route", value: route),
                                               .init(name: "status", value: String(response.status))]))
-        return response
     }
 }

@@ -80,10 +80,23 @@ public final class ServiceRuntime: Sendable {
         for endpoint in crm.endpoints + operatorAPI.endpoints + ConsoleEndpoints().endpoints
             + ServiceEndpoints(service: service, metrics: { metrics.render() }).endpoints
         {
-            router.add(endpoint.method, endpoint.pattern) { request, parameters in
-                let response = endpoint.handle(request, parameters.values)
-                // A status change may have queued a webhook: deliver it now rather than at the next poll.
+            // A status change may have queued a webhook: deliver it now rather than at the next poll.
+            let wakesWebhooks: @Sendable (HTTPRequest) -> Void = { request in
                 if queuesWebhooks, request.method != "GET" { webhooks.wake() }
+            }
+            let withoutBlocking = endpoint.handleWithoutBlocking.map { handle -> Router.NonBlockingHandler in
+                { request, parameters, reply in
+                    let answer = handle(request, parameters.values, reply.mapping { response in
+                        wakesWebhooks(request)
+                        return response
+                    })
+                    if case .now = answer { wakesWebhooks(request) }
+                    return answer
+                }
+            }
+            router.add(endpoint.method, endpoint.pattern, withoutBlocking: withoutBlocking) { request, parameters in
+                let response = endpoint.handle(request, parameters.values)
+                wakesWebhooks(request)
                 return response
             }
         }
