@@ -280,13 +280,14 @@ public final class GroupCommit<Handle>: @unchecked Sendable {
             next.wakeUp.signal()
         } else {
             // Nobody waits on a job submitted without waiting: this thread runs what is queued instead.
-            runQueuedGroupsHere()
+            runQueuedGroups(onCommitterThread: false)
         }
     }
 
-    /// Runs groups on the calling thread until the queue is empty, as the committer would; for when the system
-    /// refused the committer thread and the job first in the queue has no caller waiting to lead.
-    private func runQueuedGroupsHere() {
+    /// Runs the queued groups on the calling thread until the queue is empty, then gives up the lead (callers lead
+    /// again until the next hand-off). On the committer thread it then waits for that hand-off; elsewhere it is for
+    /// when the system refused the committer thread and the job first in the queue has no caller waiting to lead.
+    private func runQueuedGroups(onCommitterThread: Bool) {
         guard let committer else { return }
         let this = pthread_self()
         while true {
@@ -294,6 +295,7 @@ public final class GroupCommit<Handle>: @unchecked Sendable {
                 guard !state.queue.isEmpty else {
                     state.leaderIsActive = false
                     state.leaderThread = nil
+                    if onCommitterThread { state.committer = .waiting }
                     return []
                 }
                 return state.takeGroup(maximum: maximumGroupSize, leader: this)
@@ -312,31 +314,9 @@ public final class GroupCommit<Handle>: @unchecked Sendable {
     /// The committer thread: runs groups while any are queued, then waits up to ``committerIdleTimeout`` for the
     /// next hand-off, and ends when none comes.
     private func runCommitter() {
-        guard let committer else { return }
-        let this = pthread_self()
-        while true {
-            let group = state.withLock { state -> [GroupCommitJob<Handle>] in
-                guard !state.queue.isEmpty else {
-                    // Callers lead again until the next hand-off.
-                    state.leaderIsActive = false
-                    state.leaderThread = nil
-                    state.committer = .waiting
-                    return []
-                }
-                return state.takeGroup(maximum: maximumGroupSize, leader: this)
-            }
-            if group.isEmpty {
-                guard waitForHandOff() else { return }
-                continue
-            }
-            committer(group)
-            state.withLock { state in
-                for member in group { member.isDone = true }
-                // The completions that follow run outside any body: one may submit another transaction.
-                state.leaderThread = nil
-            }
-            for member in group { member.finished() }
-        }
+        repeat {
+            runQueuedGroups(onCommitterThread: true)
+        } while waitForHandOff()
     }
 
     /// Waits for a caller to hand the committer the lead; false when none did within ``committerIdleTimeout`` and the

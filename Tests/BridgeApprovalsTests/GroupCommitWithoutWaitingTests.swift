@@ -75,15 +75,6 @@ struct GroupCommitWithoutWaitingTests {
         }, completion: { log.completed($0) })
     }
 
-    private static func waitUntil(_ condition: () -> Bool) -> Bool {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while !condition() {
-            if ContinuousClock.now > deadline { return false }
-            usleep(1_000)
-        }
-        return true
-    }
-
     /// Ten submissions return before anything runs; the committer thread then runs them in groups of at most four, and
     /// each completion, on that thread, gets its own value; a body that throws fails its own completion only.
     @Test func theCommitterRunsThemAndEachCompletionGetsItsOwnOutcome() throws {
@@ -140,7 +131,7 @@ struct GroupCommitWithoutWaitingTests {
         #expect(log.allCompleted.wait(timeout: .now() + 10) == .success)
         #expect(waited.withLock { $0.sorted() } == Array(stride(from: 1, to: 128, by: 2)))
         #expect(log.completions.compactMap { try? $0.value.get() }.sorted() == Array(stride(from: 0, to: 128, by: 2)))
-        #expect(Self.waitUntil { commit.queuedCount == 0 })
+        #expect(commit.queuedCount == 0)
     }
 
     /// Without a committer thread, or from inside a body (whose transaction has not committed), there is nothing to
