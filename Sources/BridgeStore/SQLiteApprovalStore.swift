@@ -145,6 +145,12 @@ public final class SQLiteApprovalStore: ApprovalStore {
 
     /// How many wallets the read cache holds (tests).
     var cachedWalletCount: Int { walletCache.count }
+    /// How many wallet rows the writer connection keeps between its transactions (tests).
+    var writerWalletCount: Int {
+        var count = 0
+        connection.withLock { database, _ in count = database?.writerWallets.count ?? 0 }
+        return count
+    }
     /// The wallet cache's generation (tests).
     var walletCacheGeneration: UInt64? { walletCache.generation }
     /// Offers the cache a wallet read at `generation` (tests: a read that raced a commit).

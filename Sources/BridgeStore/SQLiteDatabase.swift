@@ -16,6 +16,8 @@ public final class SQLiteDatabase {
     private var handle: OpaquePointer?
     /// Prepared once, reused for every later call with the same text (reset and unbound after each use).
     private var statements: [StatementKey: OpaquePointer] = [:]
+    /// The wallet rows this connection's write transactions have read or written (only the writer uses it).
+    let writerWallets = SQLiteWriterWallets()
 
     /// How long a writer waits for another connection's lock (another process on the same file) before failing.
     public static let defaultBusyTimeout: Duration = .seconds(5)

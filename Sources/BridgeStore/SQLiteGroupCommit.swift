@@ -38,12 +38,14 @@ extension SQLiteDatabase {
                     continue
                 }
                 headBeforeTransaction = auditHead.event
+                writerWallets.beginTransaction(on: self)
             }
             let headBeforeBody = auditHead.event
             if let failure = runInSavepoint(job, auditHead: auditHead, wallets: wallets, headBeforeBody: headBeforeBody) {
                 // SQLite rolled the whole transaction back on its own (a full disk, an I/O error): the bodies before
                 // this one lost their changes too, so they fail; the rest start a new transaction.
                 auditHead.event = headBeforeTransaction
+                writerWallets.forgetAll()
                 for earlier in uncommitted {
                     earlier.fail(.storage("the transaction was rolled back before it committed: \(failure)"))
                 }
@@ -58,6 +60,7 @@ extension SQLiteDatabase {
         } catch {
             if isInTransaction { _ = try? run("ROLLBACK") }
             auditHead.event = headBeforeTransaction
+            writerWallets.forgetAll()
             for job in uncommitted { job.fail(error) }
         }
     }
@@ -96,11 +99,14 @@ extension SQLiteDatabase {
             } catch {
                 // The caller is told it failed, so its changes must not commit with the others.
                 job.fail(error)
+                writerWallets.forgetAll()
                 if isInTransaction { _ = try? run("ROLLBACK") }
                 return "\(error)"
             }
         }
         auditHead.event = headBeforeBody
+        // Undone below: the wallet rows it read or wrote may no longer stand.
+        writerWallets.forgetAll()
         // The body's own error goes to its caller; only a broken transaction concerns the rest of the group.
         guard isInTransaction else { return "a body's failure ended the transaction" }
         do throws(ApprovalError) {

@@ -42,11 +42,23 @@ final class SQLiteStoreTransaction: StoreTransaction {
         """
 
     func wallet(id: String) throws(ApprovalError) -> Wallet? {
-        try open().queryFirst(Self.walletByID, [.text(id)], row: Wallet.init(row:))
+        let database = try open()
+        guard wallets != nil else { return try database.queryFirst(Self.walletByID, [.text(id)], row: Wallet.init(row:)) }
+        if let known = database.writerWallets.wallet(id: id) { return known }
+        let wallet = try database.queryFirst(Self.walletByID, [.text(id)], row: Wallet.init(row:))
+        if let wallet { database.writerWallets.remember(wallet) }
+        return wallet
     }
 
     func wallet(externalUserID: String, currency: String) throws(ApprovalError) -> Wallet? {
-        try open().queryFirst(Self.walletByUser, [.text(externalUserID), .text(currency)], row: Wallet.init(row:))
+        let database = try open()
+        guard wallets != nil else {
+            return try database.queryFirst(Self.walletByUser, [.text(externalUserID), .text(currency)], row: Wallet.init(row:))
+        }
+        if let known = database.writerWallets.openWallet(externalUserID: externalUserID, currency: currency) { return known }
+        let wallet = try database.queryFirst(Self.walletByUser, [.text(externalUserID), .text(currency)], row: Wallet.init(row:))
+        if let wallet { database.writerWallets.remember(wallet) }
+        return wallet
     }
 
     func wallets(externalUserIDs: [String]?, skip: Int, limit: Int) throws(ApprovalError) -> (wallets: [Wallet], total: Int) {
@@ -77,6 +89,7 @@ final class SQLiteStoreTransaction: StoreTransaction {
              .money(wallet.balance), .money(wallet.held), .integer(wallet.createdAt.millisecondsSinceEpoch),
              .text(wallet.status.rawValue), .integer(wallet.closedAt?.millisecondsSinceEpoch)]
         )
+        if wallets != nil { database.writerWallets.remember(wallet) }
     }
 
     func updateWallet(_ wallet: Wallet) throws(ApprovalError) {
@@ -91,6 +104,8 @@ final class SQLiteStoreTransaction: StoreTransaction {
                           [.money(wallet.balance), .money(wallet.held), .integer(wallet.closedAt?.millisecondsSinceEpoch),
                            .text(wallet.id)])
         }
+        // The row as it now stands: what this transaction read, with what the update set.
+        if wallets != nil { try open().writerWallets.remember(wallet) }
     }
 
     // MARK: Orders
