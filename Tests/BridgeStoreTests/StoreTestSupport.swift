@@ -95,6 +95,21 @@ enum Fixtures {
     }
 }
 
+extension SQLiteApprovalStore {
+    /// Changes wallet `id` in a transaction of its own (a new balance, or closes it when `close` is set).
+    func changeWallet(_ id: String = "w-1", balance: Int128? = nil, close: Bool = false) throws(ApprovalError) {
+        try transaction { transaction throws(ApprovalError) in
+            guard var wallet = try transaction.wallet(id: id) else { throw .storage("wallet \(id) vanished") }
+            if let balance { wallet.balance = balance }
+            if close {
+                wallet.status = .closed
+                wallet.closedAt = Fixtures.start
+            }
+            try transaction.updateWallet(wallet)
+        }
+    }
+}
+
 /// The error a test throws from a transaction body to make it roll back.
 let deliberateFailure = ApprovalError.invalidRequest("deliberate failure to roll back")
 

@@ -13,14 +13,6 @@ struct WalletCacheTests {
         try store.committedWallet(externalUserID: user, currency: "USD")?.balance
     }
 
-    private func setBalance(_ store: SQLiteApprovalStore, _ balance: Int128) throws(ApprovalError) {
-        try store.transaction { store throws(ApprovalError) in
-            guard var wallet = try store.wallet(id: "w-1") else { throw .storage("wallet w-1 vanished") }
-            wallet.balance = balance
-            try store.updateWallet(wallet)
-        }
-    }
-
     @Test func aCachedWalletFollowsEachCommit() throws {
         let database = try TemporaryDatabase()
         defer { database.remove() }
@@ -30,7 +22,7 @@ struct WalletCacheTests {
         #expect(try balance(store) == 10_000)
         #expect(store.cachedWalletCount == 1)
 
-        try setBalance(store, 7_500)
+        try store.changeWallet(balance: 7_500)
         #expect(store.cachedWalletCount == 0)
         #expect(try balance(store) == 7_500)
         #expect(try balance(store) == 7_500)
@@ -63,7 +55,7 @@ struct WalletCacheTests {
 
         // A lookup's read that began before a commit answers the old balance, but must not leave it in the cache.
         let generation = try #require(store.walletCacheGeneration)
-        try setBalance(store, 2_000)
+        try store.changeWallet(balance: 2_000)
         #expect(try store.read { store throws(ApprovalError) in try store.wallet(id: "w-1")?.balance } == 2_000)
         store.rememberWallet(Fixtures.wallet("w-1", balance: 10_000), generation: generation)
         #expect(store.cachedWalletCount == 0)
@@ -137,7 +129,7 @@ struct WalletCacheTests {
             do {
                 if index == 0 {
                     for value in 1...Int128(commits) {
-                        try setBalance(store, value)
+                        try store.changeWallet(balance: value)
                         committed.store(Int64(value), ordering: .sequentiallyConsistent)
                     }
                 } else {
