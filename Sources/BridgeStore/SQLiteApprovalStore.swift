@@ -30,8 +30,9 @@ public final class SQLiteApprovalStore: ApprovalStore {
     /// How many read-only connections ``read(_:)`` keeps at most: enough for the HTTP workers and a few more.
     public static let defaultReadConnections = 8
 
-    /// How often the background checkpoint copies the log into the database file.
-    public static let defaultCheckpointInterval: Duration = .milliseconds(200)
+    /// How soon after a commit the background checkpoint copies the log into the database file (and at most how
+    /// often it does): see ``SQLiteCheckpointer`` for why this short.
+    public static let defaultCheckpointInterval: Duration = .milliseconds(20)
 
     /// Where the service and `walletbridge audit verify` look for the database unless told otherwise.
     public static let defaultPath = "./var/walletbridge.sqlite"
@@ -39,26 +40,26 @@ public final class SQLiteApprovalStore: ApprovalStore {
     /// Opens the database at `path`, creating it (unless `createIfMissing` is false) and applying any migrations it
     /// has not had yet. `clock` stamps the migrations' records.
     /// At most `readConnections` reads run at once, each on its own read-only connection; at most `cachedWallets`
-    /// wallets are kept for reads (0 turns the cache off). The log is checkpointed every `checkpointInterval` from a
-    /// background connection, or by commits themselves (SQLite's automatic checkpoint) when it is nil.
+    /// wallets are kept for reads (0 turns the cache off). The log is checkpointed `checkpointInterval` after commits
+    /// from a background connection, or by commits themselves (SQLite's automatic checkpoint) when it is nil.
     public init(path: String, createIfMissing: Bool = true, clock: any Clock = SystemClock(),
                 readConnections: Int = defaultReadConnections, cachedWallets: Int = 100_000,
                 checkpointInterval: Duration? = defaultCheckpointInterval) throws(ApprovalError) {
         let database = try SQLiteDatabase(path: path, createIfMissing: createIfMissing)
         try database.migrate(SQLiteApprovalSchema.migrations, now: clock.now())
+        var checkpointer: SQLiteCheckpointer?
         if let checkpointInterval {
             // Commits checkpoint on their own only as a backstop (see SQLiteCheckpointer).
             try database.execute("PRAGMA wal_autocheckpoint=\(SQLiteCheckpointer.backstopPages)")
             checkpointer = try SQLiteCheckpointer(path: path, interval: checkpointInterval)
-        } else {
-            checkpointer = nil
         }
+        self.checkpointer = checkpointer
         self.path = path
         connection = Connection(database)
         readers = SQLiteReadPool(path: path, limit: readConnections)
         walletCache = SQLiteWalletCache(capacity: cachedWallets)
-        groupCommit = SQLiteGroupCommit(committer: { [connection, walletCache, path] group in
-            Self.runGroup(group, on: connection, wallets: walletCache, path: path)
+        groupCommit = SQLiteGroupCommit(committer: { [connection, walletCache, checkpointer, path] group in
+            Self.runGroup(group, on: connection, wallets: walletCache, checkpointer: checkpointer, path: path)
         })
     }
 
@@ -83,7 +84,9 @@ public final class SQLiteApprovalStore: ApprovalStore {
                     database.runNested(job, auditHead: auditHead, wallets: walletCache)
                 }
             },
-            runGroup: { group in Self.runGroup(group, on: connection, wallets: walletCache, path: path) }
+            runGroup: { group in
+                Self.runGroup(group, on: connection, wallets: walletCache, checkpointer: checkpointer, path: path)
+            }
         )
     }
 
@@ -103,7 +106,7 @@ public final class SQLiteApprovalStore: ApprovalStore {
     /// Runs one group on the connection (the callers' leader and the committer thread alike), or fails it when the
     /// store is closed.
     private static func runGroup(_ group: [SQLiteGroupCommitJob], on connection: Connection, wallets: SQLiteWalletCache,
-                                 path: String) {
+                                 checkpointer: SQLiteCheckpointer?, path: String) {
         connection.withLock { database, auditHead in
             guard let database else {
                 for member in group { member.fail(.storage("the store at \(path) is closed")) }
@@ -111,6 +114,7 @@ public final class SQLiteApprovalStore: ApprovalStore {
             }
             database.runGroup(group, auditHead: auditHead, wallets: wallets)
         }
+        checkpointer?.noteCommit()
     }
 
     /// How many transactions are queued for the next group commit.
@@ -145,6 +149,8 @@ public final class SQLiteApprovalStore: ApprovalStore {
 
     /// How many wallets the read cache holds (tests).
     var cachedWalletCount: Int { walletCache.count }
+    /// The background checkpoints run so far and the last one's report; nil without a checkpointer (tests).
+    var checkpoints: (runs: Int, last: SQLiteCheckpointer.Report?)? { checkpointer?.checkpoints }
     /// How many wallet rows the writer connection keeps between its transactions (tests).
     var writerWalletCount: Int {
         var count = 0
