@@ -43,7 +43,7 @@ final class SQLiteCheckpointer: @unchecked Sendable {
     static let backstopPages = 10_000
 
     /// Opens a connection to `path` (an existing WAL database); checkpoints run `interval` after commits, through
-    /// `schedule` (by default a timer on the checkpointer's own queue).
+    /// `schedule` (by default a Dispatch timer).
     init(path: String, interval: Duration, schedule: Scheduler? = nil) throws(ApprovalError) {
         database = try SQLiteDatabase(path: path, createIfMissing: false)
         self.interval = interval

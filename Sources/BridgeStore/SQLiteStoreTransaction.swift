@@ -12,11 +12,15 @@ final class SQLiteStoreTransaction: StoreTransaction {
     private var isOpen = true
     /// The writer's wallet cache, told before a wallet row changes (nil on read-only connections).
     private let wallets: SQLiteWalletCache?
+    /// The writer connection's wallet rows, read before SQLite and kept current by this transaction's writes (nil on
+    /// read-only connections, which must see their own snapshot).
+    private let writerWallets: SQLiteWriterWallets?
 
     init(database: SQLiteDatabase, auditHead: AuditHeadCache, wallets: SQLiteWalletCache? = nil) {
         self.database = database
         self.auditHead = auditHead
         self.wallets = wallets
+        writerWallets = wallets == nil ? nil : database.writerWallets
     }
 
     func end() { isOpen = false }
@@ -42,22 +46,21 @@ final class SQLiteStoreTransaction: StoreTransaction {
         """
 
     func wallet(id: String) throws(ApprovalError) -> Wallet? {
-        let database = try open()
-        guard wallets != nil else { return try database.queryFirst(Self.walletByID, [.text(id)], row: Wallet.init(row:)) }
-        if let known = database.writerWallets.wallet(id: id) { return known }
-        let wallet = try database.queryFirst(Self.walletByID, [.text(id)], row: Wallet.init(row:))
-        if let wallet { database.writerWallets.remember(wallet) }
-        return wallet
+        try walletRow(kept: writerWallets?.wallet(id: id), Self.walletByID, [.text(id)])
     }
 
     func wallet(externalUserID: String, currency: String) throws(ApprovalError) -> Wallet? {
+        try walletRow(kept: writerWallets?.openWallet(externalUserID: externalUserID, currency: currency),
+                      Self.walletByUser, [.text(externalUserID), .text(currency)])
+    }
+
+    /// The writer's `kept` row if it has one; otherwise the row `sql` selects, which the writer then keeps.
+    private func walletRow(kept: @autoclosure () -> Wallet?, _ sql: String, _ values: [SQLiteValue])
+        throws(ApprovalError) -> Wallet? {
         let database = try open()
-        guard wallets != nil else {
-            return try database.queryFirst(Self.walletByUser, [.text(externalUserID), .text(currency)], row: Wallet.init(row:))
-        }
-        if let known = database.writerWallets.openWallet(externalUserID: externalUserID, currency: currency) { return known }
-        let wallet = try database.queryFirst(Self.walletByUser, [.text(externalUserID), .text(currency)], row: Wallet.init(row:))
-        if let wallet { database.writerWallets.remember(wallet) }
+        if let kept = kept() { return kept }
+        let wallet = try database.queryFirst(sql, values, row: Wallet.init(row:))
+        if let wallet { writerWallets?.remember(wallet) }
         return wallet
     }
 
@@ -89,7 +92,7 @@ final class SQLiteStoreTransaction: StoreTransaction {
              .money(wallet.balance), .money(wallet.held), .integer(wallet.createdAt.millisecondsSinceEpoch),
              .text(wallet.status.rawValue), .integer(wallet.closedAt?.millisecondsSinceEpoch)]
         )
-        if wallets != nil { database.writerWallets.remember(wallet) }
+        writerWallets?.remember(wallet)
     }
 
     func updateWallet(_ wallet: Wallet) throws(ApprovalError) {
@@ -105,7 +108,7 @@ final class SQLiteStoreTransaction: StoreTransaction {
                            .text(wallet.id)])
         }
         // The row as it now stands: what this transaction read, with what the update set.
-        if wallets != nil { try open().writerWallets.remember(wallet) }
+        writerWallets?.remember(wallet)
     }
 
     // MARK: Orders

@@ -1,5 +1,4 @@
 import BridgeApprovals
-import CSQLite
 
 /// The wallet rows the writer connection's transactions have read or written, as they stand inside the write
 /// transaction: every transfer reads its wallet and its currency's settlement account, and the same few rows come back
