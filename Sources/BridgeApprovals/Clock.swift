@@ -48,34 +48,32 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         let (seconds, milliseconds) = Self.floorDivision(millisecondsSinceEpoch, 1000)
         let (days, secondOfDay) = Self.floorDivision(seconds, 86_400)
         let date = Self.civilDate(daysSinceEpoch: days)
-        func append(_ value: Int64, digits: Int) {
-            var divisor: Int64 = 1
-            for _ in 1..<digits { divisor *= 10 }
-            guard value >= 0, value < divisor * 10 else {
-                // Only a year outside 0-9999 gets here: written in full.
-                return text.appendDecimal(Int(value))
-            }
-            var rest = value
-            while divisor > 0 {
-                text.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
-                rest %= divisor
-                divisor /= 10
-            }
+        // Every field but the year has a fixed width, written with constant divisors (multiplications), not a loop
+        // dividing by a variable power of ten: the access log stamps every request.
+        func appendDigits(_ value: Int64, width: Int) {
+            if width == 3 { text.append(UInt8(ascii: "0") + UInt8(value / 100)) }
+            text.append(UInt8(ascii: "0") + UInt8(value / 10 % 10))
+            text.append(UInt8(ascii: "0") + UInt8(value % 10))
         }
-        append(date.year, digits: 4)
+        if (0...9999).contains(date.year) {
+            appendDigits(date.year / 100, width: 2)
+            appendDigits(date.year % 100, width: 2)
+        } else {
+            text.appendDecimal(Int(date.year))  // written in full, never trapped on
+        }
         text.append(UInt8(ascii: "-"))
-        append(date.month, digits: 2)
+        appendDigits(date.month, width: 2)
         text.append(UInt8(ascii: "-"))
-        append(date.day, digits: 2)
+        appendDigits(date.day, width: 2)
         text.append(UInt8(ascii: "T"))
-        append(secondOfDay / 3600, digits: 2)
+        appendDigits(secondOfDay / 3600, width: 2)
         text.append(UInt8(ascii: ":"))
-        append(secondOfDay / 60 % 60, digits: 2)
+        appendDigits(secondOfDay / 60 % 60, width: 2)
         text.append(UInt8(ascii: ":"))
-        append(secondOfDay % 60, digits: 2)
+        appendDigits(secondOfDay % 60, width: 2)
         if milliseconds != 0 {
             text.append(UInt8(ascii: "."))
-            append(milliseconds, digits: 3)
+            appendDigits(milliseconds, width: 3)
         }
         text.append(UInt8(ascii: "Z"))
     }

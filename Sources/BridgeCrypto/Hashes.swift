@@ -88,6 +88,31 @@ public enum SecureBytes {
         }
     }
 
+    /// True when `presented` (what a client sent) equals `secret`, in time that depends only on `presented`'s length,
+    /// which its sender knows already: unlike ``constantTimeEqual(_:_:)``, a length that differs is not answered early,
+    /// so the secret's length does not leak either. Each presented byte is compared with the secret's bytes taken in
+    /// turn (from the start again past its end), and the lengths' difference is folded into the result.
+    ///
+    /// This replaces comparing SHA-256 digests of the two, which hides the length as well but cost every balance
+    /// read a hash of the key (issue 16's read profile).
+    public static func matchesSecret(_ presented: String, _ secret: [UInt8]) -> Bool {
+        var presented = presented
+        return presented.withUTF8 { presented in
+            secret.withUnsafeBufferPointer { secret in
+                var difference = UInt(bitPattern: presented.count ^ secret.count)
+                guard !secret.isEmpty else { return difference == 0 }
+                var index = 0
+                for byte in presented {
+                    difference |= UInt(byte ^ secret[index])
+                    index += 1
+                    // Wraps without a branch on the secret's length (a conditional move).
+                    index = index == secret.count ? 0 : index
+                }
+                return difference == 0
+            }
+        }
+    }
+
     /// `count` bytes from the kernel's CSPRNG (getentropy(3), i.e. getrandom(2): it blocks only until the pool is
     /// first seeded at boot).
     public static func random(count: Int) throws(CryptoError) -> [UInt8] {

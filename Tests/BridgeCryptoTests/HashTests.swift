@@ -54,6 +54,21 @@ struct HashTests {
         #expect(SecureBytes.constantTimeEqual([UInt8](), [UInt8]()))
     }
 
+    @Test func matchesSecretOnlyOnTheSameBytes() {
+        let secret = Array("k3y-0f-f0ur-w0rds".utf8)
+        #expect(SecureBytes.matchesSecret("k3y-0f-f0ur-w0rds", secret))
+        #expect(!SecureBytes.matchesSecret("k3y-0f-f0ur-w0rdS", secret))  // the last byte differs
+        #expect(!SecureBytes.matchesSecret("K3y-0f-f0ur-w0rds", secret))  // the first byte differs
+        #expect(!SecureBytes.matchesSecret("k3y-0f-f0ur", secret))  // a prefix
+        #expect(!SecureBytes.matchesSecret("", secret))
+        // The secret read again from its start past its end: a repetition of it is still refused, by length.
+        #expect(!SecureBytes.matchesSecret("k3y-0f-f0ur-w0rdsk3y-0f-f0ur-w0rds", secret))
+        #expect(!SecureBytes.matchesSecret("k3y-0f-f0ur-w0rds\u{0}", secret))
+        #expect(SecureBytes.matchesSecret("", []))
+        #expect(!SecureBytes.matchesSecret("a", []))
+        #expect(SecureBytes.matchesSecret("é", Array("é".utf8)))
+    }
+
     @Test func randomBytesDiffer() throws {
         let a = try SecureBytes.random(count: 32)
         let b = try SecureBytes.random(count: 32)

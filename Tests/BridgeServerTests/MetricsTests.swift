@@ -144,6 +144,27 @@ struct MetricsTests {
         #expect(!text.contains("o1"))
     }
 
+    @Test("A route's kept series (its own method, status 200) and the series found by label count the same requests")
+    func keptRouteSeriesAgreeWithLabelledOnes() {
+        var router = Router()
+        router.get("/wallets/getOne") { request, _ in request.query["bad"] == nil ? .text("ok") : .text("no", status: 400) }
+        router.get("/health") { _, _ in .text("ok") }
+        let metrics = MetricsRegistry()
+        let handler = InstrumentedHandler(router: router, metrics: metrics)
+        for _ in 0..<3 { _ = handler.handle(HTTPRequest(method: "GET", path: "/wallets/getOne")) }
+        for _ in 0..<2 { _ = handler.handle(HTTPRequest(method: "GET", path: "/wallets/getOne", query: ["bad": "1"])) }
+        _ = handler.handle(HTTPRequest(method: "HEAD", path: "/wallets/getOne"))
+        _ = handler.handle(HTTPRequest(method: "GET", path: "/health"))
+        let responses = metrics.counter(InstrumentedHandler.responsesMetric, help: "")
+        #expect(responses.value(["route": "/wallets/getOne", "status": "200"]) == 4)
+        #expect(responses.value(["route": "/wallets/getOne", "status": "400"]) == 2)
+        #expect(responses.value(["route": "/health", "status": "200"]) == 1)
+        let durations = metrics.histogram(InstrumentedHandler.durationMetric, help: "")
+        #expect(durations.count(["route": "/wallets/getOne", "method": "GET"]) == 5)
+        #expect(durations.count(["route": "/wallets/getOne", "method": "HEAD"]) == 1)
+        #expect(durations.count(["route": "/health", "method": "GET"]) == 1)
+    }
+
     @Test("1,000 requests with invented methods add no series: the method label is a routed method or other")
     func inventedMethodsDoNotGrowTheMetrics() {
         var router = Router()

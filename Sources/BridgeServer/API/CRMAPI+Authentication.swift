@@ -11,7 +11,7 @@ extension CRMAPI {
         if let allowList, !allowList.contains(request.clientAddress) {
             throw .ipNotAllowed(request.clientAddress)
         }
-        guard let key = request.header("key"), SecureBytes.constantTimeEqual(Hash.sha256(Array(key.utf8)), apiKeyDigest) else {
+        guard let key = request.header("key"), SecureBytes.matchesSecret(key, apiKeyBytes) else {
             throw .keyInvalid
         }
         guard hasBody else { return RequestFields(object: JSONObject()) }

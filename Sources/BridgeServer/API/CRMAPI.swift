@@ -13,9 +13,9 @@ public struct CRMAPI: Sendable {
     public let paths: CRMPaths
     /// The CRM's addresses; nil (or an empty list) lets every address call.
     public let allowList: IPAllowList?
-    /// SHA-256 of the API key: compared against the SHA-256 of the `key` header in constant time, so neither the
+    /// The API key's bytes, compared with the `key` header by ``SecureBytes/matchesSecret(_:_:)``, so neither the
     /// key's content nor its length leaks through timing.
-    let apiKeyDigest: [UInt8]
+    let apiKeyBytes: [UInt8]
     /// The key itself, which the CRM's signature scheme appends to the signed string.
     let apiKey: String
 
@@ -27,20 +27,29 @@ public struct CRMAPI: Sendable {
                 paths: CRMPaths = CRMPaths()) {
         self.service = service
         self.apiKey = apiKey
-        self.apiKeyDigest = Hash.sha256(Array(apiKey.utf8))
+        self.apiKeyBytes = Array(apiKey.utf8)
         self.allowList = allowList
         self.paths = paths
     }
 
     /// The four routes, on the configured paths.
     public var endpoints: [Endpoint] {
+        // Each route's body is a closure literal rather than a method reference (`self.getOneWallet`): a method
+        // reference is a new closure holding a copy of `self`, made on every request.
         [
-            Endpoint("POST", paths.wallets) { request, _ in self.answer(request, hasBody: true, self.listWallets) },
-            Endpoint("GET", paths.getOne) { request, _ in self.answer(request, hasBody: false, self.getOneWallet) },
-            Endpoint("PATCH", paths.balance, withoutBlocking: { request, _, reply in self.applyTransfer(request, reply: reply) }) {
-                request, _ in self.answer(request, hasBody: true, self.applyTransfer)
+            Endpoint("POST", paths.wallets) { request, _ in
+                self.answer(request, hasBody: true) { request, fields throws(CRMError) in try self.listWallets(request, fields) }
             },
-            Endpoint("GET", paths.order) { request, _ in self.answer(request, hasBody: false, self.orderStatus) },
+            Endpoint("GET", paths.getOne) { request, _ in
+                self.answer(request, hasBody: false) { request, fields throws(CRMError) in try self.getOneWallet(request, fields) }
+            },
+            Endpoint("PATCH", paths.balance, withoutBlocking: { request, _, reply in self.applyTransfer(request, reply: reply) }) {
+                request, _ in
+                self.answer(request, hasBody: true) { request, fields throws(CRMError) in try self.applyTransfer(request, fields) }
+            },
+            Endpoint("GET", paths.order) { request, _ in
+                self.answer(request, hasBody: false) { request, fields throws(CRMError) in try self.orderStatus(request, fields) }
+            },
         ]
     }
 

@@ -2,6 +2,7 @@ import BridgeApprovals
 import BridgeCore
 import CMicroHTTPD
 import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// What the C callbacks of one server share; reached through libmicrohttpd's `cls` pointer.
@@ -43,8 +44,10 @@ final class RequestInProgress: @unchecked Sendable {
     // to the blocking pool is not touched by the worker thread until the pool resumes its connection, and the answer
     // crosses over in `deferred`, behind its own lock.
     let started = ContinuousClock.now
-    /// The request target exactly as sent (path and query, still percent-encoded).
-    let rawTarget: String
+    /// What the request target exactly as sent (path and query, still percent-encoded) calls for: nil when it is fine,
+    /// else 414 or 404 (see ``HTTPServerContext/refusal(_:connection:queued:)``). Checked on its bytes in the URI
+    /// callback, so no String is made of it.
+    let targetRefusal: HTTPRefusal?
     /// Set at the first access-handler call, when the headers are complete.
     var head: RequestHead?
     /// Counted in ``HTTPServerContext/inFlight`` (uncounted on completion).
@@ -57,8 +60,18 @@ final class RequestInProgress: @unchecked Sendable {
     var request: HTTPRequest?
     let deferred = Mutex<HTTPReply.ResponseMaker?>(nil)
 
-    init(rawTarget: String) {
-        self.rawTarget = rawTarget
+    init(rawTarget: UnsafePointer<CChar>?) {
+        guard let rawTarget else {
+            targetRefusal = .notFound  // no target at all: no route has that path
+            return
+        }
+        let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(rawTarget).assumingMemoryBound(to: UInt8.self),
+                                        count: strlen(rawTarget))
+        if bytes.count > HTTPServerConfiguration.maximumTargetBytes {
+            targetRefusal = .targetTooLong
+        } else {
+            targetRefusal = HTTPServerContext.isCanonicalTarget(bytes) ? nil : .notFound
+        }
     }
 }
 
@@ -89,7 +102,7 @@ private func connectionRecord(_ connection: OpaquePointer) -> ConnectionRecord? 
 /// libmicrohttpd's URI callback: the request line is in (the headers may still be arriving). Allocates the request's
 /// state with the raw target, which the access handler needs to refuse `%2F` and similar paths that unescaping hides.
 let httpURILog: walletbridge_mhd_uri_log = { _, uri, _ in
-    let progress = RequestInProgress(rawTarget: uri.map { String(cString: $0) } ?? "")
+    let progress = RequestInProgress(rawTarget: uri)
     return Unmanaged.passRetained(progress).toOpaque()
 }
 
@@ -125,7 +138,7 @@ let httpAccessHandler: MHD_AccessHandlerCallback = { cls, connection, url, metho
 
     if requestState.pointee == nil {
         // No URI callback ran (it always does with this daemon's options): the unescaped path is all there is.
-        requestState.pointee = Unmanaged.passRetained(RequestInProgress(rawTarget: String(cString: url))).toOpaque()
+        requestState.pointee = Unmanaged.passRetained(RequestInProgress(rawTarget: url)).toOpaque()
     }
     guard let stateAddress = requestState.pointee else { return .NO }
     let progress = Unmanaged<RequestInProgress>.fromOpaque(stateAddress).takeUnretainedValue()
@@ -203,8 +216,7 @@ extension HTTPServerContext {
     func refusal(_ progress: RequestInProgress, connection: OpaquePointer, queued: Int) -> HTTPRefusal? {
         guard let head = progress.head else { return nil }
         if queued >= maxQueuedRequests { return .overloaded }
-        if progress.rawTarget.utf8.count > HTTPServerConfiguration.maximumTargetBytes { return .targetTooLong }
-        if !Self.isCanonicalTarget(progress.rawTarget) { return .notFound }
+        if let refusal = progress.targetRefusal { return refusal }
         if head.headerBytes > HTTPServerConfiguration.maximumHeaderBytes { return .headersTooLarge }
         if head.headers["content-length"] != nil, head.headers["transfer-encoding"] != nil {
             return .malformed("Content-Length and Transfer-Encoding together are refused")
@@ -223,33 +235,36 @@ extension HTTPServerContext {
     /// every request goes through it.
     static func isCanonicalTarget(_ target: String) -> Bool {
         var target = target
-        return target.withUTF8 { bytes -> Bool in
-            guard bytes.first == UInt8(ascii: "/") else { return false }
-            var index = 1
-            var segmentStart = 1
-            func segmentIsValid(_ end: Int) -> Bool {
-                let length = end - segmentStart
-                if length == 0 { return end == 1 && (end >= bytes.count || bytes[end] == UInt8(ascii: "?")) }
-                if length <= 2, bytes[segmentStart] == UInt8(ascii: "."),
-                   length == 1 || bytes[segmentStart + 1] == UInt8(ascii: ".") { return false }
-                return true
-            }
-            while index < bytes.count {
-                let byte = bytes[index]
-                if byte == UInt8(ascii: "?") { break }
-                if byte == UInt8(ascii: "/") {
-                    guard segmentIsValid(index) else { return false }
-                    segmentStart = index + 1
-                } else if byte == UInt8(ascii: "%"), index + 2 < bytes.count {
-                    let high = bytes[index + 1], low = bytes[index + 2] | 0x20  // lower-cased hex letter
-                    if (high == UInt8(ascii: "2") && (low == UInt8(ascii: "f") || low == UInt8(ascii: "e")))
-                        || (high == UInt8(ascii: "0") && low == UInt8(ascii: "0")) { return false }
-                }
-                index += 1
-            }
-            // A trailing slash passes here: the router answers it only for a folder route (`/console/`).
-            return index == segmentStart || segmentIsValid(index)
+        return target.withUTF8 { isCanonicalTarget($0) }
+    }
+
+    /// ``isCanonicalTarget(_:)`` on the target's bytes.
+    static func isCanonicalTarget(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard bytes.first == UInt8(ascii: "/") else { return false }
+        var index = 1
+        var segmentStart = 1
+        func segmentIsValid(_ end: Int) -> Bool {
+            let length = end - segmentStart
+            if length == 0 { return end == 1 && (end >= bytes.count || bytes[end] == UInt8(ascii: "?")) }
+            if length <= 2, bytes[segmentStart] == UInt8(ascii: "."),
+               length == 1 || bytes[segmentStart + 1] == UInt8(ascii: ".") { return false }
+            return true
         }
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "?") { break }
+            if byte == UInt8(ascii: "/") {
+                guard segmentIsValid(index) else { return false }
+                segmentStart = index + 1
+            } else if byte == UInt8(ascii: "%"), index + 2 < bytes.count {
+                let high = bytes[index + 1], low = bytes[index + 2] | 0x20  // lower-cased hex letter
+                if (high == UInt8(ascii: "2") && (low == UInt8(ascii: "f") || low == UInt8(ascii: "e")))
+                    || (high == UInt8(ascii: "0") && low == UInt8(ascii: "0")) { return false }
+            }
+            index += 1
+        }
+        // A trailing slash passes here: the router answers it only for a folder route (`/console/`).
+        return index == segmentStart || segmentIsValid(index)
     }
 
     /// Answers a refused request once, in its path's error shape, and closes the connection when a body may still
@@ -318,8 +333,18 @@ extension HTTPServerContext {
             ?? walletbridge_mhd_client_address(connection).map { SocketAddress.text(of: $0) } ?? ""
         let client = ForwardedClient.address(peer: peer, forwardedFor: head.headers["x-forwarded-for"],
                                              trustedProxies: trustedProxies)
-        return HTTPRequest(method: String(cString: method), path: String(cString: url), queryFields: head.query,
+        return HTTPRequest(method: Self.methodName(method), path: String(cString: url), queryFields: head.query,
                            headerFields: head.headers, body: body, clientAddress: client, peerAddress: peer)
+    }
+
+    /// The request's method as a String: the usual ones as constants (no String made of the bytes every request).
+    static func methodName(_ method: UnsafePointer<CChar>) -> String {
+        // Literals, so that strcmp gets static C strings and the answer is a constant.
+        if strcmp(method, "GET") == 0 { return "GET" }
+        if strcmp(method, "POST") == 0 { return "POST" }
+        if strcmp(method, "PATCH") == 0 { return "PATCH" }
+        if strcmp(method, "HEAD") == 0 { return "HEAD" }
+        return String(cString: method)
     }
 
     /// Requests that may wait for a durable commit: anything with a body. Reads (GET, HEAD) stay on the worker thread.
@@ -353,16 +378,21 @@ extension HTTPServerContext {
                 stream.attach(connection, registry: streams)
             }
         } else {
-            var body = response.body
-            mhdResponse = body.withUnsafeMutableBytes { buffer in
-                MHD_create_response_from_buffer(buffer.count, buffer.baseAddress, .RESPMEM_MUST_COPY)
+            // RESPMEM_MUST_COPY: libmicrohttpd copies the bytes and never writes through the pointer, so the body is
+            // lent as it is (a mutable view of it would copy it first, since the response still holds it).
+            mhdResponse = response.body.withUnsafeBytes { buffer in
+                MHD_create_response_from_buffer(buffer.count, UnsafeMutableRawPointer(mutating: buffer.baseAddress),
+                                                .RESPMEM_MUST_COPY)
             }
         }
         guard let mhdResponse else { return .NO }
         defer { MHD_destroy_response(mhdResponse) }
         for header in response.headers where !Self.isContentLength(header.name) {
-            // libmicrohttpd refuses header text with line breaks; such a header is dropped rather than sent.
-            _ = MHD_add_response_header(mhdResponse, header.name, header.value)
+            // libmicrohttpd refuses header text with line breaks; such a header is dropped rather than sent. Passed
+            // through withCString: the implicit conversion made a heap copy of each short (inline) string.
+            _ = header.name.withCString { name in
+                header.value.withCString { value in MHD_add_response_header(mhdResponse, name, value) }
+            }
         }
         return MHD_queue_response(connection, UInt32(response.status), mhdResponse)
     }
@@ -378,13 +408,14 @@ extension HTTPServerContext {
     /// The query and headers, with their sizes; the first value wins for a repeated name, except `X-Forwarded-For`,
     /// whose lines are joined.
     func readHead(_ connection: OpaquePointer) -> RequestHead {
-        let query = ValueCollector(lowercasingNames: false)
-        let headers = ValueCollector(lowercasingNames: true)
-        withExtendedLifetime((query, headers)) {
-            _ = MHD_get_connection_values_n(connection, .GET_ARGUMENT_KIND, collectConnectionValue,
-                                            Unmanaged.passUnretained(query).toOpaque())
-            _ = MHD_get_connection_values_n(connection, .HEADER_KIND, collectConnectionValue,
-                                            Unmanaged.passUnretained(headers).toOpaque())
+        // The collectors live on this stack for the two synchronous iterations (no object allocated per request).
+        var query = ValueCollector(lowercasingNames: false)
+        var headers = ValueCollector(lowercasingNames: true)
+        _ = withUnsafeMutablePointer(to: &query) {
+            MHD_get_connection_values_n(connection, .GET_ARGUMENT_KIND, collectConnectionValue, $0)
+        }
+        _ = withUnsafeMutablePointer(to: &headers) {
+            MHD_get_connection_values_n(connection, .HEADER_KIND, collectConnectionValue, $0)
         }
         return RequestHead(query: query.values, headers: headers.values, headerBytes: headers.bytes,
                            queryHasNUL: query.sawNUL, repeatsFraming: headers.repeatsFraming)
@@ -398,7 +429,7 @@ func asciiLowercased(_ byte: UInt8) -> UInt8 {
 }
 
 /// Receives libmicrohttpd's key/value iteration, with lengths (a value may hold NUL bytes).
-private final class ValueCollector {
+private struct ValueCollector {
     let lowercasingNames: Bool
     var values = HTTPFields()
     var bytes = 0
@@ -408,35 +439,29 @@ private final class ValueCollector {
     init(lowercasingNames: Bool) {
         self.lowercasingNames = lowercasingNames
         // Room for a usual request's headers (or query) at once, rather than growing from empty on every request.
-        values.reserveCapacity(8)
+        values.reserveCapacity(fields: 8, bytes: 256)
     }
 }
 
 private let collectConnectionValue: MHD_KeyValueIteratorN = { cls, _, key, keySize, value, valueSize in
     guard let cls, let key else { return .YES }
-    let collector = Unmanaged<ValueCollector>.fromOpaque(cls).takeUnretainedValue()
+    let collector = cls.assumingMemoryBound(to: ValueCollector.self)
     let keyBytes = UnsafeRawBufferPointer(start: key, count: keySize)
     let valueBytes = UnsafeRawBufferPointer(start: value, count: value == nil ? 0 : valueSize)
-    collector.bytes += keySize + valueBytes.count
-    if keyBytes.contains(0) || valueBytes.contains(0) { collector.sawNUL = true }
-    // Header names are ASCII tokens (RFC 9110, 5.1): lower-cased byte by byte as the String is made, rather than
-    // made and then copied again by `lowercased()`, on every header of every request.
-    let name = collector.lowercasingNames
-        ? String(unsafeUninitializedCapacity: keyBytes.count) { buffer in
-            for (index, byte) in keyBytes.enumerated() { buffer[index] = asciiLowercased(byte) }
-            return keyBytes.count
-        }
-        : String(decoding: keyBytes, as: UTF8.self)
-    let text = String(decoding: valueBytes, as: UTF8.self)
-    if let earlier = collector.values.addIfAbsent(name, text) {
-        // Several X-Forwarded-For lines are one list in order (RFC 9110, 5.3): HAProxy's `option forwardfor` adds its
-        // own line after any the client sent, so keeping only the first would believe the client's.
-        if collector.lowercasingNames, name == "x-forwarded-for" {
-            collector.values[name] = earlier + ", " + text
-        } else {
-            if collector.lowercasingNames, name == "content-length" || name == "transfer-encoding" {
-                collector.repeatsFraming = true
-            }
+    collector.pointee.bytes += keySize + valueBytes.count
+    if keyBytes.contains(0) || valueBytes.contains(0) { collector.pointee.sawNUL = true }
+    let lowercasing = collector.pointee.lowercasingNames
+    // Kept as bytes (header names lower-cased as they are copied): a value becomes a String only if it is read.
+    if let earlier = collector.pointee.values.addIfAbsent(name: keyBytes, lowercasingName: lowercasing, value: valueBytes),
+       lowercasing {
+        let name = collector.pointee.values.name(at: earlier)
+        if name == "x-forwarded-for" {
+            // Several X-Forwarded-For lines are one list in order (RFC 9110, 5.3): HAProxy's `option forwardfor` adds
+            // its own line after any the client sent, so keeping only the first would believe the client's.
+            collector.pointee.values[name] = collector.pointee.values.value(at: earlier) + ", "
+                + String(decoding: valueBytes, as: UTF8.self)
+        } else if name == "content-length" || name == "transfer-encoding" {
+            collector.pointee.repeatsFraming = true
         }
     }
     return .YES

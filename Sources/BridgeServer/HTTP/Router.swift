@@ -84,7 +84,8 @@ public struct Router: HTTPHandler {
 
     /// What a request routes to.
     public enum Match: Sendable {
-        case found(pattern: String, parameters: RouteParameters, handler: Handler)
+        /// `route` is the route's position among the routes in the order they were added (``routeMethods``).
+        case found(pattern: String, parameters: RouteParameters, handler: Handler, route: Int)
         /// The path is known, under `pattern`, for the `allowed` methods only.
         case methodNotAllowed(pattern: String, allowed: [String])
         case notFound
@@ -92,7 +93,7 @@ public struct Router: HTTPHandler {
         /// The label for metrics: the pattern, never the concrete path.
         public var routeLabel: String {
             switch self {
-            case .found(let pattern, _, _), .methodNotAllowed(let pattern, _): pattern
+            case .found(let pattern, _, _, _), .methodNotAllowed(let pattern, _): pattern
             case .notFound: Router.unmatchedRouteLabel
             }
         }
@@ -103,19 +104,19 @@ public struct Router: HTTPHandler {
     public func match(method: String, path: String) -> Match {
         if let index = literalRoutes[method]?[path] {
             let route = routes[index]
-            return .found(pattern: route.pattern, parameters: RouteParameters([:]), handler: route.handler)
+            return .found(pattern: route.pattern, parameters: RouteParameters([:]), handler: route.handler, route: index)
         }
         guard Self.isCanonical(path) else { return .notFound }
         let pathSegments = Self.split(path)
-        var best: (route: Route, parameters: [String: String])?
+        var best: (route: Route, index: Int, parameters: [String: String])?
         var otherMethods: (pattern: String, literalCount: Int, methods: [String])?
-        for route in routes {
+        for (index, route) in routes.enumerated() {
             guard let parameters = Self.parameters(of: route, matching: pathSegments) else { continue }
             let methodMatches = route.method == method || (method == "HEAD" && route.method == "GET"
                 && !routes.contains { $0.method == "HEAD" && $0.pattern == route.pattern })
             if methodMatches {
                 if best.map({ route.literalCount > $0.route.literalCount }) ?? true {
-                    best = (route, parameters)
+                    best = (route, index, parameters)
                 }
             } else if let other = otherMethods, other.pattern == route.pattern {
                 otherMethods?.methods.append(route.method)
@@ -125,7 +126,7 @@ public struct Router: HTTPHandler {
         }
         if let best {
             return .found(pattern: best.route.pattern, parameters: RouteParameters(best.parameters),
-                          handler: best.route.handler)
+                          handler: best.route.handler, route: best.index)
         }
         if let otherMethods {
             return .methodNotAllowed(pattern: otherMethods.pattern, allowed: otherMethods.methods)
@@ -133,20 +134,25 @@ public struct Router: HTTPHandler {
         return .notFound
     }
 
-    /// Routes `request` and reports the route label with the response (for ``InstrumentedHandler``).
-    public func route(_ request: HTTPRequest) -> (response: HTTPResponse, routeLabel: String) {
+    /// Routes `request` and reports the route label with the response, and the route's position when one matched
+    /// (for ``InstrumentedHandler``, which keeps per-route state by it).
+    public func route(_ request: HTTPRequest) -> (response: HTTPResponse, routeLabel: String, route: Int?) {
         let match = match(method: request.method, path: request.path)
         switch match {
-        case .found(_, let parameters, let handler):
-            return (handler(request, parameters), match.routeLabel)
+        case .found(_, let parameters, let handler, let route):
+            return (handler(request, parameters), match.routeLabel, route)
         case .methodNotAllowed(_, let allowed):
             var response = methodNotAllowed ?? HTTPRefusal.methodNotAllowed.response(for: request.path)
             response.headers.append(("Allow", allowed.joined(separator: ", ")))
-            return (response, match.routeLabel)
+            return (response, match.routeLabel, nil)
         case .notFound:
-            return (notFound ?? HTTPRefusal.notFound.response(for: request.path), match.routeLabel)
+            return (notFound ?? HTTPRefusal.notFound.response(for: request.path), match.routeLabel, nil)
         }
     }
+
+    /// Each route's method (upper-case), in the order the routes were added: what ``Match/found(pattern:parameters:handler:route:)``'s
+    /// `route` indexes.
+    public var routeMethods: [String] { routes.map(\.method) }
 
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
         route(request).response
@@ -155,12 +161,12 @@ public struct Router: HTTPHandler {
     /// The non-blocking handler of the route `request` matches, with the route's label and parameters; nil when that
     /// route has none (or nothing matches).
     public func nonBlockingRoute(_ request: HTTPRequest)
-        -> (routeLabel: String, parameters: RouteParameters, handler: NonBlockingHandler)?
+        -> (routeLabel: String, route: Int, parameters: RouteParameters, handler: NonBlockingHandler)?
     {
         guard !nonBlockingHandlers.isEmpty,
-              case .found(let pattern, let parameters, _) = match(method: request.method, path: request.path),
+              case .found(let pattern, let parameters, _, let route) = match(method: request.method, path: request.path),
               let handler = nonBlockingHandlers[Self.key(request.method, pattern)] else { return nil }
-        return (pattern, parameters, handler)
+        return (pattern, route, parameters, handler)
     }
 
     public func handleWithoutBlocking(_ request: HTTPRequest, reply: HTTPReply) -> HTTPAnswer {

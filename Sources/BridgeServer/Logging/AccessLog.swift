@@ -60,7 +60,8 @@ public final class AccessLog: Sendable {
 
     /// Appends ``milliseconds(_:)``'s text; a negative duration counts as zero.
     static func appendMilliseconds(_ duration: Duration, to out: inout [UInt8]) {
-        let microseconds = max(0, duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000)
+        let components = duration.components  // once: each is a 128-bit division
+        let microseconds = max(0, components.seconds * 1_000_000 + components.attoseconds / 1_000_000_000_000)
         let (whole, fraction) = microseconds.quotientAndRemainder(dividingBy: 1000)
         out.appendDecimal(Int(whole))
         out.append(UInt8(ascii: "."))

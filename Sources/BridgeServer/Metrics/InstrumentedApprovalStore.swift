@@ -62,7 +62,7 @@ public final class InstrumentedApprovalStore: ApprovalStore {
 
     private func record(_ series: (seconds: BoundCounter, count: BoundCounter), since start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
-        series.seconds.increment(by: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        series.seconds.increment(by: elapsed.seconds)
         series.count.increment()
     }
 }

@@ -149,8 +149,7 @@ public struct Histogram: Sendable {
     }
 
     func observe(_ duration: Duration, _ labels: LabelSet) {
-        let components = duration.components
-        observe(Double(components.seconds) + Double(components.attoseconds) / 1e18, labels)
+        observe(duration.seconds, labels)
     }
 
     /// How many observations the series has.
@@ -161,5 +160,13 @@ public struct Histogram: Sendable {
     /// The sum of the series' observations.
     public func sum(_ labels: [String: String] = [:]) -> Double {
         series.existingCell(LabelSet(labels))?.value.value ?? 0
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as Prometheus writes durations.
+    var seconds: Double {
+        let components = components
+        return Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }
