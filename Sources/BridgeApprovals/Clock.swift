@@ -50,32 +50,35 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         let date = Self.civilDate(daysSinceEpoch: days)
         // Every field but the year has a fixed width, written with constant divisors (multiplications), not a loop
         // dividing by a variable power of ten: the access log stamps every request.
-        func appendDigits(_ value: Int64, width: Int) {
-            if width == 3 { text.append(UInt8(ascii: "0") + UInt8(value / 100)) }
-            text.append(UInt8(ascii: "0") + UInt8(value / 10 % 10))
-            text.append(UInt8(ascii: "0") + UInt8(value % 10))
-        }
         if (0...9999).contains(date.year) {
-            appendDigits(date.year / 100, width: 2)
-            appendDigits(date.year % 100, width: 2)
+            Self.appendDigits(date.year / 100, width: 2, to: &text)
+            Self.appendDigits(date.year % 100, width: 2, to: &text)
         } else {
             text.appendDecimal(Int(date.year))  // written in full, never trapped on
         }
         text.append(UInt8(ascii: "-"))
-        appendDigits(date.month, width: 2)
+        Self.appendDigits(date.month, width: 2, to: &text)
         text.append(UInt8(ascii: "-"))
-        appendDigits(date.day, width: 2)
+        Self.appendDigits(date.day, width: 2, to: &text)
         text.append(UInt8(ascii: "T"))
-        appendDigits(secondOfDay / 3600, width: 2)
+        Self.appendDigits(secondOfDay / 3600, width: 2, to: &text)
         text.append(UInt8(ascii: ":"))
-        appendDigits(secondOfDay / 60 % 60, width: 2)
+        Self.appendDigits(secondOfDay / 60 % 60, width: 2, to: &text)
         text.append(UInt8(ascii: ":"))
-        appendDigits(secondOfDay % 60, width: 2)
+        Self.appendDigits(secondOfDay % 60, width: 2, to: &text)
         if milliseconds != 0 {
             text.append(UInt8(ascii: "."))
-            appendDigits(milliseconds, width: 3)
+            Self.appendDigits(milliseconds, width: 3, to: &text)
         }
         text.append(UInt8(ascii: "Z"))
+    }
+
+    /// `value` (0 to 99, or to 999 for `width` 3) in `width` digits.
+    @inline(__always)
+    private static func appendDigits(_ value: Int64, width: Int, to text: inout [UInt8]) {
+        if width == 3 { text.append(UInt8(ascii: "0") + UInt8(value / 100)) }
+        text.append(UInt8(ascii: "0") + UInt8(value / 10 % 10))
+        text.append(UInt8(ascii: "0") + UInt8(value % 10))
     }
 
     /// `value / divisor` rounded down, and the remainder that goes with it (never negative for a positive divisor).

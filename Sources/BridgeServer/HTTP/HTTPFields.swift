@@ -77,14 +77,14 @@ public struct HTTPFields: Sendable, Equatable, ExpressibleByDictionaryLiteral {
         }
         if let existing { return existing }
         let start = bytes.count
-        bytes.append(contentsOf: name)
+        bytes.append(contentsOf: name.assumingMemoryBound(to: UInt8.self))  // typed: copied whole, not byte by byte
         let nameEnd = bytes.count
         if lowercasingName {
             bytes.withUnsafeMutableBufferPointer { buffer in
                 for index in start..<nameEnd { buffer[index] = asciiLowercased(buffer[index]) }
             }
         }
-        bytes.append(contentsOf: value)
+        bytes.append(contentsOf: value.assumingMemoryBound(to: UInt8.self))
         spans.append(Span(name: start..<nameEnd, value: nameEnd..<bytes.count))
         return nil
     }

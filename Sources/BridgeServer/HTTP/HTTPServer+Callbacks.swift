@@ -408,15 +408,11 @@ extension HTTPServerContext {
     /// The query and headers, with their sizes; the first value wins for a repeated name, except `X-Forwarded-For`,
     /// whose lines are joined.
     func readHead(_ connection: OpaquePointer) -> RequestHead {
-        // The collectors live on this stack for the two synchronous iterations (no object allocated per request).
-        var query = ValueCollector(lowercasingNames: false)
-        var headers = ValueCollector(lowercasingNames: true)
-        _ = withUnsafeMutablePointer(to: &query) {
-            MHD_get_connection_values_n(connection, .GET_ARGUMENT_KIND, collectConnectionValue, $0)
-        }
-        _ = withUnsafeMutablePointer(to: &headers) {
-            MHD_get_connection_values_n(connection, .HEADER_KIND, collectConnectionValue, $0)
-        }
+        // One iteration over both kinds (libmicrohttpd walks the same list for each kind asked), into collectors that
+        // live on this stack while it runs (no object allocated per request).
+        var head = HeadCollector()
+        _ = withUnsafeMutablePointer(to: &head) { walletbridge_mhd_query_and_headers(connection, collectConnectionValue, $0) }
+        let (query, headers) = (head.query, head.headers)
         return RequestHead(query: query.values, headers: headers.values, headerBytes: headers.bytes,
                            queryHasNUL: query.sawNUL, repeatsFraming: headers.repeatsFraming)
     }
@@ -428,7 +424,7 @@ func asciiLowercased(_ byte: UInt8) -> UInt8 {
     (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
 }
 
-/// Receives libmicrohttpd's key/value iteration, with lengths (a value may hold NUL bytes).
+/// Receives libmicrohttpd's key/value iteration of one kind, with lengths (a value may hold NUL bytes).
 private struct ValueCollector {
     let lowercasingNames: Bool
     var values = HTTPFields()
@@ -441,28 +437,46 @@ private struct ValueCollector {
         // Room for a usual request's headers (or query) at once, rather than growing from empty on every request.
         values.reserveCapacity(fields: 8, bytes: 256)
     }
-}
 
-private let collectConnectionValue: MHD_KeyValueIteratorN = { cls, _, key, keySize, value, valueSize in
-    guard let cls, let key else { return .YES }
-    let collector = cls.assumingMemoryBound(to: ValueCollector.self)
-    let keyBytes = UnsafeRawBufferPointer(start: key, count: keySize)
-    let valueBytes = UnsafeRawBufferPointer(start: value, count: value == nil ? 0 : valueSize)
-    collector.pointee.bytes += keySize + valueBytes.count
-    if keyBytes.contains(0) || valueBytes.contains(0) { collector.pointee.sawNUL = true }
-    let lowercasing = collector.pointee.lowercasingNames
-    // Kept as bytes (header names lower-cased as they are copied): a value becomes a String only if it is read.
-    if let earlier = collector.pointee.values.addIfAbsent(name: keyBytes, lowercasingName: lowercasing, value: valueBytes),
-       lowercasing {
-        let name = collector.pointee.values.name(at: earlier)
+    /// Keeps one name and value as bytes (header names lower-cased as they are copied): a value becomes a String
+    /// only if it is read.
+    mutating func collect(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        bytes += name.count + value.count
+        if containsNUL(name) || containsNUL(value) { sawNUL = true }
+        guard let earlier = values.addIfAbsent(name: name, lowercasingName: lowercasingNames, value: value),
+              lowercasingNames else { return }
+        let name = values.name(at: earlier)
         if name == "x-forwarded-for" {
             // Several X-Forwarded-For lines are one list in order (RFC 9110, 5.3): HAProxy's `option forwardfor` adds
             // its own line after any the client sent, so keeping only the first would believe the client's.
-            collector.pointee.values[name] = collector.pointee.values.value(at: earlier) + ", "
-                + String(decoding: valueBytes, as: UTF8.self)
+            values[name] = values.value(at: earlier) + ", " + String(decoding: value, as: UTF8.self)
         } else if name == "content-length" || name == "transfer-encoding" {
-            collector.pointee.repeatsFraming = true
+            repeatsFraming = true
         }
     }
+}
+
+/// The query's and the headers' collectors, filled by one iteration.
+private struct HeadCollector {
+    var query = ValueCollector(lowercasingNames: false)
+    var headers = ValueCollector(lowercasingNames: true)
+}
+
+private let collectConnectionValue: MHD_KeyValueIteratorN = { cls, kind, key, keySize, value, valueSize in
+    guard let cls, let key else { return .YES }
+    let head = cls.assumingMemoryBound(to: HeadCollector.self)
+    let name = UnsafeRawBufferPointer(start: key, count: keySize)
+    let value = UnsafeRawBufferPointer(start: value, count: value == nil ? 0 : valueSize)
+    if kind == .HEADER_KIND {
+        head.pointee.headers.collect(name: name, value: value)
+    } else {
+        head.pointee.query.collect(name: name, value: value)
+    }
     return .YES
+}
+
+/// Whether `bytes` holds a 0 byte: memchr, which scans a word at a time (an API key is 64 bytes of every request).
+private func containsNUL(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    guard let start = bytes.baseAddress, !bytes.isEmpty else { return false }
+    return memchr(start, 0, bytes.count) != nil
 }

@@ -93,6 +93,15 @@ static inline void *walletbridge_mhd_socket_context(struct MHD_Connection *conne
     return info ? info->socket_context : NULL;
 }
 
+/* Every query argument and header of the request in one walk of its list: the kinds are a bitmask in C, which
+ * Swift's imported enum cannot hold. The iterator tells them apart by its `kind` argument. */
+static inline int walletbridge_mhd_query_and_headers(struct MHD_Connection *connection, MHD_KeyValueIteratorN iterator,
+                                                     void *iterator_cls)
+{
+    return MHD_get_connection_values_n(connection, (enum MHD_ValueKind)(MHD_GET_ARGUMENT_KIND | MHD_HEADER_KIND),
+                                       iterator, iterator_cls);
+}
+
 /* Whether this libmicrohttpd was built with TLS (GnuTLS). */
 static inline int walletbridge_mhd_supports_tls(void)
 {
