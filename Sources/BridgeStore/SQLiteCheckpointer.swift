@@ -48,9 +48,8 @@ final class SQLiteCheckpointer: @unchecked Sendable {
         database = try SQLiteDatabase(path: path, createIfMissing: false)
         self.interval = interval
         self.schedule = schedule ?? { delay, work in
-            let (seconds, attoseconds) = delay.components
-            let nanoseconds = max(0, Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
-            DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + .nanoseconds(nanoseconds), execute: work)
+            let milliseconds = Int(max(0, delay.wholeMilliseconds))
+            DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + .milliseconds(milliseconds), execute: work)
         }
     }
 

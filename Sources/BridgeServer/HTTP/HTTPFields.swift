@@ -66,18 +66,12 @@ public struct HTTPFields: Sendable, Equatable, ExpressibleByDictionaryLiteral {
     /// `lowercasingName` (header names are ASCII tokens, RFC 9110 5.1): no `String` is made. Returns the position of
     /// the field that already has the name, if one has.
     mutating func addIfAbsent(name: UnsafeRawBufferPointer, lowercasingName: Bool, value: UnsafeRawBufferPointer) -> Int? {
-        let existing = bytes.withUnsafeBufferPointer { buffer -> Int? in
-            for (index, span) in spans.enumerated() where span.name.count == name.count {
-                let stored = UnsafeBufferPointer(rebasing: buffer[span.name])
-                if lowercasingName ? zip(stored, name).allSatisfy({ $0 == asciiLowercased($1) }) : stored.elementsEqual(name) {
-                    return index
-                }
-            }
-            return nil
+        let name = name.assumingMemoryBound(to: UInt8.self)
+        if let existing = bytes.withUnsafeBufferPointer({ index(of: name, in: $0, lowercasing: lowercasingName) }) {
+            return existing
         }
-        if let existing { return existing }
         let start = bytes.count
-        bytes.append(contentsOf: name.assumingMemoryBound(to: UInt8.self))  // typed: copied whole, not byte by byte
+        bytes.append(contentsOf: name)  // typed: copied whole, not byte by byte
         let nameEnd = bytes.count
         if lowercasingName {
             bytes.withUnsafeMutableBufferPointer { buffer in
@@ -134,14 +128,18 @@ public struct HTTPFields: Sendable, Equatable, ExpressibleByDictionaryLiteral {
 
     private func index(of name: String) -> Int? {
         var name = name
-        return name.withUTF8 { name in bytes.withUnsafeBufferPointer { index(of: name, in: $0) } }
+        return name.withUTF8 { name in bytes.withUnsafeBufferPointer { index(of: name, in: $0, lowercasing: false) } }
     }
 
-    /// The position of the field named `name`, with `buffer` being ``bytes``.
-    private func index(of name: UnsafeBufferPointer<UInt8>, in buffer: UnsafeBufferPointer<UInt8>) -> Int? {
-        for (index, span) in spans.enumerated()
-        where span.name.count == name.count && UnsafeBufferPointer(rebasing: buffer[span.name]).elementsEqual(name) {
-            return index
+    /// The position of the field named `name` (`lowercasing`: as `name` reads with ASCII capitals made small), with
+    /// `buffer` being ``bytes``.
+    private func index(of name: UnsafeBufferPointer<UInt8>, in buffer: UnsafeBufferPointer<UInt8>,
+                       lowercasing: Bool) -> Int? {
+        for (index, span) in spans.enumerated() where span.name.count == name.count {
+            let stored = UnsafeBufferPointer(rebasing: buffer[span.name])
+            if lowercasing ? zip(stored, name).allSatisfy({ $0 == asciiLowercased($1) }) : stored.elementsEqual(name) {
+                return index
+            }
         }
         return nil
     }

@@ -232,13 +232,7 @@ extension HTTPServerContext {
 
     /// A raw request target whose path (before `?`) is `/` or `/segment(/segment)*[/]` with no empty, `.` or `..`
     /// segment, and hides no `/`, `.` or NUL in a percent escape (unescaping would hide them). One pass, no copies:
-    /// every request goes through it.
-    static func isCanonicalTarget(_ target: String) -> Bool {
-        var target = target
-        return target.withUTF8 { isCanonicalTarget($0) }
-    }
-
-    /// ``isCanonicalTarget(_:)`` on the target's bytes.
+    /// every request goes through it, on the bytes libmicrohttpd hands the URI callback.
     static func isCanonicalTarget(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard bytes.first == UInt8(ascii: "/") else { return false }
         var index = 1
@@ -412,9 +406,8 @@ extension HTTPServerContext {
         // live on this stack while it runs (no object allocated per request).
         var head = HeadCollector()
         _ = withUnsafeMutablePointer(to: &head) { walletbridge_mhd_query_and_headers(connection, collectConnectionValue, $0) }
-        let (query, headers) = (head.query, head.headers)
-        return RequestHead(query: query.values, headers: headers.values, headerBytes: headers.bytes,
-                           queryHasNUL: query.sawNUL, repeatsFraming: headers.repeatsFraming)
+        return RequestHead(query: head.query.values, headers: head.headers.values, headerBytes: head.headers.bytes,
+                           queryHasNUL: head.query.sawNUL, repeatsFraming: head.headers.repeatsFraming)
     }
 }
 
