@@ -7,6 +7,12 @@ extension Array where Element == UInt8 {
         if copied == nil { append(contentsOf: text.utf8) }
     }
 
+    /// Appends a literal's UTF-8 bytes: a `StaticString`'s are already in the binary, so this is one copy without
+    /// the `String` machinery ``appendUTF8(_:)`` goes through (each access-log line and balance answer writes a dozen).
+    public mutating func appendLiteral(_ text: StaticString) {
+        text.withUTF8Buffer { append(contentsOf: $0) }
+    }
+
     /// Appends `value` in decimal (`-12`, `0`, `4096`), written digit by digit without making a `String`: access-log
     /// lines carry several numbers per request.
     public mutating func appendDecimal(_ value: Int) {

@@ -41,6 +41,39 @@ struct MoneyTests {
         #expect(MinorUnits.format(-Int128(UInt64.max) - 1, decimals: 0) == "-18446744073709551616")
     }
 
+    /// The formatter writes its digits 19 at a time; checked against the plain construction (the standard library's
+    /// decimal text, the point inserted) around every boundary of that: 10^19, UInt64.max, Int128's ends, and
+    /// pseudo-random values of every size, for every decimals a currency may have. `appendFormatted` writes the same.
+    @Test func formatsAsTheStandardLibrarysDecimalTextWithThePointInserted() {
+        func reference(_ amount: Int128, _ decimals: Int) -> String {
+            var digits = Array(String(amount.magnitude).utf8)
+            if decimals > 0 {
+                if digits.count <= decimals { digits.insert(contentsOf: repeatElement(UInt8(ascii: "0"), count: decimals - digits.count + 1), at: 0) }
+                digits.insert(UInt8(ascii: "."), at: digits.count - decimals)
+            }
+            return (amount < 0 ? "-" : "") + String(decoding: digits, as: UTF8.self)
+        }
+        var amounts: [Int128] = [0, 1, 9, 10, Int128.max, Int128.min, Int128.min + 1]
+        for power in [Int128(10_000_000_000_000_000_000), Int128(UInt64.max), Int128(10_000_000_000_000_000_000) * 10_000_000_000_000_000_000] {
+            amounts += [power - 1, power, power + 1]
+        }
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for size in 1...126 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let random = Int128(truncatingIfNeeded: (UInt128(state) << 64) | UInt128(state ^ 0xA5A5_A5A5_A5A5_A5A5))
+            amounts.append(random >> (127 - size))
+        }
+        for amount in amounts + amounts.map({ $0 == .min ? .max : -$0 }) {
+            for decimals in 0...18 {
+                let expected = reference(amount, decimals)
+                #expect(MinorUnits.format(amount, decimals: decimals) == expected)
+                var bytes = Array("x".utf8)
+                MinorUnits.appendFormatted(amount, decimals: decimals, to: &bytes)
+                #expect(bytes == Array(("x" + expected).utf8))
+            }
+        }
+    }
+
     @Test func roundTripsEveryValueInAFewRanges() throws {
         for decimals in [0, 2, 8] {
             for value in [Int128(0), 1, -1, 99, 100, 101, 123_456_789, -987_654_321] {

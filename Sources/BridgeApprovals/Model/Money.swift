@@ -91,18 +91,78 @@ public enum MinorUnits {
 
     /// The decimal text of `amount` with exactly `decimals` fraction digits: `-100.50`, `0.00000001`, `5` (0 decimals).
     public static func format(_ amount: Int128, decimals: Int) -> String {
-        // Built as ASCII bytes (every balance answer formats one): 64-bit digits when the amount fits, which the
-        // standard library writes far faster than a 128-bit integer's.
-        let magnitude = amount.magnitude
-        var digits = Array((magnitude <= UInt64.max ? String(UInt64(magnitude)) : String(magnitude)).utf8)
-        if decimals > 0 {
-            if digits.count <= decimals {
-                digits.insert(contentsOf: repeatElement(UInt8(ascii: "0"), count: decimals - digits.count + 1), at: 0)
-            }
-            digits.insert(UInt8(ascii: "."), at: digits.count - decimals)
+        // Decoded from a stack buffer, so that a short text becomes a small string and allocates nothing.
+        withFormatted(amount, decimals: decimals) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Appends ``format(_:decimals:)``'s text to `out` as ASCII bytes, without making a `String` first: every balance
+    /// answer writes one.
+    public static func appendFormatted(_ amount: Int128, decimals: Int, to out: inout [UInt8]) {
+        withFormatted(amount, decimals: decimals) { out.append(contentsOf: $0) }
+    }
+
+    /// Calls `body` with the text written into a temporary buffer on the stack.
+    private static func withFormatted<Result>(_ amount: Int128, decimals: Int,
+                                              _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: formattedCapacity(decimals)) { buffer in
+            body(UnsafeBufferPointer(rebasing: buffer[..<writeFormatted(amount, decimals: decimals, into: buffer)]))
         }
-        if amount < 0 { digits.insert(UInt8(ascii: "-"), at: 0) }
-        return String(decoding: digits, as: UTF8.self)
+    }
+
+    /// Room for any amount's text with `decimals` (``Currency`` allows 0...18; clamped to 0...64): a sign, Int128's 39
+    /// digits, a point and the leading zeros of a fraction.
+    private static func formattedCapacity(_ decimals: Int) -> Int { 42 + min(max(decimals, 0), 64) }
+
+    /// Writes the text into the start of `out` (``formattedCapacity(_:)`` bytes) and returns its length. The digits
+    /// are produced in 64-bit arithmetic, 19 at a time split off by one 128-bit division only above `UInt64.max`:
+    /// `String(Int128)` and inserting the point into an array cost a balance read more than its lookup.
+    private static func writeFormatted(_ amount: Int128, decimals: Int, into out: UnsafeMutableBufferPointer<UInt8>)
+        -> Int
+    {
+        let decimals = min(max(decimals, 0), 64)
+        // The magnitude's digits, least significant first, into the end of a scratch buffer.
+        var scratch: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)  // 40 bytes: Int128 has 39 digits
+        return withUnsafeMutableBytes(of: &scratch) { raw in
+            let digits = raw.bindMemory(to: UInt8.self)
+            var start = digits.count
+            func push(_ value: UInt64, fullWidth: Bool) {
+                var value = value
+                var written = 0
+                repeat {
+                    start -= 1
+                    digits[start] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value % 10)
+                    value /= 10
+                    written += 1
+                } while value != 0 || (fullWidth && written < 19)
+            }
+            var magnitude = amount.magnitude
+            while magnitude > UInt128(UInt64.max) {
+                let (high, low) = magnitude.quotientAndRemainder(dividingBy: 10_000_000_000_000_000_000)
+                push(UInt64(low), fullWidth: true)
+                magnitude = high
+            }
+            push(UInt64(magnitude), fullWidth: false)
+            let count = digits.count - start
+
+            var length = 0
+            func put(_ byte: UInt8) { out[length] = byte; length += 1 }
+            func put(digitsFrom from: Int, to end: Int) { for index in from..<end { put(digits[index]) } }
+            if amount < 0 { put(UInt8(ascii: "-")) }
+            if decimals == 0 {
+                put(digitsFrom: start, to: digits.count)
+            } else if count <= decimals {
+                put(UInt8(ascii: "0"))
+                put(UInt8(ascii: "."))
+                for _ in 0..<(decimals - count) { put(UInt8(ascii: "0")) }
+                put(digitsFrom: start, to: digits.count)
+            } else {
+                let point = digits.count - decimals
+                put(digitsFrom: start, to: point)
+                put(UInt8(ascii: "."))
+                put(digitsFrom: point, to: digits.count)
+            }
+            return length
+        }
     }
 
     /// `lhs + rhs`, or `invalid_amount` naming `what` when the result does not fit in 128 bits: the service refuses

@@ -21,16 +21,16 @@ extension Wallet {
     public func crmJSONBytes(decimals: Int, balance: Int128? = nil) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(128)
-        out.appendUTF8(#"{"id":"#)
+        out.appendLiteral(#"{"id":"#)
         JSONValue.appendQuoted(id, to: &out)
-        out.appendUTF8(#","external_user_id":"#)
+        out.appendLiteral(#","external_user_id":"#)
         JSONValue.appendQuoted(externalUserID, to: &out)
-        out.appendUTF8(#","amount":"#)
-        // MinorUnits.format's text is the JSON number MoneyJSON.number makes of it, copied without parsing it again.
-        out.appendUTF8(MinorUnits.format(balance ?? self.balance, decimals: decimals))
-        out.appendUTF8(#","currency":"#)
+        out.appendLiteral(#","amount":"#)
+        // MinorUnits.format's text is the JSON number MoneyJSON.number makes of it, written without parsing it again.
+        MinorUnits.appendFormatted(balance ?? self.balance, decimals: decimals, to: &out)
+        out.appendLiteral(#","currency":"#)
         JSONValue.appendQuoted(currency, to: &out)
-        out.appendUTF8(#","decimals":"#)
+        out.appendLiteral(#","decimals":"#)
         out.appendDecimal(decimals)
         out.append(UInt8(ascii: "}"))
         return out
