@@ -478,9 +478,12 @@ if [ -z "${BASELINE:-}" ]; then
     echo "target transfers >= 2000/s with p99 < 20 ms: $(verdict "$transfer_rps >= 2000 && $transfer_p99 < 20")"
     echo "durable floor (walletbridge-bench sql-floor): the same rows by raw SQL, $connections transfers a commit," \
         "synchronous=FULL: $floor_rps transfers/s ($floor_commits commits/s)"
-    echo "target transfers >= 10000/s with p99 < 10 ms: $transfer_rps/s, p99 $transfer_p99 ms ->" \
-        "$(verdict "$transfer_rps >= 10000 && $transfer_p99 < 10"); or >= 75% of the durable floor: ${floor_ratio}% ->" \
-        "$(verdict "$floor_ratio >= 75")"
+    # The issue's target has a fallback for a disk whose flush forbids 10,000/s: the service at 75% of that floor.
+    # Either met meets it; both halves are printed.
+    rate_verdict=$(verdict "$transfer_rps >= 10000 && $transfer_p99 < 10") floor_verdict=$(verdict "$floor_ratio >= 75")
+    echo "target transfers >= 10000/s with p99 < 10 ms (or, where the disk's flush forbids that, >= 75% of the" \
+        "durable floor): $transfer_rps/s, p99 $transfer_p99 ms ($rate_verdict); ${floor_ratio}% of the floor ($floor_verdict)" \
+        "-> $(verdict "($transfer_rps >= 10000 && $transfer_p99 < 10) || $floor_ratio >= 75")"
     if [ "$out_of_requests" != 0 ]; then
         echo "(a wrk thread ran out of unique orders, so the transfers rate is a lower bound: raise orders_per_second)"
     fi
