@@ -104,65 +104,64 @@ public enum MinorUnits {
     /// Calls `body` with the text written into a temporary buffer on the stack.
     private static func withFormatted<Result>(_ amount: Int128, decimals: Int,
                                               _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: formattedCapacity(decimals)) { buffer in
-            body(UnsafeBufferPointer(rebasing: buffer[..<writeFormatted(amount, decimals: decimals, into: buffer)]))
+        // ``Currency`` allows 0...18; clamped so that no caller can ask for an unbounded buffer.
+        let decimals = min(max(decimals, 0), 64)
+        // One stack buffer: the text (a sign, Int128's 39 digits, a point and the leading zeros of a fraction), then
+        // the magnitude's 39 digits as scratch.
+        let textCapacity = 42 + decimals
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: textCapacity + 39) { buffer in
+            let out = UnsafeMutableBufferPointer(rebasing: buffer[..<textCapacity])
+            let digits = UnsafeMutableBufferPointer(rebasing: buffer[textCapacity...])
+            let length = writeFormatted(amount, decimals: decimals, into: out, digits: digits)
+            return body(UnsafeBufferPointer(rebasing: out[..<length]))
         }
     }
 
-    /// Room for any amount's text with `decimals` (``Currency`` allows 0...18; clamped to 0...64): a sign, Int128's 39
-    /// digits, a point and the leading zeros of a fraction.
-    private static func formattedCapacity(_ decimals: Int) -> Int { 42 + min(max(decimals, 0), 64) }
-
-    /// Writes the text into the start of `out` (``formattedCapacity(_:)`` bytes) and returns its length. The digits
-    /// are produced in 64-bit arithmetic, 19 at a time split off by one 128-bit division only above `UInt64.max`:
-    /// `String(Int128)` and inserting the point into an array cost a balance read more than its lookup.
-    private static func writeFormatted(_ amount: Int128, decimals: Int, into out: UnsafeMutableBufferPointer<UInt8>)
-        -> Int
-    {
-        let decimals = min(max(decimals, 0), 64)
-        // The magnitude's digits, least significant first, into the end of a scratch buffer.
-        var scratch: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)  // 40 bytes: Int128 has 39 digits
-        return withUnsafeMutableBytes(of: &scratch) { raw in
-            let digits = raw.bindMemory(to: UInt8.self)
-            var start = digits.count
-            func push(_ value: UInt64, fullWidth: Bool) {
-                var value = value
-                var written = 0
-                repeat {
-                    start -= 1
-                    digits[start] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value % 10)
-                    value /= 10
-                    written += 1
-                } while value != 0 || (fullWidth && written < 19)
-            }
-            var magnitude = amount.magnitude
-            while magnitude > UInt128(UInt64.max) {
-                let (high, low) = magnitude.quotientAndRemainder(dividingBy: 10_000_000_000_000_000_000)
-                push(UInt64(low), fullWidth: true)
-                magnitude = high
-            }
-            push(UInt64(magnitude), fullWidth: false)
-            let count = digits.count - start
-
-            var length = 0
-            func put(_ byte: UInt8) { out[length] = byte; length += 1 }
-            func put(digitsFrom from: Int, to end: Int) { for index in from..<end { put(digits[index]) } }
-            if amount < 0 { put(UInt8(ascii: "-")) }
-            if decimals == 0 {
-                put(digitsFrom: start, to: digits.count)
-            } else if count <= decimals {
-                put(UInt8(ascii: "0"))
-                put(UInt8(ascii: "."))
-                for _ in 0..<(decimals - count) { put(UInt8(ascii: "0")) }
-                put(digitsFrom: start, to: digits.count)
-            } else {
-                let point = digits.count - decimals
-                put(digitsFrom: start, to: point)
-                put(UInt8(ascii: "."))
-                put(digitsFrom: point, to: digits.count)
-            }
-            return length
+    /// Writes the text into the start of `out` (room for 42 + `decimals` bytes, `decimals` in 0...64) and returns its
+    /// length, with `digits` (39 bytes) as scratch. The digits are produced in 64-bit arithmetic, 19 at a time split
+    /// off by one 128-bit division only above `UInt64.max`: `String(Int128)` and inserting the point into an array
+    /// cost a balance read more than its lookup.
+    private static func writeFormatted(_ amount: Int128, decimals: Int, into out: UnsafeMutableBufferPointer<UInt8>,
+                                       digits: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        // The magnitude's digits, least significant first, into the end of `digits`.
+        var start = digits.count
+        func push(_ value: UInt64, fullWidth: Bool) {
+            var value = value
+            var written = 0
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value % 10)
+                value /= 10
+                written += 1
+            } while value != 0 || (fullWidth && written < 19)
         }
+        var magnitude = amount.magnitude
+        while magnitude > UInt128(UInt64.max) {
+            let (high, low) = magnitude.quotientAndRemainder(dividingBy: 10_000_000_000_000_000_000)
+            push(UInt64(low), fullWidth: true)
+            magnitude = high
+        }
+        push(UInt64(magnitude), fullWidth: false)
+        let count = digits.count - start
+
+        var length = 0
+        func put(_ byte: UInt8) { out[length] = byte; length += 1 }
+        func put(digitsFrom from: Int, to end: Int) { for index in from..<end { put(digits[index]) } }
+        if amount < 0 { put(UInt8(ascii: "-")) }
+        if decimals == 0 {
+            put(digitsFrom: start, to: digits.count)
+        } else if count <= decimals {
+            put(UInt8(ascii: "0"))
+            put(UInt8(ascii: "."))
+            for _ in 0..<(decimals - count) { put(UInt8(ascii: "0")) }
+            put(digitsFrom: start, to: digits.count)
+        } else {
+            let point = digits.count - decimals
+            put(digitsFrom: start, to: point)
+            put(UInt8(ascii: "."))
+            put(digitsFrom: point, to: digits.count)
+        }
+        return length
     }
 
     /// `lhs + rhs`, or `invalid_amount` naming `what` when the result does not fit in 128 bits: the service refuses
